@@ -1,0 +1,87 @@
+"""The Adapter interface every kind implements; the console never looks past it."""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import ClassVar
+
+import httpx
+
+from .config import ServiceConfig
+from .http import HttpTransport, Redactor
+from .model import ActionResult, BlockGrid, ServiceError, ServiceSnapshot, UnknownAction
+
+
+@dataclass(frozen=True, slots=True)
+class ActionSpec:
+    """What one action of a kind is: the console's keys and `act` both read these."""
+
+    name: str
+    label: str
+    destructive: bool = False
+    params: tuple[str, ...] = ()      # names accepted by --param
+    single_target: bool = False       # the endpoint takes one id, not a list
+
+
+class Adapter(ABC):
+    kind: ClassVar[str]
+    required_keys: ClassVar[tuple[str, ...]] = ("base_url",)
+    secret_keys: ClassVar[tuple[str, ...]] = ()
+    optional_keys: ClassVar[tuple[str, ...]] = ()
+    actions: ClassVar[Mapping[str, ActionSpec]] = {}
+    has_blocks: ClassVar[bool] = False
+
+    def __init__(self, config: ServiceConfig, *,
+                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self.config = config
+        self.name = config.name
+        self.redact = Redactor(config.secret_values())
+        self.http = HttpTransport(config.base_url, redact=self.redact, transport=transport)
+        self._last: ServiceSnapshot | None = None
+
+    async def close(self) -> None:
+        await self.http.close()
+
+    async def poll(self) -> ServiceSnapshot:
+        """Read the service; on failure return the last good data marked not ok. Never raises."""
+        started = time.perf_counter()
+        try:
+            snapshot = await self.read()
+        except ServiceError as exc:
+            last = self._last
+            return ServiceSnapshot(
+                name=self.name, kind=self.kind, ok=False, error=self.redact(exc.reason),
+                account=last.account if last else None,
+                tasks=last.tasks if last else [], streams=last.streams if last else [],
+            )
+        snapshot.latency_ms = (time.perf_counter() - started) * 1000
+        self._last = snapshot
+        return snapshot
+
+    @abstractmethod
+    async def read(self) -> ServiceSnapshot:
+        """One full read of the service; raises ServiceError."""
+
+    async def blocks(self, task_id: str) -> BlockGrid:
+        raise ServiceError(f"{self.kind} has no block grid")
+
+    async def perform(self, action: str, targets: list[str],
+                      params: Mapping[str, str] | None = None) -> ActionResult:
+        """Carry out one action. A refusal comes back as ok=False with the service's message."""
+        spec = self.actions.get(action)
+        if spec is None:
+            raise UnknownAction(f"{self.kind} has no action {action!r} "
+                                f"(it has: {', '.join(self.actions) or 'none'})")
+        try:
+            return await self.do(spec, targets, dict(params or {}))
+        except ServiceError as exc:
+            return ActionResult(self.name, action, targets, ok=False,
+                                message=self.redact(exc.reason), code=exc.code)
+
+    @abstractmethod
+    async def do(self, spec: ActionSpec, targets: list[str],
+                 params: dict[str, str]) -> ActionResult:
+        """Send one action; raise ServiceError when the service refuses it."""

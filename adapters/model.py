@@ -1,0 +1,207 @@
+"""The shared model every adapter maps its service onto, and the only thing the console sees."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+Status = Literal["queued", "running", "stopped", "done", "partial", "failed", "abandoned", "unknown"]
+STATUSES: tuple[Status, ...] = (
+    "queued", "running", "stopped", "done", "partial", "failed", "abandoned", "unknown",
+)
+BlockStatus = Literal["waiting", "running", "done", "failed", "stopped"]
+BLOCK_STATUSES: tuple[BlockStatus, ...] = ("done", "running", "waiting", "failed", "stopped")
+
+
+class JobdeckError(Exception):
+    """Base of every error jobdeck raises on purpose; its text is safe to show an operator."""
+
+
+class ConfigError(JobdeckError):
+    """A config file that cannot be used; the message names file, service and key."""
+
+
+class ServiceError(JobdeckError):
+    """A service that could not be read: unreachable, timed out, refused or misbehaving."""
+
+    def __init__(self, reason: str, *, code: int | str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.code = code
+
+
+class UnknownAction(JobdeckError):
+    """An action name the service's kind does not have."""
+
+
+@dataclass(slots=True)
+class FrameCounts:
+    total: int = 0
+    done: int = 0
+    failed: int = 0
+    running: int = 0
+    waiting: int = 0
+
+    def to_json(self) -> dict[str, int]:
+        return {"total": self.total, "done": self.done, "failed": self.failed,
+                "running": self.running, "waiting": self.waiting}
+
+
+@dataclass(slots=True)
+class Task:
+    id: str
+    name: str
+    status: Status
+    raw_status: str
+    progress: float | None = None
+    queue_position: int | None = None
+    frames: FrameCounts | None = None
+    submitted_at: datetime | None = None
+    output_url: str | None = None
+    error: str | None = None
+    actions: tuple[str, ...] = ()
+    children: list[Task] = field(default_factory=list)
+
+    def walk(self) -> Iterator[Task]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "status": self.status,
+            "raw_status": self.raw_status,
+            "progress": self.progress,
+            "queue_position": self.queue_position,
+            "frames": self.frames.to_json() if self.frames else None,
+            "submitted_at": iso(self.submitted_at),
+            "output_url": self.output_url,
+            "error": self.error,
+            "actions": list(self.actions),
+            "children": [child.to_json() for child in self.children],
+        }
+
+
+@dataclass(slots=True)
+class Stream:
+    id: str
+    app: str
+    name: str
+    protocol: str
+    host: str
+    started_at: datetime | None = None
+    viewers: int | None = None
+    state: Literal["live", "disabled"] = "live"
+    actions: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "app": self.app, "name": self.name, "protocol": self.protocol,
+                "host": self.host, "started_at": iso(self.started_at), "viewers": self.viewers,
+                "state": self.state, "actions": list(self.actions)}
+
+
+@dataclass(slots=True)
+class Account:
+    name: str
+    balance: float | None = None
+    coupon: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "balance": self.balance}
+
+
+@dataclass(slots=True)
+class Block:
+    index: str
+    block: str
+    status: BlockStatus
+    percent: int | None = None
+    used_s: int | None = None
+    eta_s: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"index": self.index, "block": self.block, "status": self.status,
+                "percent": self.percent, "used_s": self.used_s, "eta_s": self.eta_s}
+
+
+@dataclass(slots=True)
+class BlockGrid:
+    task_id: str
+    rows: list[list[Block]]
+
+    def counts(self) -> dict[BlockStatus, int]:
+        counts: dict[BlockStatus, int] = dict.fromkeys(BLOCK_STATUSES, 0)
+        for row in self.rows:
+            for block in row:
+                counts[block.status] += 1
+        return counts
+
+    def to_json(self, service: str) -> dict[str, Any]:
+        return {"service": service, "task": self.task_id,
+                "rows": [[b.to_json() for b in row] for row in self.rows]}
+
+
+@dataclass(slots=True)
+class ServiceSnapshot:
+    """One poll of one service. `ok` false keeps the last good tasks so panes go stale, not empty."""
+
+    name: str
+    kind: str
+    ok: bool = True
+    error: str | None = None
+    account: Account | None = None
+    tasks: list[Task] = field(default_factory=list)
+    streams: list[Stream] = field(default_factory=list)
+    taken_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    latency_ms: float | None = None
+
+    def all_tasks(self) -> Iterator[Task]:
+        for task in self.tasks:
+            yield from task.walk()
+
+    def find_task(self, task_id: str) -> Task | None:
+        return next((t for t in self.all_tasks() if t.id == task_id), None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "ok": self.ok,
+            "error": self.error,
+            "account": self.account.to_json() if self.account else None,
+            "tasks": [t.to_json() for t in self.tasks],
+            "streams": [s.to_json() for s in self.streams],
+        }
+
+
+@dataclass(slots=True)
+class ActionResult:
+    service: str
+    action: str
+    targets: list[str]
+    ok: bool
+    message: str
+    code: int | str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"service": self.service, "action": self.action, "targets": self.targets,
+                "ok": self.ok, "message": self.message, "code": self.code}
+
+
+def iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def from_epoch_ms(value: Any) -> datetime | None:
+    if value in (None, "", 0):
+        return None
+    try:
+        return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None

@@ -1,0 +1,18 @@
+"""Kind name -> adapter class, and kind name -> simulator, in one place."""
+
+from __future__ import annotations
+
+from .base import Adapter
+from .renderbus.adapter import RenderbusAdapter
+
+ADAPTERS: dict[str, type[Adapter]] = {
+    RenderbusAdapter.kind: RenderbusAdapter,
+}
+
+
+def kinds() -> list[str]:
+    return list(ADAPTERS)
+
+
+def adapter_class(kind: str) -> type[Adapter]:
+    return ADAPTERS[kind]

@@ -1,0 +1,532 @@
+"""A stateful Renderbus: verifies signatures and timestamps, pages, renders frames over time.
+
+Behaviour follows the spec (paths, body keys, reply envelope, error codes 600/601/603/610/611)
+and DESIGN.md's known facts (status codes, frame codes, epoch-ms dates).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..simbase import Received, SimRequest, SimResponse, Simulator
+from .signing import sign
+
+API = "/api/render/"
+SKEW_LIMIT_S = 300
+CONCURRENCY = 4
+ACCESS_ID = "AKIDjobdeckSIMULATOR"
+ACCESS_KEY = "sim-renderbus-access-key"
+
+STOPPABLE = {0, 1, 5, 8, 50, 100}
+RESUMABLE = {10, 15, 20, 23, 40}
+FINAL = {25, 30, 35, 45}
+
+
+class Refused(Exception):
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass
+class SimFrame:
+    id: int
+    frame: int
+    block: int
+    status: int = 1          # 1 waiting, 2 running, 3 stopped, 4 done, 5 failed
+    percent: float = 0.0
+    started_ms: int | None = None
+    ended_ms: int | None = None
+    speed: float = 8.0       # percent per second
+    fails: bool = False      # fails once; a retry succeeds
+    recommit: int = 0
+    fee: float = 0.0
+
+
+@dataclass
+class SimTask:
+    id: int
+    scene: str
+    status: int
+    submit_ms: int
+    task_type: str = ""
+    layer: str | None = None
+    parent: int | None = None
+    children: list[int] = field(default_factory=list)
+    frames: list[SimFrame] = field(default_factory=list)
+    blocks_per_frame: int = 1
+    start_after: float = 0.0   # queued -> running after this many seconds
+    over_time: int | None = None
+    started_ms: int | None = None
+    completed_ms: int | None = None
+
+
+class RenderbusSim(Simulator):
+    kind = "renderbus"
+
+    def __init__(self, *, access_id: str = ACCESS_ID, access_key: str = ACCESS_KEY,
+                 seed: int = 7, scenario: str = "demo",
+                 clock: Callable[[], float] | None = None,
+                 wall: Callable[[], float] | None = None, user: str = "rayvision") -> None:
+        kwargs: dict[str, Any] = {}
+        if clock:
+            kwargs["clock"] = clock
+        if wall:
+            kwargs["wall"] = wall
+        super().__init__(**kwargs)
+        self.access_id = access_id
+        self.access_key = access_key
+        self.user = user
+        self.random = random.Random(seed)
+        self.tasks: dict[int, SimTask] = {}
+        self.nonces: deque[str] = deque(maxlen=4096)
+        self._nonce_set: set[str] = set()
+        self._next_frame_id = 1_546_598
+        self._last_tick = self.clock()
+        self.balance = 1250.40
+        self.coupon = 49.93
+        if scenario == "demo":
+            self._seed_demo()
+
+    # building ---------------------------------------------------------------------------------
+
+    def add_task(self, task_id: int, scene: str, status: int, *, frames: int = 0,
+                 blocks: int = 1, parent: int | None = None, task_type: str = "",
+                 done: int = 0, failed: int = 0, fails: int = 0, layer: str | None = None,
+                 start_after: float = 0.0, age_s: float = 3600) -> SimTask:
+        """Add a task; `done`/`failed` frames are pre-rendered, `fails` will fail when rendered."""
+        now_ms = int(self.wall() * 1000)
+        task = SimTask(id=task_id, scene=scene, status=status, task_type=task_type, layer=layer,
+                       parent=parent, blocks_per_frame=blocks, start_after=start_after,
+                       submit_ms=now_ms - int(age_s * 1000))
+        units = [(f, b) for f in range(frames) for b in range(1, blocks + 1)]
+        for n, (f, b) in enumerate(units):
+            unit = SimFrame(id=self._next_frame_id, frame=f, block=b,
+                            speed=self.random.uniform(4.0, 12.0))
+            self._next_frame_id += 1
+            if n < done:
+                self._finish(unit, now_ms - int(age_s * 500), ok=True)
+            elif n < done + failed:
+                self._finish(unit, now_ms - int(age_s * 500), ok=False)
+            elif status in (10, 15, 20, 23) and n < done + failed + 2:
+                unit.status, unit.percent = 3, self.random.uniform(5, 60)
+            task.frames.append(unit)
+        pending = [u for u in task.frames if u.status == 1]
+        for unit in self.random.sample(pending, min(fails, len(pending))):
+            unit.fails = True
+        self.tasks[task_id] = task
+        if parent is not None:
+            self.tasks[parent].children.append(task_id)
+        if status == 5:
+            task.started_ms = now_ms - int(age_s * 500)
+            self._start_frames(task, now_ms)
+        return task
+
+    def _seed_demo(self) -> None:
+        add = self.add_task
+        add(19084, "cloakroom.max", 5, age_s=5400)
+        add(19087, "cloakroom.max", 25, frames=1, done=1, parent=19084, task_type="RenderPhoton")
+        add(19088, "cloakroom.max", 5, frames=17, blocks=4, done=30, fails=2, parent=19084,
+            task_type="Render")
+        add(18278, "lobby.max", 10, frames=17, done=3, failed=1, age_s=86400)
+        add(18301, "hall.max", 0, frames=24, blocks=2, start_after=25, age_s=600)
+        add(18310, "exterior_dusk.max", 40, frames=60, done=3, age_s=7200)
+        add(18320, "kitchen.ma", 25, frames=48, done=48, age_s=172800)
+        add(18330, "car_turntable.c4d", 30, frames=90, done=84, failed=6, age_s=90000)
+        add(18340, "forest.blend", 45, frames=12, failed=12, age_s=50000)
+        add(18350, "old_scene.max", 35, frames=30, done=10, age_s=300000)
+        add(18360, "tower.max", 5, age_s=3000)
+        add(18361, "tower.max", 25, frames=1, done=1, parent=18360, task_type="RenderPhoton")
+        add(18362, "tower.max", 5, frames=40, blocks=2, done=12, fails=1, parent=18360,
+            task_type="Render", layer="beauty")
+        add(18363, "tower.max", 0, frames=40, parent=18360, task_type="Render", layer="shadow",
+            start_after=40)
+        add(18380, "ocean_sim.hip", 5, frames=240, done=95, fails=3, age_s=20000)
+        for parent in (19084, 18360):
+            self._derive_parent(self.tasks[parent])
+
+    def _finish(self, unit: SimFrame, now_ms: int, ok: bool) -> None:
+        unit.status = 4 if ok else 5
+        unit.percent = 100.0 if ok else unit.percent
+        unit.started_ms = unit.started_ms or now_ms - 60_000
+        unit.ended_ms = now_ms
+        unit.fee = round(self.random.uniform(0.1, 0.6), 2) if ok else 0.0
+
+    # time -------------------------------------------------------------------------------------
+
+    def advance(self, now: float) -> None:
+        dt = max(0.0, now - self._last_tick)
+        self._last_tick = now
+        if dt == 0:
+            return
+        now_ms = int(self.wall() * 1000)
+        for task in list(self.tasks.values()):
+            if task.children:
+                continue
+            if task.status in (0, 1) and task.frames:
+                task.start_after -= dt
+                if task.start_after <= 0:
+                    task.status, task.started_ms = 5, now_ms
+            if task.status == 5:
+                self._render(task, dt, now_ms)
+        for task in self.tasks.values():
+            if task.children:
+                self._derive_parent(task)
+
+    def _render(self, task: SimTask, dt: float, now_ms: int) -> None:
+        for unit in task.frames:
+            if unit.status != 2:
+                continue
+            unit.percent += unit.speed * dt
+            if unit.fails and unit.percent >= 40:
+                unit.fails = False
+                self._finish(unit, now_ms, ok=False)
+            elif unit.percent >= 100:
+                self._finish(unit, now_ms, ok=True)
+        self._start_frames(task, now_ms)
+        if not any(u.status in (1, 2) for u in task.frames):
+            task.status = 30 if any(u.status == 5 for u in task.frames) else 25
+            task.completed_ms = now_ms
+
+    def _start_frames(self, task: SimTask, now_ms: int) -> None:
+        running = sum(1 for u in task.frames if u.status == 2)
+        for unit in task.frames:
+            if running >= CONCURRENCY:
+                break
+            if unit.status == 1:
+                unit.status, unit.percent, unit.started_ms = 2, 0.0, now_ms
+                running += 1
+
+    def _derive_parent(self, task: SimTask) -> None:
+        statuses = [self.tasks[c].status for c in task.children if c in self.tasks]
+        if not statuses or task.status in (35,):
+            return
+        if any(s == 5 for s in statuses):
+            task.status = 5
+        elif any(s in (0, 1, 8, 50, 100) for s in statuses):
+            task.status = 0 if task.status not in RESUMABLE else task.status
+        elif any(s in RESUMABLE for s in statuses):
+            task.status = next(s for s in statuses if s in RESUMABLE)
+        elif all(s == 25 for s in statuses):
+            task.status = 25
+        elif all(s == 35 for s in statuses):
+            task.status = 35
+        elif any(s == 45 for s in statuses) and not any(s in (25, 30) for s in statuses):
+            task.status = 45
+        else:
+            task.status = 30
+
+    # HTTP -------------------------------------------------------------------------------------
+
+    def envelope(self, code: int, message: str, data: Any = None) -> SimResponse:
+        return SimResponse.json({"version": "1.0.0", "result": code == 200, "message": message,
+                                 "code": code, "data": data,
+                                 "serverTime": int(self.wall() * 1000)})
+
+    def route(self, request: SimRequest) -> SimResponse:
+        if request.method != "POST" or not request.path.startswith(API):
+            return self.envelope(404, "resource_not_found")
+        endpoint = request.path[len(API):]
+        try:
+            body = json.loads(request.body or b"{}")
+            if not isinstance(body, dict):
+                raise ValueError
+        except ValueError:
+            self.received.append(Received(endpoint, None, 600))
+            return self.envelope(600, "parameter_invalid")
+        record = Received(endpoint, body)
+        self.received.append(record)
+        try:
+            self._verify(request, body)
+            handler = ENDPOINTS.get(endpoint)
+            if handler is None:
+                raise Refused(404, "resource_not_found")
+            data = handler(self, body)
+        except Refused as refusal:
+            record.answered = refusal.code
+            return self.envelope(refusal.code, refusal.message)
+        record.answered = 200
+        return self.envelope(200, "success", data)
+
+    def _verify(self, request: SimRequest, body: dict[str, Any]) -> None:
+        names = ("accessId", "channel", "platform", "UTCTimestamp", "nonce", "version",
+                 "signature")
+        headers = {n: request.header(n) for n in names}
+        missing = [n for n, v in headers.items() if not v]
+        if missing:
+            raise Refused(601, f"parameter_cant_be_empty: header {missing[0]}")
+        if headers["accessId"] != self.access_id:
+            raise Refused(403, "forbidden: unknown accessId")
+        try:
+            stamp = int(headers["UTCTimestamp"] or "")
+        except ValueError:
+            raise Refused(600, "parameter_invalid: UTCTimestamp") from None
+        if abs(stamp - self.wall()) > SKEW_LIMIT_S:
+            raise Refused(610, "signature_expired")
+        signed = {n: v for n, v in headers.items() if n != "signature"}
+        host = request.header("host") or ""
+        expected = sign(self.access_key, host, request.path, signed, body)
+        if expected != headers["signature"]:
+            raise Refused(611, "signature_invalid")
+        nonce = f"{stamp}:{headers['nonce']}"
+        if nonce in self._nonce_set:
+            raise Refused(603, "illegal_protocol: nonce reused")
+        if len(self.nonces) == self.nonces.maxlen:
+            self._nonce_set.discard(self.nonces[0])
+        self.nonces.append(nonce)
+        self._nonce_set.add(nonce)
+
+    # endpoints --------------------------------------------------------------------------------
+
+    def task_info(self, task: SimTask) -> dict[str, Any]:
+        counts = {s: sum(1 for u in task.frames if u.status == s) for s in (1, 2, 3, 4, 5)}
+        children = [self.task_info(self.tasks[c]) for c in task.children if c in self.tasks]
+        return {
+            "sceneName": task.scene, "id": task.id, "taskAlias": f"P{task.id}",
+            "taskStatus": task.status, "statusText": f"render_task_status_{task.status}",
+            "totalFrames": len(task.frames), "abortFrames": counts[3],
+            "executingFrames": counts[2], "doneFrames": counts[4], "failedFrames": counts[5],
+            "framesRange": f"0-{max(0, len(task.frames) // max(1, task.blocks_per_frame) - 1)}",
+            "projectName": "", "submitDate": task.submit_ms, "startTime": task.started_ms,
+            "completedDate": task.completed_ms, "userName": self.user,
+            "taskOverTime": task.over_time, "layerParentId": task.parent or 0,
+            "cgId": 2000, "isOpen": 1 if task.children else 0, "taskType": task.task_type,
+            "renderCamera": "Camera001", "layerName": task.layer,
+            "respRenderingTaskList": children or None,
+            "renderConsume": round(sum(u.fee for u in task.frames), 2),
+        }
+
+    def _task(self, value: Any) -> SimTask:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise Refused(600, f"parameter_invalid: task id {value!r}")
+        task = self.tasks.get(value)
+        if task is None:
+            raise Refused(600, f"parameter_invalid: task {value} does not exist")
+        return task
+
+    def _ids(self, body: dict[str, Any], key: str) -> list[SimTask]:
+        ids = body.get(key)
+        if ids is None or ids == []:
+            raise Refused(601, f"parameter_cant_be_empty: {key}")
+        if not isinstance(ids, list):
+            raise Refused(600, f"parameter_invalid: {key} must be a list")
+        return [self._task(i) for i in ids]
+
+    def _page(self, body: dict[str, Any], items: list[Any]) -> dict[str, Any]:
+        for key in ("pageNum", "pageSize"):
+            if body.get(key) is None:
+                raise Refused(601, f"parameter_cant_be_empty: {key}")
+        num, size = body["pageNum"], body["pageSize"]
+        if not isinstance(num, int) or not isinstance(size, int) or num < 1 or size < 1:
+            raise Refused(600, "parameter_invalid: pageNum/pageSize")
+        count = max(1, -(-len(items) // size))
+        chunk = items[(num - 1) * size: num * size]
+        return {"pageCount": count, "pageNum": num, "total": len(items), "size": len(chunk),
+                "items": chunk}
+
+    def ep_profile(self, body: dict[str, Any]) -> dict[str, Any]:
+        return {"userId": 10001136, "userName": self.user, "platform": 2, "zone": 1,
+                "rmbbalance": round(self.balance, 2), "usdbalance": 0, "coupon": self.coupon,
+                "level": 49, "accountType": 1}
+
+    def ep_task_list(self, body: dict[str, Any]) -> dict[str, Any]:
+        tops = sorted((t for t in self.tasks.values() if t.parent is None),
+                      key=lambda t: t.id, reverse=True)
+        wanted = body.get("statusList")
+        if wanted:
+            tops = [t for t in tops if t.status in wanted]
+        return self._page(body, [self.task_info(t) for t in tops])
+
+    def ep_frames(self, body: dict[str, Any]) -> dict[str, Any]:
+        if body.get("taskId") is None:
+            raise Refused(601, "parameter_cant_be_empty: taskId")
+        task = self._task(body["taskId"])
+        records = [{
+            "id": u.id, "frameIndex": f"{u.frame}-{u.block}" if task.blocks_per_frame > 1
+            else str(u.frame), "frameBlock": str(u.block), "frameStatus": u.status,
+            "frameStatusText": f"task_frame_status_{u.status}", "feeAmount": u.fee,
+            "startTime": u.started_ms, "endTime": u.ended_ms,
+            "frameExecuteTime": (u.ended_ms - u.started_ms) // 1000
+            if u.ended_ms and u.started_ms else None,
+            "taskId": task.id, "frameType": 5, "recommitFlag": u.recommit, "couponFee": 0,
+        } for u in task.frames]
+        return self._page(body, records)
+
+    def ep_process_img(self, body: dict[str, Any]) -> dict[str, Any]:
+        if body.get("taskId") is None:
+            raise Refused(601, "parameter_cant_be_empty: taskId")
+        task = self._task(body["taskId"])
+        rows: list[list[dict[str, Any]]] = []
+        now_ms = int(self.wall() * 1000)
+        for unit in task.frames:
+            if not rows or rows[-1][0]["frameIndex"] != str(unit.frame):
+                rows.append([])
+            used = ((unit.ended_ms or now_ms) - unit.started_ms) // 1000 if unit.started_ms else 0
+            est = int((100 - unit.percent) / unit.speed) if unit.status == 2 else 0
+            rows[-1].append({
+                "frameIndex": str(unit.frame), "frameBlock": str(unit.block),
+                "frameStatus": str(unit.status), "framePercent": str(int(unit.percent)),
+                "frameUsed": str(max(0, used)), "frameEst": str(est),
+                "feeAmount": f"{unit.fee:.2f}", "couponFee": "0.00", "renderInfo": "",
+                "isMaxPrice": "0", "startTime": str(unit.started_ms or ""),
+                "endTime": str(unit.ended_ms or ""), "grabUrl": "",
+            })
+        return {"width": 1920, "height": 1080, "block": task.blocks_per_frame,
+                "isRenderPhoton": task.task_type == "RenderPhoton",
+                "currentTaskType": task.task_type or "Render", "sceneName": task.scene,
+                "startTime": str(task.started_ms or ""), "endTime": str(task.completed_ms or ""),
+                "grabInfo": rows}
+
+    def ep_frame_stats(self, body: dict[str, Any]) -> dict[str, Any]:
+        units = [u for t in self.tasks.values() for u in t.frames]
+        return {"executingFramesTotal": sum(u.status == 2 for u in units),
+                "doneFramesTotal": sum(u.status == 4 for u in units),
+                "failedFramesTotal": sum(u.status == 5 for u in units),
+                "waitingFramesTotal": sum(u.status == 1 for u in units),
+                "totalFrames": len(units)}
+
+    def _leaves(self, task: SimTask) -> list[SimTask]:
+        if not task.children:
+            return [task]
+        return [leaf for c in task.children if c in self.tasks
+                for leaf in self._leaves(self.tasks[c])]
+
+    def ep_stop(self, body: dict[str, Any]) -> None:
+        tasks = self._ids(body, "taskParam")
+        for task in tasks:
+            if task.status not in STOPPABLE:
+                raise Refused(600, f"task {task.id} is not waiting or rendering; cannot stop it")
+        for task in tasks:
+            for leaf in [task, *self._leaves(task)]:
+                if leaf.status in STOPPABLE:
+                    leaf.status = 15
+                for unit in leaf.frames:
+                    if unit.status == 2:
+                        unit.status = 3
+
+    def ep_start(self, body: dict[str, Any]) -> None:
+        tasks = self._ids(body, "taskParam")
+        for task in tasks:
+            if task.status not in RESUMABLE:
+                raise Refused(600, f"task {task.id} is not stopped; cannot start it")
+        now_ms = int(self.wall() * 1000)
+        for task in tasks:
+            for leaf in [task, *self._leaves(task)]:
+                if leaf.status not in RESUMABLE:
+                    continue
+                for unit in leaf.frames:
+                    if unit.status == 3:
+                        unit.status = 1
+                leaf.status = 5 if leaf.frames else leaf.status
+                if leaf.frames:
+                    self._start_frames(leaf, now_ms)
+
+    def ep_abort(self, body: dict[str, Any]) -> None:
+        tasks = self._ids(body, "taskParam")
+        for task in tasks:
+            if task.status in (25, 35):
+                raise Refused(600, f"task {task.id} is already finished or abandoned")
+        for task in tasks:
+            for leaf in [task, *self._leaves(task)]:
+                leaf.status = 35
+                for unit in leaf.frames:
+                    if unit.status in (1, 2):
+                        unit.status = 3
+
+    def ep_delete(self, body: dict[str, Any]) -> None:
+        tasks = self._ids(body, "taskParam")
+        for task in tasks:
+            if task.status in STOPPABLE:
+                raise Refused(600, f"task {task.id} is still waiting or rendering; "
+                                   "stop or abandon it before deleting")
+        for task in tasks:
+            self._remove(task)
+
+    def _remove(self, task: SimTask) -> None:
+        for child in list(task.children):
+            if child in self.tasks:
+                self._remove(self.tasks[child])
+        self.tasks.pop(task.id, None)
+        if task.parent in self.tasks:
+            self.tasks[task.parent].children.remove(task.id)
+
+    def ep_full_speed(self, body: dict[str, Any]) -> str:
+        tasks = self._ids(body, "taskIds")
+        for task in tasks:
+            if task.status != 40:
+                raise Refused(600, f"task {task.id} is not waiting for full speed")
+        now_ms = int(self.wall() * 1000)
+        for task in tasks:
+            task.status = 5
+            self._start_frames(task, now_ms)
+        return "success"
+
+    def _requeue(self, task: SimTask, units: list[SimFrame]) -> None:
+        for unit in units:
+            unit.status, unit.percent, unit.ended_ms, unit.fee = 1, 0.0, None, 0.0
+            unit.recommit += 1
+        if units and task.status != 35:
+            task.status = 5
+            self._start_frames(task, int(self.wall() * 1000))
+
+    def ep_restart_failed(self, body: dict[str, Any]) -> None:
+        tasks = self._ids(body, "taskParam")
+        for task in tasks:
+            for leaf in self._leaves(task):
+                self._requeue(leaf, [u for u in leaf.frames if u.status == 5])
+
+    def ep_restart_frame(self, body: dict[str, Any]) -> None:
+        if body.get("taskIds") is None:
+            raise Refused(601, "parameter_cant_be_empty: taskIds")
+        task = self._task(body["taskIds"])
+        if task.status in STOPPABLE:
+            raise Refused(600, f"task {task.id} is rendering; stop it before resubmitting frames")
+        if body.get("selectAll") == 1:
+            units = [u for u in task.frames if u.status in (3, 4, 5)]
+        else:
+            ids = body.get("ids")
+            if not ids or not isinstance(ids, list):
+                raise Refused(601, "parameter_cant_be_empty: ids")
+            by_id = {u.id: u for u in task.frames}
+            unknown = [i for i in ids if i not in by_id]
+            if unknown:
+                raise Refused(600, f"parameter_invalid: frame {unknown[0]} is not in task {task.id}")
+            units = [by_id[i] for i in ids]
+        self._requeue(task, units)
+
+    def ep_over_time(self, body: dict[str, Any]) -> None:
+        tasks = self._ids(body, "taskIds")
+        seconds = body.get("overTime")
+        if seconds is None:
+            raise Refused(601, "parameter_cant_be_empty: overTime")
+        if not isinstance(seconds, int) or seconds <= 0:
+            raise Refused(600, "parameter_invalid: overTime must be a positive number of seconds")
+        for task in tasks:
+            task.over_time = seconds * 1000
+
+    def service_entry(self, name: str, base_url: str) -> dict[str, Any]:
+        return {"name": name, "kind": self.kind, "base_url": base_url,
+                "access_id": self.access_id, "access_key": self.access_key, "platform": 2}
+
+
+ENDPOINTS: dict[str, Callable[[RenderbusSim, dict[str, Any]], Any]] = {
+    "user/queryUserProfile": RenderbusSim.ep_profile,
+    "task/getTaskList": RenderbusSim.ep_task_list,
+    "task/queryTaskFrames": RenderbusSim.ep_frames,
+    "task/loadTaskProcessImg": RenderbusSim.ep_process_img,
+    "task/queryAllFrameStats": RenderbusSim.ep_frame_stats,
+    "task/stopTask": RenderbusSim.ep_stop,
+    "task/startTask": RenderbusSim.ep_start,
+    "task/abortTask": RenderbusSim.ep_abort,
+    "task/deleteTask": RenderbusSim.ep_delete,
+    "task/fullSpeed": RenderbusSim.ep_full_speed,
+    "task/restartFailedFrames": RenderbusSim.ep_restart_failed,
+    "task/restartFrame": RenderbusSim.ep_restart_frame,
+    "task/setOverTimeStop": RenderbusSim.ep_over_time,
+}

@@ -1,0 +1,3 @@
+from jobdeck.tui.cli import main
+
+raise SystemExit(main())
