@@ -11,7 +11,7 @@ from typing import ClassVar
 import httpx
 
 from .config import ServiceConfig
-from .http import HttpTransport, Redactor
+from .http import HttpTransport, Redactor, one_line
 from .model import ActionResult, BlockGrid, ServiceError, ServiceSnapshot, UnknownAction
 
 
@@ -33,6 +33,7 @@ class Adapter(ABC):
     optional_keys: ClassVar[tuple[str, ...]] = ()
     actions: ClassVar[Mapping[str, ActionSpec]] = {}
     has_blocks: ClassVar[bool] = False
+    tracks_tasks: ClassVar[bool] = False   # no list call: the console keeps the ids
 
     def __init__(self, config: ServiceConfig, *,
                  transport: httpx.AsyncBaseTransport | None = None) -> None:
@@ -51,15 +52,19 @@ class Adapter(ABC):
         try:
             snapshot = await self.read()
         except ServiceError as exc:
-            last = self._last
-            return ServiceSnapshot(
-                name=self.name, kind=self.kind, ok=False, error=self.redact(exc.reason),
+            reason = exc.reason
+        except Exception as exc:  # a reply of the wrong shape must not take the console down
+            reason = f"unexpected reply ({type(exc).__name__}: {one_line(str(exc), 100)})"
+        else:
+            snapshot.latency_ms = (time.perf_counter() - started) * 1000
+            self._last = snapshot
+            return snapshot
+        last = self._last
+        return ServiceSnapshot(
+                name=self.name, kind=self.kind, ok=False, error=self.redact(reason),
                 account=last.account if last else None,
                 tasks=last.tasks if last else [], streams=last.streams if last else [],
-            )
-        snapshot.latency_ms = (time.perf_counter() - started) * 1000
-        self._last = snapshot
-        return snapshot
+        )
 
     @abstractmethod
     async def read(self) -> ServiceSnapshot:
@@ -80,6 +85,10 @@ class Adapter(ABC):
         except ServiceError as exc:
             return ActionResult(self.name, action, targets, ok=False,
                                 message=self.redact(exc.reason), code=exc.code)
+        except Exception as exc:  # an odd reply: the action's fate is unknown, say so
+            message = f"unexpected reply ({type(exc).__name__}: {one_line(str(exc), 100)}); " \
+                      "check the service before trying again"
+            return ActionResult(self.name, action, targets, ok=False, message=self.redact(message))
 
     @abstractmethod
     async def do(self, spec: ActionSpec, targets: list[str],

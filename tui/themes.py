@@ -1,0 +1,32 @@
+"""Themes are data: every themes/*.toml becomes a textual Theme registered at start."""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+
+from textual.theme import Theme
+
+THEME_FIELDS = {"name", "dark", "primary", "secondary", "accent", "warning", "error", "success",
+                "foreground", "background", "surface", "panel", "boost", "variables"}
+# Fallbacks so a theme without our variables (a Textual built-in) still colours every status.
+STATUS_DEFAULTS = {
+    "status-queued": "$text-muted", "status-running": "$primary", "status-stopped": "$warning",
+    "status-done": "$success", "status-partial": "$accent", "status-failed": "$error",
+    "status-abandoned": "$text-disabled", "status-unknown": "$secondary",
+    "block-waiting": "$panel-lighten-2", "block-running": "$primary", "block-done": "$success",
+    "block-failed": "$error", "block-stopped": "$warning", "mark": "$accent",
+}
+
+
+def load_themes() -> list[Theme]:
+    themes: list[Theme] = []
+    for entry in sorted(resources.files("jobdeck.themes").iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".toml"):
+            continue
+        data = tomllib.loads(entry.read_text(encoding="utf-8"))
+        unknown = set(data) - THEME_FIELDS
+        if unknown:
+            raise ValueError(f"theme {entry.name}: unknown keys {sorted(unknown)}")
+        themes.append(Theme(**data))
+    return themes
