@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 import httpx
 
 from .config import ServiceConfig
 from .http import HttpTransport, Redactor, one_line
 from .model import ActionResult, BlockGrid, ServiceError, ServiceSnapshot, UnknownAction
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +27,20 @@ class ActionSpec:
     destructive: bool = False
     params: tuple[str, ...] = ()      # names accepted by --param
     single_target: bool = False       # the endpoint takes one id, not a list
+
+
+async def read_together(*reads: Awaitable[T]) -> list[T]:
+    """Run reads at once; the first failure cancels the rest and is raised as itself."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(_as_coroutine(r)) for r in reads]
+    except BaseExceptionGroup as failed:
+        raise failed.exceptions[0] from None
+    return [t.result() for t in tasks]
+
+
+async def _as_coroutine(awaitable: Awaitable[T]) -> T:
+    return await awaitable
 
 
 class Adapter(ABC):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 
 from jobdeck.adapters.base import Adapter
@@ -49,8 +49,9 @@ class JobdeckApp(App[None]):
 
     def __init__(self, config: Config, adapters: dict[str, Adapter], *,
                  read_only: bool = False, state: StateStore | None = None,
-                 title: str = "jobdeck") -> None:
+                 title: str = "jobdeck", clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
+        self.clock = clock
         self.config = config
         self.adapters = adapters
         self.read_only = read_only or config.read_only
@@ -143,8 +144,8 @@ class JobdeckApp(App[None]):
         state = self.states.get(snapshot.name)
         if state is None:
             return
-        state.apply(snapshot)
-        self.query_one(ServiceList).update_state(state)
+        state.apply(snapshot, self.clock())
+        self.query_one(ServiceList).update_state(state, self.clock())
         if snapshot.name == self.selected:
             self._show_selected()
             if snapshot.ok:
@@ -174,7 +175,7 @@ class JobdeckApp(App[None]):
             return
         title = Text("Tasks · ")
         title.append_text(literal(state.name))
-        stale = state.stale_for()
+        stale = state.stale_for(self.clock())
         if state.error:
             age = f" {age_text(stale)}" if stale is not None else ""
             title.append(f" · {'STALE' if state.last_ok else 'ERROR'}{age}: ")
@@ -198,14 +199,14 @@ class JobdeckApp(App[None]):
         left.append(f" · {len(self.states)} service{'s' if len(self.states) != 1 else ''}")
         left.append(f" · refresh {self.interval:g}s")
         if state is not None and state.last_ok is not None:
-            left.append(f" · updated {age_text(time.monotonic() - state.last_ok)} ago")
+            left.append(f" · updated {age_text(self.clock() - state.last_ok)} ago")
         elif state is not None:
             left.append(" · waiting for the first poll")
         self.query_one("#topbar-left", Static).update(left)
         self.query_one("#badge-paused").set_class(self.paused, "on")
         services = self.query_one(ServiceList)
         for each in self.states.values():
-            services.update_state(each)
+            services.update_state(each, self.clock())
         if state is not None and state.error:
             self._update_tasks_title()
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import httpx
 
-from ..base import ActionSpec, Adapter
+from ..base import ActionSpec, Adapter, read_together
 from ..config import ServiceConfig
 from ..model import (
     Account,
@@ -174,7 +173,7 @@ class RenderbusAdapter(Adapter):
         )
 
     async def read(self) -> ServiceSnapshot:
-        profile, items = await asyncio.gather(
+        profile, items = await read_together(
             self.client.user_profile(), self.client.all_tasks(self.page_size))
         zone = _int(profile.get("zone"), 1)
         balance = profile.get("usdbalance" if zone == 2 else "rmbbalance")

@@ -73,7 +73,8 @@ class RenderbusSim(Simulator):
     def __init__(self, *, access_id: str = ACCESS_ID, access_key: str = ACCESS_KEY,
                  seed: int = 7, scenario: str = "demo",
                  clock: Callable[[], float] | None = None,
-                 wall: Callable[[], float] | None = None, user: str = "rayvision") -> None:
+                 wall: Callable[[], float] | None = None, user: str = "rayvision",
+                 epoch: float | None = None) -> None:
         kwargs: dict[str, Any] = {}
         if clock:
             kwargs["clock"] = clock
@@ -89,10 +90,16 @@ class RenderbusSim(Simulator):
         self._nonce_set: set[str] = set()
         self._next_frame_id = 1_546_598
         self._last_tick = self.clock()
+        # Dates the service reports (submitted, started, ...) run from `epoch`; signatures and
+        # serverTime use the real wall clock. A fixed epoch makes screens reproducible.
+        self._epoch = self.wall() if epoch is None else epoch
         self.balance = 1250.40
         self.coupon = 49.93
         if scenario == "demo":
             self._seed_demo()
+
+    def now_ms(self) -> int:
+        return int((self._epoch + self.clock() - self._born) * 1000)
 
     # building ---------------------------------------------------------------------------------
 
@@ -101,7 +108,7 @@ class RenderbusSim(Simulator):
                  done: int = 0, failed: int = 0, fails: int = 0, layer: str | None = None,
                  start_after: float = 0.0, age_s: float = 3600) -> SimTask:
         """Add a task; `done`/`failed` frames are pre-rendered, `fails` will fail when rendered."""
-        now_ms = int(self.wall() * 1000)
+        now_ms = self.now_ms()
         task = SimTask(id=task_id, scene=scene, status=status, task_type=task_type, layer=layer,
                        parent=parent, blocks_per_frame=blocks, start_after=start_after,
                        submit_ms=now_ms - int(age_s * 1000))
@@ -165,7 +172,7 @@ class RenderbusSim(Simulator):
         self._last_tick = now
         if dt == 0:
             return
-        now_ms = int(self.wall() * 1000)
+        now_ms = self.now_ms()
         for task in list(self.tasks.values()):
             if task.children:
                 continue
@@ -363,7 +370,7 @@ class RenderbusSim(Simulator):
             raise Refused(601, "parameter_cant_be_empty: taskId")
         task = self._task(body["taskId"])
         rows: list[list[dict[str, Any]]] = []
-        now_ms = int(self.wall() * 1000)
+        now_ms = self.now_ms()
         for unit in task.frames:
             if not rows or rows[-1][0]["frameIndex"] != str(unit.frame):
                 rows.append([])
@@ -415,7 +422,7 @@ class RenderbusSim(Simulator):
         for task in tasks:
             if task.status not in RESUMABLE:
                 raise Refused(600, f"task {task.id} is not stopped; cannot start it")
-        now_ms = int(self.wall() * 1000)
+        now_ms = self.now_ms()
         for task in tasks:
             for leaf in [task, *self._leaves(task)]:
                 if leaf.status not in RESUMABLE:
@@ -461,7 +468,7 @@ class RenderbusSim(Simulator):
         for task in tasks:
             if task.status != 40:
                 raise Refused(600, f"task {task.id} is not waiting for full speed")
-        now_ms = int(self.wall() * 1000)
+        now_ms = self.now_ms()
         for task in tasks:
             task.status = 5
             self._start_frames(task, now_ms)
@@ -473,7 +480,7 @@ class RenderbusSim(Simulator):
             unit.recommit += 1
         if units and task.status != 35:
             task.status = 5
-            self._start_frames(task, int(self.wall() * 1000))
+            self._start_frames(task, self.now_ms())
 
     def ep_restart_failed(self, body: dict[str, Any]) -> None:
         tasks = self._ids(body, "taskParam")

@@ -69,8 +69,8 @@ class ServiceList(OptionList):
             return ""
         return self.app.theme_variables.get(variable.lstrip("$"), "") if self.is_attached else ""
 
-    def update_state(self, state: ServiceState) -> None:
-        prompt = self.prompt(state)
+    def update_state(self, state: ServiceState, now: float | None = None) -> None:
+        prompt = self.prompt(state, now)
         if self._shown.get(state.name) != prompt:
             self._shown[state.name] = prompt
             self.replace_option_prompt(state.name, prompt)
