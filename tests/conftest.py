@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -11,7 +12,8 @@ from jobdeck.adapters.renderbus.adapter import RenderbusAdapter
 from jobdeck.adapters.renderbus.sim import RenderbusSim
 from jobdeck.adapters.simbase import SimServer
 
-os.environ.setdefault("TZ", "UTC")
+os.environ["TZ"] = "UTC"
+time.tzset()
 FIXED_EPOCH = 1_795_600_000.0  # 2026-11-25T08:26:40Z: dates the simulators report in tests
 
 
@@ -60,3 +62,15 @@ def service_config(sim: RenderbusSim, base_url: str, name: str = "farm", **optio
 @pytest.fixture
 def adapter(sim: RenderbusSim, server: SimServer) -> Iterator[RenderbusAdapter]:
     yield RenderbusAdapter(service_config(sim, server.base_url, page_size=4))
+
+
+def demo_app(*sims_by_name: tuple[str, RenderbusSim], refresh: float = 30.0, read_only=False,
+             clock=None, state=None):
+    """The console on in-process simulators, with a frozen clock for ages when given one."""
+    from jobdeck.tui.app import JobdeckApp
+    from jobdeck.tui.demo import build_demo
+
+    world = build_demo(dict(sims_by_name), refresh=refresh)
+    kwargs = {"clock": clock} if clock is not None else {}
+    return JobdeckApp(world.config, world.adapters(), read_only=read_only, state=state,
+                      **kwargs)

@@ -148,7 +148,7 @@ async def test_reads_retry_5xx_but_actions_are_sent_once(sim, server):
     assert max(hits.count(p) for p in set(hits)) == 3  # the read that failed tried three times
     hits.clear()
     result = await adapter.perform("stop", ["19088"])
-    assert not result.ok and hits == ["stopTask"]  # an action is never retried
+    assert not result.ok and hits.count("stopTask") == 1  # an action is never retried
     await adapter.close()
 
 

@@ -1,0 +1,340 @@
+"""The console driven by its real keys: what the operator sees, and what the service received."""
+
+from __future__ import annotations
+
+import json
+
+from jobdeck.adapters.files import StateStore
+from jobdeck.adapters.renderbus.sim import RenderbusSim
+from jobdeck.tui.screens.confirm import ConfirmScreen
+from jobdeck.tui.screens.help import HelpScreen
+from jobdeck.tui.widgets.block_grid import BlockGridView, BlockPane
+from jobdeck.tui.widgets.task_tree import TaskTree
+
+from .conftest import FIXED_EPOCH, FrozenClock, demo_app
+
+HOSTILE = "[bold red]x[/] \x1b]52;c;Zm9v\x07"
+
+
+def sent(sim: RenderbusSim, endpoint: str) -> list[dict]:
+    return [r.body for r in sim.received if r.path == endpoint]
+
+
+async def settle(pilot, rounds: int = 4) -> None:
+    for _ in range(rounds):
+        await pilot.pause(0.05)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause(0.05)
+
+
+async def cursor_to(pilot, task_id: str) -> None:
+    tree = pilot.app.query_one(TaskTree)
+    for _ in range(60):
+        if tree.cursor_task_id == task_id:
+            await settle(pilot)
+            return
+        await pilot.press("down")
+    raise AssertionError(f"{task_id} not reachable with the down key")
+
+
+def label_of(tree: TaskTree, task_id: str) -> str:
+    return tree._by_id[task_id].label.plain
+
+
+def farm(clock=None) -> RenderbusSim:
+    return RenderbusSim(clock=clock or FrozenClock(), epoch=FIXED_EPOCH)
+
+
+async def test_first_look_shows_services_tasks_and_the_block_grid_of_the_cursor_task():
+    sim = farm()
+    app = demo_app(("sh-farm", sim))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        tree = app.query_one(TaskTree)
+        assert "cloakroom.max" in label_of(tree, "19084")
+        assert "running" in label_of(tree, "19088") and "30/0/68" in label_of(tree, "19088")
+        await cursor_to(pilot, "19088")
+        grid = app.query_one(BlockGridView)
+        assert grid.task_id == "19088" and len(grid.blocks) == 68
+        legend = str(app.query_one("#block-legend").render())
+        assert "done 30" in legend and "running 4" in legend
+        assert "Blocks · 19088" in str(app.query_one(BlockPane).border_title)
+
+
+async def test_s_stops_the_task_under_the_cursor_and_shows_the_result():
+    sim = farm()
+    app = demo_app(("sh-farm", sim))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await cursor_to(pilot, "19088")
+        await pilot.press("s")
+        await settle(pilot)
+        assert sent(sim, "task/stopTask") == [{"taskParam": [19088]}]
+        assert "stopped" in label_of(app.query_one(TaskTree), "19088")
+        messages = [n.message for n in app._notifications]
+        assert "task 19088 stopped" in messages
+
+
+async def test_marked_tasks_are_stopped_in_one_call():
+    sim = farm()
+    app = demo_app(("sh-farm", sim))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await cursor_to(pilot, "19088")
+        await pilot.press("space")          # marks 19088, cursor moves on to 18380
+        await pilot.press("space")          # marks 18380
+        tree = app.query_one(TaskTree)
+        assert label_of(tree, "19088").startswith("● ")
+        assert "2 marked" in str(app.query_one("#tasks-pane").border_subtitle)
+        await pilot.press("s")
+        await settle(pilot)
+        assert sent(sim, "task/stopTask") == [{"taskParam": [19088, 18380]}]
+        assert not label_of(tree, "19088").startswith("● ")  # marks cleared after success
+
+
+async def test_abandon_asks_first_naming_task_and_service_and_no_sends_nothing():
+    sim = farm()
+    app = demo_app(("sh-farm", sim))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await cursor_to(pilot, "18278")
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        body = app.screen.body.plain
+        assert "18278" in body and "lobby.max" in body and "sh-farm" in body
+        await pilot.press("n")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert sent(sim, "task/abortTask") == []
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert sent(sim, "task/abortTask") == [{"taskParam": [18278]}]
+        assert "abandoned" in label_of(app.query_one(TaskTree), "18278")
+
+
+async def test_delete_confirmed_removes_the_task_and_enter_on_cancel_is_safe():
+    sim = farm()
+    app = demo_app(("sh-farm", sim))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await cursor_to(pilot, "18320")
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("enter")          # focus starts on Cancel
+        await settle(pilot)
+        assert sent(sim, "task/deleteTask") == []
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert sent(sim, "task/deleteTask") == [{"taskParam": [18320]}]
+        assert "18320" not in app.query_one(TaskTree)._by_id
+
+
+async def test_actions_not_valid_for_the_status_are_not_offered_or_sent():
+    sim = farm()
+    app = demo_app(("sh-farm", sim))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await cursor_to(pilot, "18320")     # done
+        assert app.check_action("service_action", ("stop",)) is False
+        assert app.check_action("service_action", ("delete",)) is True
+        offered = app.screen.active_bindings   # what the footer draws from
+        assert "d" in offered and "s" not in offered and "g" not in offered
+        await pilot.press("s", "g", "f")
+        await settle(pilot)
+        assert sent(sim, "task/stopTask") == sent(sim, "task/startTask") == []
+        assert sent(sim, "task/fullSpeed") == []
+
+
+async def test_a_refused_action_shows_the_services_own_message():
+    sim = farm()
+    app = demo_app(("sh-farm", sim))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await cursor_to(pilot, "19088")
+        sim.tasks[19088].status = 25     # the farm finished it behind our back
+        await pilot.press("s")
+        await settle(pilot)
+        errors = [n for n in app._notifications if n.severity == "error"]
+        assert errors and "is not waiting or rendering" in errors[-1].message
+
+
+async def test_read_only_shows_a_badge_and_sends_no_action():
+    sim = farm()
+    app = demo_app(("sh-farm", sim), read_only=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        assert app.query_one("#badge-readonly").has_class("on")
+        await cursor_to(pilot, "19088")
+        assert app.check_action("service_action", ("stop",)) is False
+        await pilot.press("s", "a")
+        await settle(pilot)
+        assert sent(sim, "task/stopTask") == sent(sim, "task/abortTask") == []
+        assert not isinstance(app.screen, ConfirmScreen)
+
+
+async def test_pause_shows_the_badge_and_stops_polls_until_resumed():
+    sim = farm()
+    app = demo_app(("sh-farm", sim), refresh=0.5)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("P")
+        assert app.query_one("#badge-paused").has_class("on")
+        await settle(pilot)
+        polls = len(sent(sim, "task/getTaskList"))
+        await pilot.pause(1.2)
+        assert len(sent(sim, "task/getTaskList")) == polls
+        await pilot.press("P")
+        await pilot.pause(0.8)
+        await settle(pilot)
+        assert not app.query_one("#badge-paused").has_class("on")
+        assert len(sent(sim, "task/getTaskList")) >= polls + 2
+
+
+async def test_r_polls_now_and_plus_minus_change_the_interval():
+    sim = farm()
+    app = demo_app(("sh-farm", sim), refresh=30)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        polls = len(sent(sim, "task/getTaskList"))
+        await pilot.press("r")
+        await settle(pilot)
+        assert len(sent(sim, "task/getTaskList")) == polls + 1
+        await pilot.press("minus")
+        assert app.interval == 60
+        await pilot.press("plus", "plus")
+        assert app.interval == 10
+        assert "refresh 10s" in str(app.query_one("#topbar-left").render())
+
+
+async def test_help_lists_every_key_from_the_action_table():
+    app = demo_app(("sh-farm", farm()))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        from rich.console import Console
+        console = Console(width=120, record=True)
+        console.print(app.screen.query_one("Static").content)
+        text = console.export_text()
+        for command in app.commands:
+            assert command.label in text and command.display_key in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_palette_offers_the_actions_valid_for_the_cursor_task():
+    app = demo_app(("sh-farm", farm()))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await cursor_to(pilot, "18278")      # stopped: resume, not stop
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Resume (g)" in titles and "Stop (s)" not in titles
+        assert "Help (?)" in titles
+
+
+async def test_a_down_service_goes_stale_with_age_and_reason_while_the_other_updates():
+    clock = FrozenClock()
+    healthy, flaky = farm(), farm()
+    app = demo_app(("sh-farm", healthy), ("la-farm", flaky), refresh=0.3, clock=clock)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        flaky.outage = (10.0, 10.0)       # from now on every answer is 503
+        clock.advance(34)
+        before = len(sent(healthy, "task/getTaskList"))
+        await pilot.pause(1.0)
+        await settle(pilot)
+        assert len(sent(healthy, "task/getTaskList")) > before
+        state = app.states["la-farm"]
+        assert state.health == "stale" and "503" in state.error
+        prompt = app.query_one("#services").get_option("la-farm").prompt.plain
+        assert "stale 34s" in prompt and "HTTP 503" in prompt
+        assert app.states["sh-farm"].health == "ok"
+        app.query_one("#services").highlighted = 1   # the operator picks la-farm
+        await settle(pilot)
+        title = str(app.query_one("#tasks-pane").border_title)
+        assert "la-farm" in title and "STALE 34s" in title and "HTTP 503" in title
+        assert "cloakroom.max" in label_of(app.query_one(TaskTree), "19084")  # last good data
+
+
+async def test_cursor_and_collapse_survive_a_refresh_that_adds_tasks():
+    sim = farm()
+    app = demo_app(("sh-farm", sim))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await cursor_to(pilot, "18360")
+        await pilot.press("left")            # collapse tower.max
+        tree = app.query_one(TaskTree)
+        assert not tree._by_id["18360"].is_expanded
+        await cursor_to(pilot, "18330")
+        sim.add_task(20001, "new_top.max", 0, frames=4, age_s=1)
+        sim.add_task(20002, "another.max", 0, frames=4, age_s=1)
+        await pilot.press("r")
+        await settle(pilot)
+        assert "20001" in tree._by_id
+        assert tree.cursor_task_id == "18330"
+        assert not tree._by_id["18360"].is_expanded
+
+
+async def test_a_hostile_task_name_shows_literally_and_emits_no_escape():
+    sim = farm()
+    sim.add_task(99999, HOSTILE, 5, frames=2, age_s=5)
+    app = demo_app(("sh-farm", sim))
+    async with app.run_test(size=(140, 36)) as pilot:
+        await settle(pilot)
+        tree = app.query_one(TaskTree)
+        label = tree._by_id["99999"].label
+        assert "[bold red]x[/]" in label.plain
+        assert "\x1b" not in label.plain and "\x07" not in label.plain
+        assert not any(span.style == "bold red" for span in label.spans)
+        for y in range(tree.size.height):
+            rendered = "".join(segment.text for segment in tree.render_line(y))
+            assert "\x1b" not in rendered and "\x07" not in rendered
+        svg = app.export_screenshot()
+        assert "[bold&#160;red]x[/]" in svg or "[bold red]x[/]" in svg
+
+
+async def test_filter_narrows_the_tree_and_escape_clears_it():
+    app = demo_app(("sh-farm", farm()))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await pilot.press(*"lobby")
+        await pilot.press("enter")
+        await settle(pilot)
+        tree = app.query_one(TaskTree)
+        assert set(tree._by_id) == {"18278"}
+        assert "filter: lobby" in str(app.query_one("#tasks-pane").border_subtitle)
+        await pilot.press("slash", "escape")
+        await settle(pilot)
+        assert len(tree._by_id) == 15
+
+
+async def test_theme_key_cycles_and_the_choice_is_saved(tmp_path):
+    store = StateStore(tmp_path / "state")
+    app = demo_app(("sh-farm", farm()), state=store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        assert app.theme == "jobdeck-dark"
+        await pilot.press("T")
+        await settle(pilot)
+        assert app.theme == "jobdeck-light"
+    assert json.loads((tmp_path / "state" / "state.json").read_text())["theme"] == "jobdeck-light"
+
+
+async def test_actions_are_written_to_the_audit_log(tmp_path):
+    store = StateStore(tmp_path / "state")
+    sim = farm()
+    app = demo_app(("sh-farm", sim), state=store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await cursor_to(pilot, "19088")
+        await pilot.press("s")
+        await settle(pilot)
+    line = json.loads((tmp_path / "state" / "audit.log").read_text().splitlines()[-1])
+    assert line["action"] == "stop" and line["targets"] == ["19088"] and line["ok"] is True
