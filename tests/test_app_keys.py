@@ -168,7 +168,8 @@ async def test_read_only_shows_a_badge_and_sends_no_action():
     app = demo_app(("sh-farm", sim), read_only=True)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
-        assert app.query_one("#badge-readonly").has_class("on")
+        badge = app.query_one("#badge-readonly")
+        assert badge.has_class("on") and badge.region.width >= len("READ-ONLY")
         await cursor_to(pilot, "19088")
         assert app.check_action("service_action", ("stop",)) is False
         await pilot.press("s", "a")
@@ -183,8 +184,9 @@ async def test_pause_shows_the_badge_and_stops_polls_until_resumed():
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
         await pilot.press("P")
-        assert app.query_one("#badge-paused").has_class("on")
         await settle(pilot)
+        badge = app.query_one("#badge-paused")
+        assert badge.has_class("on") and badge.region.width >= len("PAUSED")
         polls = len(sent(sim, "task/getTaskList"))
         await pilot.pause(1.2)
         assert len(sent(sim, "task/getTaskList")) == polls

@@ -31,15 +31,15 @@ class ServiceList(OptionList):
         line.append(DOTS[health] + " ", style=style)
         line.append_text(literal(state.name, "bold"))
         if health == "ok":
-            line.append("  ok", style=style)
+            line.append(" ok", style=style)
             if state.latency_ms is not None:
                 line.append(f" {state.latency_ms:.0f}ms", style="dim")
         elif health == "stale":
-            line.append(f"  stale {age_text(state.stale_for(now))}", style=style)
+            line.append(f" stale {age_text(state.stale_for(now))}", style=style)
         elif health == "error":
-            line.append("  error", style=style)
+            line.append(" error", style=style)
         else:
-            line.append("  connecting…", style="dim")
+            line.append(" connecting…", style="dim")
         detail = Text(no_wrap=True, overflow="ellipsis", style="dim")
         snapshot = state.snapshot
         if state.error:

@@ -1,0 +1,75 @@
+"""Snapshots of the main screens: a frozen clock and seeded simulators make them reproducible."""
+
+from __future__ import annotations
+
+from jobdeck.adapters.renderbus.sim import RenderbusSim
+
+from .conftest import FIXED_EPOCH, FrozenClock, demo_app
+
+
+def world():
+    clock = FrozenClock()
+    sh = RenderbusSim(clock=FrozenClock(), epoch=FIXED_EPOCH)
+    la = RenderbusSim(clock=FrozenClock(), epoch=FIXED_EPOCH, seed=11, user="la-render",
+                      scenario="empty")
+    la.add_task(7712, "promo_spot_v3.ma", 5, frames=120, done=40, age_s=9000)
+    return demo_app(("sh-farm", sh), ("la-farm", la), refresh=3600, clock=clock), la
+
+
+async def steady(pilot) -> None:
+    """Wait for the first polls and the block grid, then fix the only varying figure: latency."""
+    app = pilot.app
+    for _ in range(6):
+        await pilot.pause(0.05)
+        await app.workers.wait_for_complete()
+    for state in app.states.values():
+        state.latency_ms = 12.0
+    app._tick()
+    await pilot.pause(0.1)
+
+
+def test_main_screen_wide(snap_compare):
+    app, _ = world()
+
+    async def run_before(pilot) -> None:
+        await steady(pilot)
+        await pilot.press("down", "down")   # 19088: a running child with a block grid
+        await steady(pilot)
+
+    assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)
+
+
+def test_main_screen_80x24_with_a_stale_service_and_marks(snap_compare):
+    app, la = world()
+
+    async def run_before(pilot) -> None:
+        await steady(pilot)
+        la.outage = (10.0, 10.0)
+        app.clock.advance(42)
+        app.poll("la-farm")
+        await pilot.press("down", "down", "space", "space")
+        await steady(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_abandon_confirmation(snap_compare):
+    app, _ = world()
+
+    async def run_before(pilot) -> None:
+        await steady(pilot)
+        await pilot.press("a")
+        await steady(pilot)
+
+    assert snap_compare(app, terminal_size=(100, 30), run_before=run_before)
+
+
+def test_help_screen(snap_compare):
+    app, _ = world()
+
+    async def run_before(pilot) -> None:
+        await steady(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause(0.1)
+
+    assert snap_compare(app, terminal_size=(100, 40), run_before=run_before)
