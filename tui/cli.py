@@ -29,10 +29,14 @@ class UsageError(JobdeckError):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # Options accepted before or after the command; SUPPRESS keeps a subcommand from resetting
+    # what was given before it (`jobdeck --read-only act ...`).
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", metavar="PATH", help="config file (default: $JOBDECK_CONFIG, "
-                        "else $XDG_CONFIG_HOME/jobdeck/config.toml)")
-    common.add_argument("--read-only", action="store_true", help="refuse every action")
+    common.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
+                        help="config file (default: $JOBDECK_CONFIG, else "
+                             "$XDG_CONFIG_HOME/jobdeck/config.toml)")
+    common.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
+                        help="refuse every action")
 
     parser = argparse.ArgumentParser(
         prog="jobdeck", parents=[common],
@@ -82,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.config = getattr(args, "config", None)
+    args.read_only = getattr(args, "read_only", False)
     try:
         return dispatch(args)
     except ConfigError as exc:
@@ -284,7 +290,8 @@ def sim_serve(args: argparse.Namespace) -> int:
         entries = [sim.service_entry(name, server.base_url)
                    for (name, sim), server in zip(sims.items(), servers, strict=True)]
         print("# jobdeck simulators: save as a config and run `jobdeck --config FILE`")
-        print(tomli_w.dumps({"refresh": 2.0, "services": entries}), flush=True)
+        print(tomli_w.dumps({"refresh": 2.0, "services": entries}))
+        print("# serving until Ctrl-C", flush=True)
         while True:
             time.sleep(3600)
     finally:
