@@ -89,7 +89,7 @@ def test_act_destructive_without_terminal_needs_yes(capsys, config_file, sim, mo
 
 
 def test_act_params(capsys, config_file, sim):
-    code, out, _ = run(capsys, "act", "sh-farm", "set_timeout", "18301", "--param",
+    code, _, _ = run(capsys, "act", "sh-farm", "set_timeout", "18301", "--param",
                        "seconds=600", "--config", str(config_file))
     assert code == 0 and sim.tasks[18301].over_time == 600_000
     code, _, err = run(capsys, "act", "sh-farm", "stop", "1", "--param", "x=1", "--config",

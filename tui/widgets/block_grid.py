@@ -1,8 +1,8 @@
 """The block grid: one coloured cell per block, drawn line by line with cached strips.
 
-Blocks are laid out in order, wrapped to the pane's width. A refresh compares the new blocks with
-the old and throws away only the cached rows that hold a changed block, so a 100k-block grid costs
-what its changes cost. The pane below it (legend and the block under the cursor) is in BlockPane.
+Blocks are laid out in order, wrapped to the pane's width; only rows on screen are ever drawn, so a
+100k-block grid costs one screenful per refresh. The legend and the block under the cursor are in
+BlockPane below it.
 """
 
 from __future__ import annotations
@@ -52,16 +52,13 @@ class BlockGridView(ScrollView, can_focus=True):
     def show_grid(self, grid: BlockGrid | None) -> None:
         blocks = [b for row in grid.rows for b in row] if grid else []
         task_id = grid.task_id if grid else None
-        if task_id != self.task_id or len(blocks) != len(self.blocks):
-            if task_id != self.task_id:
-                self.cursor = 0
-                self.scroll_to(0, 0, animate=False)
-            self._strips.clear()
-        else:
-            columns = self._columns
-            for index, (old, new) in enumerate(zip(self.blocks, blocks, strict=True)):
-                if old != new:
-                    self._strips.pop(index // columns, None)
+        if task_id != self.task_id:
+            self.cursor = 0
+            self.scroll_to(0, 0, animate=False)
+        # Strips are drawn lazily, only for rows on screen; dropping them all costs one screen of
+        # rows, less than comparing 100k blocks to find the changed ones. The cache serves scrolls
+        # and cursor moves between refreshes.
+        self._strips.clear()
         self.task_id, self.blocks = task_id, blocks
         self.cursor = min(self.cursor, max(0, len(blocks) - 1))
         self._layout()
@@ -169,9 +166,11 @@ class BlockPane(Vertical):
         return self.query_one(BlockGridView)
 
     _shown: tuple[BlockGrid | None, str | None] = (None, None)
+    _counts: dict[str, int] = {}
 
     def show_grid(self, grid: BlockGrid | None, note: str | None = None) -> None:
         self._shown = (grid, note)
+        self._counts = grid.counts() if grid else {}  # once per refresh, not per cursor move
         self.grid.show_grid(grid)
         self.border_title = f"Blocks · {grid.task_id}" if grid else "Blocks"
         self._legend(grid, note)
@@ -181,7 +180,7 @@ class BlockPane(Vertical):
         if grid is None or not self.grid.blocks:
             legend.append(note or "no blocks for this task", style="dim")
         else:
-            counts = grid.counts()
+            counts = self._counts
             parts = []
             for status in BLOCK_STATUSES:
                 if counts[status] or status in ("done", "running", "waiting"):
