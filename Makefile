@@ -24,6 +24,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_refresh.py
+	$(BIN)/python bench/bench_terminal.py
 
 sim: $(STAMP)
 	$(BIN)/jobdeck sim serve

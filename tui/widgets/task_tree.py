@@ -199,7 +199,7 @@ class TaskTree(Tree[str]):
     def _choose_columns(self) -> None:
         self._optional = {name for name, _ in OPTIONAL}
         for name, _ in OPTIONAL:
-            if self._label_width - self._fixed_width() - 2 * self.guide_depth >= MIN_NAME_W:
+            if self._label_width - self._fixed_width() - self.guide_depth >= MIN_NAME_W:
                 break
             self._optional.discard(name)
 

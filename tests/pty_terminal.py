@@ -1,0 +1,75 @@
+"""Drives a program in a real pseudo-terminal and reads its screen back through pyte.
+
+Shared by the pty test and bench/bench_terminal.py.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import select
+import signal
+import struct
+import subprocess
+import sys
+import termios
+import time
+from pathlib import Path
+
+import pyte
+
+COLS, ROWS = 100, 30
+
+
+def jobdeck_command() -> list[str]:
+    script = Path(sys.executable).with_name("jobdeck")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "jobdeck"]
+
+
+class Terminal:
+    def __init__(self, argv: list[str], env: dict[str, str], cols: int = COLS,
+                 rows: int = ROWS) -> None:
+        self.screen = pyte.Screen(cols, rows)
+        self.stream = pyte.ByteStream(self.screen)
+        self.master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        self.process = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env,
+                                        close_fds=True, start_new_session=True)
+        os.close(slave)
+        self.written = 0
+
+    def pump(self, seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            ready, _, _ = select.select([self.master], [], [], 0.05)
+            if ready:
+                try:
+                    data = os.read(self.master, 65536)
+                except OSError:
+                    return
+                self.written += len(data)
+                self.stream.feed(data)
+
+    def wait_for(self, text: str, seconds: float = 20) -> bool:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            self.pump(0.2)
+            if text in self.text():
+                return True
+        return False
+
+    def text(self) -> str:
+        return "\n".join(self.screen.display)
+
+    def send(self, keys: str) -> None:
+        os.write(self.master, keys.encode())
+
+    def close(self) -> int | None:
+        try:
+            return self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            return None
+        finally:
+            os.close(self.master)
