@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.pty_terminal import Terminal, jobdeck_command  # noqa: E402
+from tests.pty_terminal import Terminal, jobdeck_command
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
