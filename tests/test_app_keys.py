@@ -340,3 +340,47 @@ async def test_actions_are_written_to_the_audit_log(tmp_path):
         await settle(pilot)
     line = json.loads((tmp_path / "state" / "audit.log").read_text().splitlines()[-1])
     assert line["action"] == "stop" and line["targets"] == ["19088"] and line["ok"] is True
+
+
+async def test_enter_opens_the_detail_with_every_frame_record():
+    from jobdeck.tui.screens.detail import DetailScreen
+    from textual.widgets import DataTable
+    app = demo_app(("sh-farm", farm()))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await cursor_to(pilot, "18380")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)
+        assert app.screen.query_one(DataTable).row_count == 240  # every page of 100 read
+        assert "240 frame records" in str(app.screen.query_one("#detail-status").render())
+        await pilot.press("escape")
+        assert not isinstance(app.screen, DetailScreen)
+
+
+async def test_sort_cycles_and_keeps_the_cursor_task():
+    app = demo_app(("sh-farm", farm()))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await cursor_to(pilot, "18330")
+        await pilot.press("o")               # by name
+        await settle(pilot)
+        tree = app.query_one(TaskTree)
+        tops = [node.data for node in tree.root.children]
+        names = [label_of(tree, t).split()[1] for t in tops]
+        assert names == sorted(names, key=str.lower)
+        assert tree.cursor_task_id == "18330"
+        assert "sort: name" in str(app.query_one("#tasks-pane").border_subtitle)
+
+
+async def test_every_theme_renders_including_one_without_our_status_colours():
+    app = demo_app(("sh-farm", farm()))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("T", "T")          # jobdeck-light, then textual-dark (fallbacks)
+        await settle(pilot)
+        assert app.theme == "textual-dark"
+        tree = app.query_one(TaskTree)
+        running = [s for s in tree._by_id["19088"].label.spans if "running" in
+                   tree._by_id["19088"].label.plain[s.start:s.end]]
+        assert running and running[0].style.color is not None

@@ -285,7 +285,8 @@ class JobdeckApp(App[None]):
         snapshot = state.snapshot
         if state.marked:
             return [t for t in snapshot.all_tasks() if t.id in state.marked]
-        cursor = self.query_one(TaskTree).cursor_task_id
+        trees = self.query(TaskTree)  # empty while the screen is still being composed
+        cursor = trees.first().cursor_task_id if trees else None
         task = snapshot.find_task(cursor) if cursor else None
         return [task] if task else []
 
@@ -297,7 +298,7 @@ class JobdeckApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "service_action":
-            if self._read_only_for(self.selected) or not self.is_mounted(self.query_one(TaskTree)):
+            if self._read_only_for(self.selected):
                 return False
             name = str(parameters[0])
             adapter = self.adapters.get(self.selected or "")
@@ -305,9 +306,6 @@ class JobdeckApp(App[None]):
                 return False
             return any(name in t.actions for t in self._targets())
         return True
-
-    def is_mounted(self, widget: object) -> bool:
-        return getattr(widget, "is_mounted", False)
 
     def action_service_action(self, name: str) -> None:
         service = self.selected

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.color import Color, ColorParseError
 from rich.style import Style
 from textual.app import App
 
@@ -13,7 +14,12 @@ def theme_colour(app: App, name: str, fallback: str = "default") -> str:
         if not value.startswith("$"):
             break
         value = variables.get(value[1:], fallback)
-    return value.split()[0] if value else fallback
+    colour = value.split()[0] if value else fallback
+    try:
+        Color.parse(colour)  # "auto 60%" and friends are CSS-only: not a colour Rich can draw
+    except ColorParseError:
+        return fallback
+    return colour
 
 
 def status_style(app: App, status: str, bold: bool = False) -> Style:

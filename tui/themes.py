@@ -11,9 +11,9 @@ THEME_FIELDS = {"name", "dark", "primary", "secondary", "accent", "warning", "er
                 "foreground", "background", "surface", "panel", "boost", "variables"}
 # Fallbacks so a theme without our variables (a Textual built-in) still colours every status.
 STATUS_DEFAULTS = {
-    "status-queued": "$text-muted", "status-running": "$primary", "status-stopped": "$warning",
+    "status-queued": "$secondary", "status-running": "$primary", "status-stopped": "$warning",
     "status-done": "$success", "status-partial": "$accent", "status-failed": "$error",
-    "status-abandoned": "$text-disabled", "status-unknown": "$secondary",
+    "status-abandoned": "$panel-lighten-3", "status-unknown": "$secondary",
     "block-waiting": "$panel-lighten-2", "block-running": "$primary", "block-done": "$success",
     "block-failed": "$error", "block-stopped": "$warning", "mark": "$accent",
 }

@@ -27,19 +27,19 @@ class DetailScreen(ModalScreen[None]):
     def __init__(self, service: str, task: Task, load_frames: FrameLoader | None) -> None:
         super().__init__()
         self.service = service
-        self.task = task
+        self.shown_task = task
         self.load_frames = load_frames
 
     def compose(self) -> ComposeResult:
         with Vertical(id="detail-box") as box:
-            box.border_title = f"{self.service} · task {self.task.id}"
+            box.border_title = f"{self.service} · task {self.shown_task.id}"
             box.border_subtitle = "esc closes"
             yield Static(self._facts(), id="detail-facts")
             yield Static("", id="detail-status")
             yield DataTable(id="detail-frames", cursor_type="row", zebra_stripes=True)
 
     def _facts(self) -> Table:
-        task = self.task
+        task = self.shown_task
         table = Table.grid(padding=(0, 2))
         table.add_column(style="bold", justify="right")
         table.add_column()
@@ -63,7 +63,7 @@ class DetailScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_columns("frame id", "frame", "block", "status", "started", "seconds", "cost")
-        if self.load_frames is None or self.task.children:
+        if self.load_frames is None or self.shown_task.children:
             table.display = False
             return
         self.query_one("#detail-status", Static).update(Text("loading frames…", style="dim"))
@@ -74,7 +74,7 @@ class DetailScreen(ModalScreen[None]):
         assert self.load_frames is not None
         status = self.query_one("#detail-status", Static)
         try:
-            frames = await self.load_frames(self.task.id)
+            frames = await self.load_frames(self.shown_task.id)
         except JobdeckError as exc:
             status.update(literal(f"frames could not be read: {exc}", "bold"))
             return
