@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from jobdeck.adapters.files import StateStore
 from jobdeck.adapters.renderbus.sim import RenderbusSim
@@ -41,15 +43,22 @@ def label_of(tree: TaskTree, task_id: str) -> str:
     return tree._by_id[task_id].label.plain
 
 
+@asynccontextmanager
+async def console(*services, size=(120, 36), **options) -> AsyncIterator[tuple]:
+    """The app on these simulators, started, polled once and settled."""
+    app = demo_app(*services, **options)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        yield app, pilot
+
+
 def farm(clock=None) -> RenderbusSim:
     return RenderbusSim(clock=clock or FrozenClock(), epoch=FIXED_EPOCH)
 
 
 async def test_first_look_shows_services_tasks_and_the_block_grid_of_the_cursor_task():
     sim = farm()
-    app = demo_app(("sh-farm", sim))
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
+    async with console(("sh-farm", sim)) as (app, pilot):
         tree = app.query_one(TaskTree)
         assert "cloakroom.max" in label_of(tree, "19084")
         assert "running" in label_of(tree, "19088") and "30/0/68" in label_of(tree, "19088")
@@ -63,9 +72,7 @@ async def test_first_look_shows_services_tasks_and_the_block_grid_of_the_cursor_
 
 async def test_s_stops_the_task_under_the_cursor_and_shows_the_result():
     sim = farm()
-    app = demo_app(("sh-farm", sim))
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
+    async with console(("sh-farm", sim)) as (app, pilot):
         await cursor_to(pilot, "19088")
         await pilot.press("s")
         await settle(pilot)
@@ -77,9 +84,7 @@ async def test_s_stops_the_task_under_the_cursor_and_shows_the_result():
 
 async def test_marked_tasks_are_stopped_in_one_call():
     sim = farm()
-    app = demo_app(("sh-farm", sim))
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
+    async with console(("sh-farm", sim)) as (app, pilot):
         await cursor_to(pilot, "19088")
         await pilot.press("space")          # marks 19088, cursor moves on to 18380
         await pilot.press("space")          # marks 18380
@@ -94,9 +99,7 @@ async def test_marked_tasks_are_stopped_in_one_call():
 
 async def test_abandon_asks_first_naming_task_and_service_and_no_sends_nothing():
     sim = farm()
-    app = demo_app(("sh-farm", sim))
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
+    async with console(("sh-farm", sim)) as (app, pilot):
         await cursor_to(pilot, "18278")
         await pilot.press("a")
         await settle(pilot)
@@ -117,9 +120,7 @@ async def test_abandon_asks_first_naming_task_and_service_and_no_sends_nothing()
 
 async def test_delete_confirmed_removes_the_task_and_enter_on_cancel_is_safe():
     sim = farm()
-    app = demo_app(("sh-farm", sim))
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
+    async with console(("sh-farm", sim)) as (app, pilot):
         await cursor_to(pilot, "18320")
         await pilot.press("d")
         await settle(pilot)
@@ -136,9 +137,7 @@ async def test_delete_confirmed_removes_the_task_and_enter_on_cancel_is_safe():
 
 async def test_actions_not_valid_for_the_status_are_not_offered_or_sent():
     sim = farm()
-    app = demo_app(("sh-farm", sim))
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
+    async with console(("sh-farm", sim)) as (app, pilot):
         await cursor_to(pilot, "18320")     # done
         assert app.check_action("service_action", ("stop",)) is False
         assert app.check_action("service_action", ("delete",)) is True
@@ -152,9 +151,7 @@ async def test_actions_not_valid_for_the_status_are_not_offered_or_sent():
 
 async def test_a_refused_action_shows_the_services_own_message():
     sim = farm()
-    app = demo_app(("sh-farm", sim))
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
+    async with console(("sh-farm", sim)) as (app, pilot):
         await cursor_to(pilot, "19088")
         sim.tasks[19088].status = 25     # the farm finished it behind our back
         await pilot.press("s")
@@ -165,9 +162,7 @@ async def test_a_refused_action_shows_the_services_own_message():
 
 async def test_read_only_shows_a_badge_and_sends_no_action():
     sim = farm()
-    app = demo_app(("sh-farm", sim), read_only=True)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
+    async with console(("sh-farm", sim), read_only=True) as (app, pilot):
         badge = app.query_one("#badge-readonly")
         assert badge.has_class("on") and badge.region.width >= len("READ-ONLY")
         await cursor_to(pilot, "19088")
@@ -180,9 +175,7 @@ async def test_read_only_shows_a_badge_and_sends_no_action():
 
 async def test_pause_shows_the_badge_and_stops_polls_until_resumed():
     sim = farm()
-    app = demo_app(("sh-farm", sim), refresh=0.5)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
+    async with console(("sh-farm", sim), refresh=0.5) as (app, pilot):
         await pilot.press("P")
         await settle(pilot)
         badge = app.query_one("#badge-paused")
@@ -199,9 +192,7 @@ async def test_pause_shows_the_badge_and_stops_polls_until_resumed():
 
 async def test_r_polls_now_and_plus_minus_change_the_interval():
     sim = farm()
-    app = demo_app(("sh-farm", sim), refresh=30)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
+    async with console(("sh-farm", sim), refresh=30) as (app, pilot):
         polls = len(sent(sim, "task/getTaskList"))
         await pilot.press("r")
         await settle(pilot)
@@ -214,16 +205,14 @@ async def test_r_polls_now_and_plus_minus_change_the_interval():
 
 
 async def test_help_lists_every_key_from_the_action_table():
-    app = demo_app(("sh-farm", farm()))
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+    async with console(("sh-farm", farm()), size=(120, 40)) as (app, pilot):
         await pilot.press("question_mark")
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
         from rich.console import Console
-        console = Console(width=120, record=True)
-        console.print(app.screen.query_one("Static").content)
-        text = console.export_text()
+        recorder = Console(width=120, record=True)
+        recorder.print(app.screen.query_one("Static").content)
+        text = recorder.export_text()
         for command in app.commands:
             assert command.label in text and command.display_key in text
         await pilot.press("escape")
@@ -231,9 +220,7 @@ async def test_help_lists_every_key_from_the_action_table():
 
 
 async def test_palette_offers_the_actions_valid_for_the_cursor_task():
-    app = demo_app(("sh-farm", farm()))
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
+    async with console(("sh-farm", farm())) as (app, pilot):
         await cursor_to(pilot, "18278")      # stopped: resume, not stop
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert "Resume (g)" in titles and "Stop (s)" not in titles
@@ -243,9 +230,7 @@ async def test_palette_offers_the_actions_valid_for_the_cursor_task():
 async def test_a_down_service_goes_stale_with_age_and_reason_while_the_other_updates():
     clock = FrozenClock()
     healthy, flaky = farm(), farm()
-    app = demo_app(("sh-farm", healthy), ("la-farm", flaky), refresh=0.3, clock=clock)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
+    async with console(("sh-farm", healthy), ("la-farm", flaky), refresh=0.3, clock=clock) as (app, pilot):
         flaky.outage = (10.0, 10.0)       # from now on every answer is 503
         clock.advance(34)
         before = len(sent(healthy, "task/getTaskList"))
@@ -266,9 +251,7 @@ async def test_a_down_service_goes_stale_with_age_and_reason_while_the_other_upd
 
 async def test_cursor_and_collapse_survive_a_refresh_that_adds_tasks():
     sim = farm()
-    app = demo_app(("sh-farm", sim))
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
+    async with console(("sh-farm", sim)) as (app, pilot):
         await cursor_to(pilot, "18360")
         await pilot.press("left")            # collapse tower.max
         tree = app.query_one(TaskTree)
@@ -286,9 +269,7 @@ async def test_cursor_and_collapse_survive_a_refresh_that_adds_tasks():
 async def test_a_hostile_task_name_shows_literally_and_emits_no_escape():
     sim = farm()
     sim.add_task(99999, HOSTILE, 5, frames=2, age_s=5)
-    app = demo_app(("sh-farm", sim))
-    async with app.run_test(size=(140, 36)) as pilot:
-        await settle(pilot)
+    async with console(("sh-farm", sim), size=(140, 36)) as (app, _):
         tree = app.query_one(TaskTree)
         label = tree._by_id["99999"].label
         assert "[bold red]x[/]" in label.plain
@@ -302,9 +283,7 @@ async def test_a_hostile_task_name_shows_literally_and_emits_no_escape():
 
 
 async def test_filter_narrows_the_tree_and_escape_clears_it():
-    app = demo_app(("sh-farm", farm()))
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
+    async with console(("sh-farm", farm())) as (app, pilot):
         await pilot.press("slash")
         await pilot.press(*"lobby")
         await pilot.press("enter")
@@ -319,9 +298,7 @@ async def test_filter_narrows_the_tree_and_escape_clears_it():
 
 async def test_theme_key_cycles_and_the_choice_is_saved(tmp_path):
     store = StateStore(tmp_path / "state")
-    app = demo_app(("sh-farm", farm()), state=store)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
+    async with console(("sh-farm", farm()), state=store) as (app, pilot):
         assert app.theme == "jobdeck-dark"
         await pilot.press("T")
         await settle(pilot)
@@ -332,9 +309,7 @@ async def test_theme_key_cycles_and_the_choice_is_saved(tmp_path):
 async def test_actions_are_written_to_the_audit_log(tmp_path):
     store = StateStore(tmp_path / "state")
     sim = farm()
-    app = demo_app(("sh-farm", sim), state=store)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
+    async with console(("sh-farm", sim), state=store) as (_, pilot):
         await cursor_to(pilot, "19088")
         await pilot.press("s")
         await settle(pilot)
@@ -345,9 +320,7 @@ async def test_actions_are_written_to_the_audit_log(tmp_path):
 async def test_enter_opens_the_detail_with_every_frame_record():
     from jobdeck.tui.screens.detail import DetailScreen
     from textual.widgets import DataTable
-    app = demo_app(("sh-farm", farm()))
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+    async with console(("sh-farm", farm()), size=(120, 40)) as (app, pilot):
         await cursor_to(pilot, "18380")
         await pilot.press("enter")
         await settle(pilot)
@@ -359,9 +332,7 @@ async def test_enter_opens_the_detail_with_every_frame_record():
 
 
 async def test_sort_cycles_and_keeps_the_cursor_task():
-    app = demo_app(("sh-farm", farm()))
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
+    async with console(("sh-farm", farm())) as (app, pilot):
         await cursor_to(pilot, "18330")
         await pilot.press("o")               # by name
         await settle(pilot)
@@ -374,9 +345,7 @@ async def test_sort_cycles_and_keeps_the_cursor_task():
 
 
 async def test_every_theme_renders_including_one_without_our_status_colours():
-    app = demo_app(("sh-farm", farm()))
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
+    async with console(("sh-farm", farm())) as (app, pilot):
         await pilot.press("T", "T")          # jobdeck-light, then textual-dark (fallbacks)
         await settle(pilot)
         assert app.theme == "textual-dark"
