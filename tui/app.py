@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterable
-from functools import partial
+from functools import partial, wraps
 
 from jobdeck.adapters.base import Adapter
 from jobdeck.adapters.config import Config
@@ -16,6 +16,7 @@ from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.timer import Timer
@@ -36,6 +37,19 @@ from .widgets.task_tree import TaskTree
 
 INTERVALS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
 BLOCKS_DEBOUNCE_S = 0.15
+
+
+def while_open(method: Callable[..., None]) -> Callable[..., None]:
+    """For what arrives on its own (poll results, ticks): after the screen is gone, drop it."""
+    @wraps(method)
+    def guarded(self: JobdeckApp, *args: object) -> None:
+        try:
+            method(self, *args)
+        except NoMatches:
+            if not self._quitting and self.is_running and self.screen_stack:
+                raise
+
+    return guarded
 
 
 class FilterInput(Input):
@@ -139,6 +153,7 @@ class JobdeckApp(App[None]):
             return
         self._poll_timers[name] = self.set_timer(self.interval, partial(self.poll, name))
 
+    @while_open
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
         snapshot = message.snapshot
         state = self.states.get(snapshot.name)
@@ -192,6 +207,7 @@ class JobdeckApp(App[None]):
         parts.append(f"sort: {self.sort}")
         pane.border_subtitle = literal(" · ".join(parts))
 
+    @while_open
     def _tick(self) -> None:
         state = self.states.get(self.selected or "")
         left = Text(no_wrap=True, overflow="ellipsis")
@@ -232,6 +248,7 @@ class JobdeckApp(App[None]):
         if not delay:
             self._load_blocks()
 
+    @while_open
     def _load_blocks(self) -> None:
         name = self.selected
         task_id = self.query_one(TaskTree).cursor_task_id
@@ -264,6 +281,7 @@ class JobdeckApp(App[None]):
         else:
             self.post_message(BlocksReady(name, task_id, grid))
 
+    @while_open
     def on_blocks_ready(self, message: BlocksReady) -> None:
         if message.service != self.selected:
             return
@@ -353,6 +371,7 @@ class JobdeckApp(App[None]):
         result = await self.adapters[service].perform(name, ids)
         self.post_message(ActionDone(result))
 
+    @while_open
     def on_action_done(self, message: ActionDone) -> None:
         result = message.result
         self.notify(result.message, title=f"{result.service} · {result.action}",
@@ -460,6 +479,7 @@ class JobdeckApp(App[None]):
         current = names.index(self.theme) if self.theme in names else -1
         self.theme = names[(current + 1) % len(names)]
 
+    @while_open
     def _theme_changed(self, theme: Theme) -> None:
         self.query_one(TaskTree).relabel()
         self.query_one(BlockPane).grid.theme_changed()
