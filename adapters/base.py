@@ -12,6 +12,7 @@ from typing import ClassVar, TypeVar
 import httpx
 
 from .config import ServiceConfig
+from .files import StateStore
 from .http import HttpTransport, Redactor, one_line
 from .model import ActionResult, BlockGrid, ServiceError, ServiceSnapshot, UnknownAction
 
@@ -53,8 +54,10 @@ class Adapter(ABC):
     tracks_tasks: ClassVar[bool] = False   # no list call: the console keeps the ids
 
     def __init__(self, config: ServiceConfig, *,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
+                 transport: httpx.AsyncBaseTransport | None = None,
+                 state: StateStore | None = None) -> None:
         self.config = config
+        self.state = state
         self.name = config.name
         self.redact = Redactor(config.secret_values())
         self.http = HttpTransport(config.base_url, redact=self.redact, transport=transport)
@@ -62,6 +65,26 @@ class Adapter(ABC):
 
     async def close(self) -> None:
         await self.http.close()
+
+    # kinds with no list call watch the ids in config `track` plus those kept in the state dir
+
+    def tracked_ids(self) -> list[str]:
+        ids = [str(i) for i in self.config.get("track", []) or []]
+        if self.state is not None:
+            ids += [i for i in self.state.tracked(self.name) if i not in ids]
+        return ids
+
+    def track(self, task_ids: list[str]) -> None:
+        if self.state is None:
+            raise ServiceError("no state directory to remember tracked tasks in")
+        ids = self.state.tracked(self.name)
+        self.state.set_tracked(self.name, ids + [i for i in task_ids if i not in ids])
+
+    def untrack(self, task_ids: list[str]) -> None:
+        if self.state is not None:
+            gone = set(task_ids)
+            self.state.set_tracked(self.name, [i for i in self.state.tracked(self.name)
+                                               if i not in gone])
 
     async def poll(self) -> ServiceSnapshot:
         """Read the service; on failure return the last good data marked not ok. Never raises."""

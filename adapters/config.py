@@ -132,6 +132,10 @@ def _service(entry: Any, number: int, where: str, path: Path | None) -> ServiceC
     for key, value in entry.items():
         if key in SERVICE_COMMON:
             continue
+        if key == "track" and not (isinstance(value, list)
+                                   and all(isinstance(v, str) and v for v in value)):
+            raise ConfigError(f"{where}: {label}: key 'track': must be a list of task ids "
+                              '(strings), like track = ["GfNE_AXLj0CHizT_9UDVp"]')
         if key in cls.secret_keys:
             service.secrets[key] = resolve_secret(value, f"{where}: {label}: key {key!r}", path)
         else:

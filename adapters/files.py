@@ -67,6 +67,14 @@ class StateStore:
         tracked[service] = ids
         atomic_write(self.path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
+    def labels(self, service: str) -> dict[str, str]:
+        return dict(self.load().get("labels", {}).get(service, {}))
+
+    def set_label(self, service: str, task_id: str, label: str) -> None:
+        data = self.load()
+        data.setdefault("labels", {}).setdefault(service, {})[task_id] = label
+        atomic_write(self.path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+
     def audit(self, entry: dict[str, Any]) -> None:
         """One JSON line per action attempted; appended, so a crash loses at most that line."""
         line = {"at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), **entry}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import json
+import json as jsonlib
 import random
 from collections.abc import Iterable
 from typing import Any
@@ -72,6 +72,8 @@ class HttpTransport:
         content: bytes | None = None,
         params: dict[str, Any] | None = None,
         data: dict[str, Any] | None = None,
+        files: list[tuple[str, tuple[str | None, Any]]] | None = None,
+        json: Any = None,
     ) -> httpx.Response:
         attempts = READ_ATTEMPTS if idempotent else 1
         last: ServiceError | None = None
@@ -82,6 +84,7 @@ class HttpTransport:
             try:
                 response = await self._client.request(
                     method, path, headers=headers, content=content, params=params, data=data,
+                    files=files, json=json,
                 )
             except httpx.TimeoutException:
                 last = ServiceError("timed out")
@@ -104,7 +107,7 @@ class HttpTransport:
     def json_of(self, response: httpx.Response) -> Any:
         try:
             return response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (jsonlib.JSONDecodeError, UnicodeDecodeError):
             snippet = self.redact(one_line(response.text, 60))
             raise ServiceError(
                 f"bad reply (HTTP {response.status_code}, not JSON: {snippet!r})"

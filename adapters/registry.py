@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from .base import Adapter
+from .eva.adapter import EvaAdapter
 from .renderbus.adapter import RenderbusAdapter
 
 ADAPTERS: dict[str, type[Adapter]] = {
     RenderbusAdapter.kind: RenderbusAdapter,
+    EvaAdapter.kind: EvaAdapter,
 }
 
 
