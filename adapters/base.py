@@ -44,6 +44,9 @@ async def _as_coroutine(awaitable: Awaitable[T]) -> T:
     return await awaitable
 
 
+UNTRACK = ActionSpec("untrack", "Stop watching")
+
+
 class Adapter(ABC):
     kind: ClassVar[str]
     required_keys: ClassVar[tuple[str, ...]] = ("base_url",)
@@ -120,6 +123,10 @@ class Adapter(ABC):
         if spec is None:
             raise UnknownAction(f"{self.kind} has no action {action!r} "
                                 f"(it has: {', '.join(self.actions) or 'none'})")
+        if spec is UNTRACK:  # every tracking kind forgets ids the same way
+            self.untrack(targets)
+            return ActionResult(self.name, action, targets, ok=True,
+                                message=f"no longer watching {', '.join(targets)}")
         try:
             return await self.do(spec, targets, dict(params or {}))
         except ServiceError as exc:

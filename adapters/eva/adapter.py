@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from ..base import ActionSpec, Adapter
+from ..base import UNTRACK, ActionSpec, Adapter
 from ..config import ServiceConfig
 from ..files import StateStore
 from ..model import ActionResult, ServiceError, ServiceSnapshot, Task
@@ -35,7 +35,7 @@ class EvaAdapter(Adapter):
     secret_keys = ("api_secret",)
     optional_keys = ("track",)
     tracks_tasks = True
-    actions = {"untrack": ActionSpec("untrack", "Stop watching")}
+    actions = {"untrack": UNTRACK}
 
     def __init__(self, config: ServiceConfig, *,
                  transport: httpx.AsyncBaseTransport | None = None,
@@ -68,13 +68,14 @@ class EvaAdapter(Adapter):
                 task.actions = ("untrack",)
         return ServiceSnapshot(name=self.name, kind=self.kind, tasks=tasks)
 
+    def untrack(self, task_ids: list[str]) -> None:
+        super().untrack(task_ids)
+        for task_id in task_ids:
+            self._final.pop(task_id, None)
+
     async def do(self, spec: ActionSpec, targets: list[str],
                  params: dict[str, str]) -> ActionResult:
-        self.untrack(targets)
-        for task_id in targets:
-            self._final.pop(task_id, None)
-        return ActionResult(self.name, spec.name, targets, ok=True,
-                            message=f"no longer watching {', '.join(targets)}")
+        raise ServiceError(f"eva has no action {spec.name}")  # untrack is handled by Adapter
 
     async def submit(self, tpl_id: int, assets: list[dict[str, Any]], *,
                      files: list[Path] = (), args: dict[str, Any] | None = None,

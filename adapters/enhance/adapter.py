@@ -1,0 +1,138 @@
+"""Image enhance mapped onto the model: a queue of tracked tasks with their queue positions."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from ..base import UNTRACK, ActionSpec, Adapter
+from ..config import ServiceConfig
+from ..files import StateStore
+from ..model import ActionResult, ServiceError, ServiceSnapshot, Task
+from .client import EnhanceClient, describe
+
+PARALLEL_READS = 8
+GONE = {1002001, 1002002}
+
+
+def human_size(size: Any) -> str | None:
+    if not isinstance(size, int | float) or size <= 0:
+        return None
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return None
+
+
+def to_task(task_id: str, data: dict[str, Any], label: str | None) -> Task:
+    """DESIGN's rule: errorcode != 0 failed, outputurl set done, queuenum > 0 queued, else running."""
+    errorcode = data.get("errorcode") or 0
+    queue = data.get("queuenum") or 0
+    if errorcode:
+        status = "failed"
+    elif data.get("outputurl"):
+        status = "done"
+    elif isinstance(queue, int) and queue > 0:
+        status = "queued"
+    else:
+        status = "running"
+    name = label or data.get("chtaskid") or urlsplit(str(data.get("inputurl") or "")).path \
+        .rsplit("/", 1)[-1] or task_id
+    return Task(
+        id=task_id, name=name, status=status, raw_status=str(data.get("status", "")),
+        progress=1.0 if status == "done" else None,
+        queue_position=queue if status == "queued" else None,
+        output_url=data.get("outputurl") or None,
+        error=describe(errorcode, data.get("errormsg")) if errorcode else None,
+        actions=("delete", "untrack"),
+    )
+
+
+def details(data: dict[str, Any]) -> dict[str, Any]:
+    """What the queue pane shows beyond the task row: sizes and the face/output list."""
+    def side(prefix: str, item: dict[str, Any]) -> str | None:
+        width, height = item.get(f"{prefix}width"), item.get(f"{prefix}height")
+        size = human_size(item.get(f"{prefix}size"))
+        if not width or not height:
+            return size
+        return f"{width}x{height} {item.get(f'{prefix}ext') or ''}".strip() + \
+            (f", {size}" if size else "")
+    return {
+        "input": side("inpath", data), "output": side("outpath", data),
+        "input_url": data.get("inputurl") or None,
+        "faces": [{"input": side("inpath", f), "output": side("outpath", f),
+                   "output_url": f.get("outputurl") or None}
+                  for f in data.get("facelist") or [] if isinstance(f, dict)],
+    }
+
+
+class EnhanceAdapter(Adapter):
+    kind = "enhance"
+    required_keys = ("base_url", "token")
+    secret_keys = ("token",)
+    optional_keys = ("enhance_type", "track")
+    tracks_tasks = True
+    actions = {"delete": ActionSpec("delete", "Delete", destructive=True), "untrack": UNTRACK}
+
+    def __init__(self, config: ServiceConfig, *,
+                 transport: httpx.AsyncBaseTransport | None = None,
+                 state: StateStore | None = None) -> None:
+        super().__init__(config, transport=transport, state=state)
+        self.client = EnhanceClient(self.http, token=str(config.get("token")))
+        self.enhance_type = int(config.get("enhance_type", 1))
+        self.details: dict[str, dict[str, Any]] = {}
+
+    async def read(self) -> ServiceSnapshot:
+        ids = self.tracked_ids()
+        gate = asyncio.Semaphore(PARALLEL_READS)
+
+        async def one(task_id: str) -> tuple[str, dict[str, Any] | str]:
+            async with gate:
+                try:
+                    return task_id, await self.client.get(task_id, self.enhance_type)
+                except ServiceError as exc:
+                    if exc.code in GONE:  # this task is gone; the service itself is fine
+                        return task_id, exc.reason
+                    raise
+
+        labels = self.state.labels(self.name) if self.state else {}
+        tasks = []
+        for task_id, data in await asyncio.gather(*(one(i) for i in ids)):
+            if isinstance(data, str):
+                tasks.append(Task(id=task_id, name=labels.get(task_id, task_id),
+                                  status="unknown", raw_status="gone", error=data,
+                                  actions=("untrack",)))
+                continue
+            self.details[task_id] = details(data)
+            tasks.append(to_task(task_id, data, labels.get(task_id)))
+        return ServiceSnapshot(name=self.name, kind=self.kind, tasks=tasks)
+
+    async def do(self, spec: ActionSpec, targets: list[str],
+                 params: dict[str, str]) -> ActionResult:
+        deleted = []
+        for task_id in targets:
+            data = await self.client.delete(task_id)
+            if not data.get("success", True):
+                raise ServiceError(f"the service did not delete {task_id}")
+            deleted.append(task_id)
+        self.untrack(deleted)
+        return ActionResult(self.name, spec.name, targets, ok=True,
+                            message=f"deleted {', '.join(deleted)}")
+
+    async def submit(self, picurl: str, enhance_type: int | None = None,
+                     label: str | None = None) -> Task:
+        if urlsplit(picurl).scheme not in ("http", "https"):
+            raise ServiceError("the picture must be an http(s) url the service can fetch "
+                               "(at most 20 MB, 64 to 9216 pixels a side)")
+        data = await self.client.create(picurl, enhance_type or self.enhance_type, label)
+        task_id = str(data.get("taskid") or "")
+        if not task_id:
+            raise ServiceError("createtask accepted but no taskid came back")
+        self.track([task_id])
+        if label and self.state is not None:
+            self.state.set_label(self.name, task_id, label)
+        return to_task(task_id, data, label)

@@ -1,0 +1,113 @@
+"""The image-enhance queue against its simulator over real HTTP."""
+
+from __future__ import annotations
+
+import pytest
+
+from jobdeck.adapters.config import ServiceConfig
+from jobdeck.adapters.enhance.adapter import EnhanceAdapter
+from jobdeck.adapters.enhance.sim import EnhanceSim
+from jobdeck.adapters.files import StateStore
+from jobdeck.adapters.model import ServiceError
+from jobdeck.adapters.simbase import SimServer
+
+from .conftest import FrozenClock
+
+
+@pytest.fixture
+def enhance(clock: FrozenClock):
+    sim = EnhanceSim(clock=clock)
+    with SimServer(sim) as server:
+        yield sim, server
+
+
+def adapter_for(sim: EnhanceSim, server: SimServer, tmp_path, token: str | None = None):
+    entry = sim.service_entry("photo-fix", server.base_url)
+    config = ServiceConfig(name="photo-fix", kind="enhance", base_url=server.base_url,
+                           options={"enhance_type": 1, "track": entry["track"]},
+                           secrets={"token": token or entry["token"]})
+    return EnhanceAdapter(config, state=StateStore(tmp_path / "state"))
+
+
+async def test_queue_positions_move_as_the_queue_drains(enhance, clock, tmp_path):
+    sim, server = enhance
+    adapter = adapter_for(sim, server, tmp_path)
+    first = await adapter.poll()
+    assert first.ok, first.error
+    positions = [t.queue_position for t in first.tasks if t.status == "queued"]
+    assert positions == [1, 2, 3, 4, 5]  # two workers busy, five waiting in order
+    assert [t.status for t in first.tasks[:2]] == ["running", "running"]
+    clock.advance(13)
+    second = await adapter.poll()
+    assert [t.queue_position for t in second.tasks if t.status == "queued"] == [1, 2, 3]
+    done = second.tasks[0]
+    assert done.status == "done" and done.output_url.endswith(".jpg")
+    assert adapter.details[done.id]["output"].startswith(("1280x", "2048x", "4096x"))
+    await adapter.close()
+
+
+async def test_requests_carry_the_token_header_and_the_type(enhance, tmp_path):
+    sim, server = enhance
+    adapter = adapter_for(sim, server, tmp_path)
+    await adapter.poll()
+    gets = [r for r in sim.received if r.path == "gettask"]
+    assert gets and all(r.body["type"] == 1 and "taskid" in r.body for r in gets)
+    await adapter.close()
+    bad = adapter_for(sim, server, tmp_path, token="wrong-token-123")
+    snapshot = await bad.poll()
+    assert not snapshot.ok and "wrong-token-123" not in snapshot.error
+    await bad.close()
+
+
+async def test_face_list_comes_with_a_finished_face_task(enhance, clock, tmp_path):
+    sim, server = enhance
+    adapter = adapter_for(sim, server, tmp_path)
+    clock.advance(13)
+    await adapter.poll()
+    face_task = sim.order[0]  # portrait-00 is a face task (type 2)
+    assert adapter.details[face_task]["faces"]
+    assert adapter.details[face_task]["faces"][0]["output_url"].endswith("_face0.jpg")
+    await adapter.close()
+
+
+async def test_submit_tracks_the_new_task_and_delete_removes_it(enhance, clock, tmp_path):
+    sim, server = enhance
+    adapter = adapter_for(sim, server, tmp_path)
+    task = await adapter.submit("https://pics.sim/new.jpg", label="new cover")
+    assert task.status == "queued" and task.queue_position == 6
+    snapshot = await adapter.poll()
+    assert next(t for t in snapshot.tasks if t.id == task.id).name == "new cover"
+    result = await adapter.perform("delete", [task.id])
+    assert result.ok and [r.body for r in sim.received if r.path == "deletetask"] == [
+        {"taskid": task.id}]
+    assert task.id not in [t.id for t in (await adapter.poll()).tasks]
+    again = await adapter.perform("delete", [task.id])
+    assert not again.ok and "task was deleted" in again.message and "1002002" in again.message
+    await adapter.close()
+
+
+@pytest.mark.parametrize(("url", "words"), [
+    ("ftp://pics.sim/a.jpg", "http(s) url"),
+    ("https://pics.sim/a.gif", "file type not supported (1001004"),
+    ("https://pics.sim/huge.jpg", "too large (at most 20 MB, 64 to 9216 pixels"),
+])
+async def test_submit_errors_are_plain_words(enhance, tmp_path, url, words):
+    sim, server = enhance
+    adapter = adapter_for(sim, server, tmp_path)
+    with pytest.raises(ServiceError) as error:
+        await adapter.submit(url)
+    assert words in str(error.value)
+    await adapter.close()
+
+
+async def test_a_deleted_task_in_track_shows_as_gone_without_failing_the_service(
+        enhance, tmp_path):
+    sim, server = enhance
+    adapter = adapter_for(sim, server, tmp_path)
+    gone = sim.order[3]
+    sim.jobs[gone].deleted = True
+    snapshot = await adapter.poll()
+    assert snapshot.ok
+    task = next(t for t in snapshot.tasks if t.id == gone)
+    assert task.status == "unknown" and "deleted" in task.error and task.actions == ("untrack",)
+    await adapter.close()
