@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from jobdeck.adapters.config import ServiceConfig
 from jobdeck.adapters.enhance.adapter import EnhanceAdapter
 from jobdeck.adapters.enhance.sim import EnhanceSim
