@@ -69,7 +69,7 @@ class HttpTransport:
         *,
         idempotent: bool,
         headers: dict[str, str] | None = None,
-        content: bytes | None = None,
+        content: Any = None,
         params: dict[str, Any] | None = None,
         data: dict[str, Any] | None = None,
         files: list[tuple[str, tuple[str | None, Any]]] | None = None,

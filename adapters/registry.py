@@ -5,12 +5,14 @@ from __future__ import annotations
 from .base import Adapter
 from .enhance.adapter import EnhanceAdapter
 from .eva.adapter import EvaAdapter
+from .finalrip.adapter import FinalRipAdapter
 from .renderbus.adapter import RenderbusAdapter
 
 ADAPTERS: dict[str, type[Adapter]] = {
     RenderbusAdapter.kind: RenderbusAdapter,
     EvaAdapter.kind: EvaAdapter,
     EnhanceAdapter.kind: EnhanceAdapter,
+    FinalRipAdapter.kind: FinalRipAdapter,
 }
 
 
