@@ -133,7 +133,8 @@ def dispatch(args: argparse.Namespace) -> int:
 
 def make_adapters(config: Config, names: Sequence[str] | None = None) -> dict[str, Adapter]:
     wanted = [config.service(n) for n in names] if names else config.services
-    return {s.name: adapter_class(s.kind)(s) for s in wanted}
+    state = StateStore()
+    return {s.name: adapter_class(s.kind)(s, state=state) for s in wanted}
 
 
 # the console -------------------------------------------------------------------------------------
@@ -153,8 +154,10 @@ def run_demo(args: argparse.Namespace) -> int:
     from .demo import build_demo
 
     world = build_demo()
-    app = JobdeckApp(world.config, world.adapters(), read_only=args.read_only,
-                     state=StateStore(), title="jobdeck demo")
+    # The demo keeps its own state (tracked ids of the simulators) apart from a real one.
+    state = StateStore(StateStore().directory / "demo")
+    app = JobdeckApp(world.config, world.adapters(state), read_only=args.read_only,
+                     state=state, title="jobdeck demo")
     app.run()
     return EXIT_OK
 
@@ -236,7 +239,7 @@ async def act(config: Config, args: argparse.Namespace) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             print("cancelled", file=sys.stderr)
             return EXIT_USAGE
-    adapter = cls(service)
+    adapter = cls(service, state=StateStore())
     try:
         result = await adapter.perform(args.action, args.targets, params)
     finally:

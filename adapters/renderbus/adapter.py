@@ -8,6 +8,7 @@ import httpx
 
 from ..base import ActionSpec, Adapter, read_together
 from ..config import ServiceConfig
+from ..files import StateStore
 from ..model import (
     Account,
     ActionResult,
@@ -160,8 +161,9 @@ class RenderbusAdapter(Adapter):
     has_blocks = True
 
     def __init__(self, config: ServiceConfig, *,
-                 transport: httpx.AsyncBaseTransport | None = None) -> None:
-        super().__init__(config, transport=transport)
+                 transport: httpx.AsyncBaseTransport | None = None,
+                 state: StateStore | None = None) -> None:
+        super().__init__(config, transport=transport, state=state)
         self.page_size = int(config.get("page_size", 100))
         self.client = RenderbusClient(
             self.http,
