@@ -63,6 +63,8 @@ class Task:
     error: str | None = None
     actions: tuple[str, ...] = ()
     children: list[Task] = field(default_factory=list)
+    # Kind-specific facts for the detail views (sizes, face lists); not part of the JSON contract.
+    details: dict[str, Any] = field(default_factory=dict)
 
     def walk(self) -> Iterator[Task]:
         yield self
@@ -132,6 +134,7 @@ class Block:
 class BlockGrid:
     task_id: str
     rows: list[list[Block]]
+    unit: str = "frame"   # what a row's index counts: a render frame, or a FinalRip clip
 
     def counts(self) -> dict[BlockStatus, int]:
         counts: dict[BlockStatus, int] = dict.fromkeys(BLOCK_STATUSES, 0)

@@ -41,7 +41,7 @@ async def test_queue_positions_move_as_the_queue_drains(enhance, clock, tmp_path
     assert [t.queue_position for t in second.tasks if t.status == "queued"] == [1, 2, 3]
     done = second.tasks[0]
     assert done.status == "done" and done.output_url.endswith(".jpg")
-    assert adapter.details[done.id]["output"].startswith(("1280x", "2048x", "4096x"))
+    assert done.details["output"].startswith(("1280x", "2048x", "4096x"))
     await adapter.close()
 
 
@@ -62,10 +62,10 @@ async def test_face_list_comes_with_a_finished_face_task(enhance, clock, tmp_pat
     sim, server = enhance
     adapter = adapter_for(sim, server, tmp_path)
     clock.advance(13)
-    await adapter.poll()
-    face_task = sim.order[0]  # portrait-00 is a face task (type 2)
-    assert adapter.details[face_task]["faces"]
-    assert adapter.details[face_task]["faces"][0]["output_url"].endswith("_face0.jpg")
+    snapshot = await adapter.poll()
+    face_task = snapshot.find_task(sim.order[0])  # portrait-00 is a face task (type 2)
+    assert face_task.details["faces"]
+    assert face_task.details["faces"][0]["output_url"].endswith("_face0.jpg")
     await adapter.close()
 
 

@@ -45,7 +45,7 @@ async def test_list_asks_all_three_filters_and_progress_only_for_running(finalri
     assert by_id["Roshidere-06.mkv"].output_url.endswith("Roshidere-06-encoded.mkv")
     assert by_id["Roshidere-09.mkv"].status == "queued"
     assert by_id["Roshidere-07.mkv"].progress == 0.0
-    assert adapter.details["Roshidere-07.mkv"]["size"].endswith("GiB")  # shown as given
+    assert by_id["Roshidere-07.mkv"].details["size"].endswith("GiB")  # shown as given
     await adapter.close()
 
 

@@ -29,6 +29,7 @@ from .screens.confirm import ConfirmScreen
 from .screens.detail import DetailScreen
 from .screens.help import HelpScreen
 from .service_state import ServiceState, age_text
+from .task_facts import task_facts
 from .task_filter import SORTS, arrange
 from .themes import STATUS_DEFAULTS, load_themes
 from .widgets.block_grid import BlockPane
@@ -266,7 +267,10 @@ class JobdeckApp(App[None]):
             self._blocks_shown = None
             return
         if not adapter.has_blocks:
-            pane.show_grid(None, f"{adapter.kind} has no block grid")
+            if task is not None:
+                pane.show_facts(task.id, task_facts(task))
+            else:
+                pane.show_grid(None, "no task under the cursor")
             return
         self.run_worker(self._blocks(name, task_id), group="blocks", exclusive=True,
                         exit_on_error=False)
@@ -315,6 +319,8 @@ class JobdeckApp(App[None]):
         return adapter is None or adapter.config.read_only
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "retry_block":
+            return not self._read_only_for(self.selected)
         if action == "service_action":
             if self._read_only_for(self.selected):
                 return False
@@ -362,14 +368,35 @@ class JobdeckApp(App[None]):
         else:
             self._perform(service, name, ids)
 
-    def _perform(self, service: str, name: str, ids: list[str]) -> None:
+    def _perform(self, service: str, name: str, ids: list[str],
+                 params: dict[str, str] | None = None) -> None:
         # Never exclusive: an action in flight is not cancelled by a later one.
-        self.run_worker(self._do(service, name, ids), group=f"act:{service}",
+        self.run_worker(self._do(service, name, ids, params), group=f"act:{service}",
                         exit_on_error=False)
 
-    async def _do(self, service: str, name: str, ids: list[str]) -> None:
-        result = await self.adapters[service].perform(name, ids)
+    async def _do(self, service: str, name: str, ids: list[str],
+                  params: dict[str, str] | None) -> None:
+        result = await self.adapters[service].perform(name, ids, params)
         self.post_message(ActionDone(result))
+
+    def action_retry_block(self) -> None:
+        """R in the block grid: encode the clip under the cursor again."""
+        service = self.selected
+        grid = self.query_one(BlockPane).grid
+        block = grid.cursor_block
+        adapter = self.adapters.get(service or "")
+        state = self.states.get(service or "")
+        if adapter is None or state is None or block is None or grid.task_id is None:
+            return
+        task = state.snapshot.find_task(grid.task_id) if state.snapshot else None
+        if "retry_encode" not in adapter.actions or task is None \
+                or "retry_encode" not in task.actions:
+            self.notify("no clip to retry here", severity="warning", timeout=2)
+            return
+        if self._read_only_for(service):
+            self.notify("read-only: actions are switched off", severity="warning")
+            return
+        self._perform(service, "retry_encode", [task.id], {"index": block.index})
 
     @while_open
     def on_action_done(self, message: ActionDone) -> None:

@@ -63,6 +63,25 @@ def build_parser() -> argparse.ArgumentParser:
     act.add_argument("--param", action="append", default=[], metavar="K=V")
     act.add_argument("--yes", action="store_true", help="do not ask before destructive actions")
 
+    submit = sub.add_parser("submit", parents=[common], help="start new work on a service",
+                            description="finalrip: VIDEO --script FILE --encode-param CMD; "
+                            "eva: TEMPLATE_ID --asset ID=VALUE... [--file PATH...]; "
+                            "enhance: PICTURE_URL [--type N]")
+    submit.add_argument("service")
+    submit.add_argument("what", help="video file, template id or picture url")
+    submit.add_argument("--script", metavar="FILE", help="finalrip: VapourSynth script")
+    submit.add_argument("--encode-param", help="finalrip: encoder command, e.g. "
+                        "'ffmpeg -i - -vcodec libx265 -crf 16'")
+    submit.add_argument("--key", help="finalrip: video key (default: the file name)")
+    submit.add_argument("--asset", action="append", default=[], metavar="ID=VALUE",
+                        help="eva: an asset; VALUE {file:N} takes the url of the Nth --file")
+    submit.add_argument("--file", action="append", default=[], metavar="PATH",
+                        help="eva: a local file to upload as an asset")
+    submit.add_argument("--args", metavar="JSON", help='eva: render args, e.g. \'{"scale":0.5}\'')
+    submit.add_argument("--dynamic", action="store_true", help="eva: render/dynamic")
+    submit.add_argument("--type", type=int, help="enhance: enhance type (default: config)")
+    submit.add_argument("--label", help="a name to show for the new task")
+
     for name, text in (("track", "watch task ids"), ("untrack", "stop watching task ids")):
         track = sub.add_parser(name, parents=[common], help=f"{text} (kinds with no list call)")
         track.add_argument("service")
@@ -128,6 +147,8 @@ def dispatch(args: argparse.Namespace) -> int:
         return asyncio.run(act(config, args))
     if command in ("track", "untrack"):
         return track(config, args, add=command == "track")
+    if command == "submit":
+        return asyncio.run(submit(config, args))
     raise UsageError(f"unknown command {command!r}")
 
 
@@ -249,6 +270,21 @@ async def act(config: Config, args: argparse.Namespace) -> int:
                         "code": result.code})
     print(json.dumps(result.to_json(), ensure_ascii=False))
     return EXIT_OK if result.ok else EXIT_FAILED
+
+
+async def submit(config: Config, args: argparse.Namespace) -> int:
+    from .submit import submit_from_args
+
+    service = config.service(args.service)
+    if args.read_only or config.read_only or service.read_only:
+        raise UsageError("read-only: submitting is switched off")
+    adapter = adapter_class(service.kind)(service, state=StateStore())
+    try:
+        task_id = await submit_from_args(adapter, args)
+    finally:
+        await adapter.close()
+    print(json.dumps({"service": service.name, "task": task_id, "ok": True}))
+    return EXIT_OK
 
 
 def track(config: Config, args: argparse.Namespace, *, add: bool) -> int:

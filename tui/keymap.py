@@ -59,6 +59,11 @@ COMMANDS: tuple[Command, ...] = (
     _task("delete", "d", "Delete", "Delete tasks (asks first)"),
     _task("full_speed", "f", "Full speed", "Render at full speed after test frames"),
     _task("retry_failed", "R", "Retry failed", "Resubmit the failed frames of tasks"),
+    _task("retry_merge", "M", "Retry merge", "Merge an encoding's clips again (FinalRip)"),
+    _task("clear", "C", "Clear", "Clear encoding tasks (asks first)"),
+    _task("untrack", "u", "Untrack", "Stop watching tracked tasks (EVA, enhance)"),
+    Command("retry_clip", "R", "Retry clip", "In the block grid: encode the clip under the "
+            "cursor again (FinalRip)", "retry_block", group="blocks", footer=False),
 )
 
 
@@ -74,4 +79,4 @@ def commands_with_keys(overrides: dict[str, str]) -> tuple[Command, ...]:
 def bindings_for(commands: tuple[Command, ...]) -> list[Binding]:
     return [Binding(c.key, c.action, c.label, show=c.footer, key_display=c.display_key
                     if c.key in KEY_DISPLAY else None)
-            for c in commands if c.name != "next_pane"]
+            for c in commands if c.name != "next_pane" and c.group != "blocks"]

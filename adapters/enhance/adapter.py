@@ -84,7 +84,6 @@ class EnhanceAdapter(Adapter):
         super().__init__(config, transport=transport, state=state)
         self.client = EnhanceClient(self.http, token=str(config.get("token")))
         self.enhance_type = int(config.get("enhance_type", 1))
-        self.details: dict[str, dict[str, Any]] = {}
 
     async def read(self) -> ServiceSnapshot:
         ids = self.tracked_ids()
@@ -107,8 +106,9 @@ class EnhanceAdapter(Adapter):
                                   status="unknown", raw_status="gone", error=data,
                                   actions=("untrack",)))
                 continue
-            self.details[task_id] = details(data)
-            tasks.append(to_task(task_id, data, labels.get(task_id)))
+            task = to_task(task_id, data, labels.get(task_id))
+            task.details = details(data)
+            tasks.append(task)
         return ServiceSnapshot(name=self.name, kind=self.kind, tasks=tasks)
 
     async def do(self, spec: ActionSpec, targets: list[str],

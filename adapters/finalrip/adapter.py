@@ -71,7 +71,6 @@ class FinalRipAdapter(Adapter):
         super().__init__(config, transport=transport, state=state)
         self.client = FinalRipClient(self.http, token=str(config.get("token")))
         self.items: dict[str, dict[str, Any]] = {}
-        self.details: dict[str, dict[str, Any]] = {}
 
     async def read(self) -> ServiceSnapshot:
         items = await self.client.list(pending=True, running=True, completed=True)
@@ -85,10 +84,12 @@ class FinalRipAdapter(Adapter):
         progresses = dict(zip(running, await read_together(*(one(k) for k in running)),
                               strict=True))
         self.items = {str(i.get("key")): i for i in items}
-        for key, progress in progresses.items():
-            self.details[key] = {"size": progress.get("size"),
-                                 "encode_size": progress.get("encode_size")}
         tasks = [to_task(i, progresses.get(str(i.get("key")))) for i in items]
+        for task in tasks:
+            progress = progresses.get(task.id)
+            if progress:  # size strings are shown as the service gives them
+                task.details = {"size": progress.get("size"),
+                                "encode_size": progress.get("encode_size") or None}
         return ServiceSnapshot(name=self.name, kind=self.kind, tasks=tasks)
 
     async def blocks(self, task_id: str) -> BlockGrid:
@@ -98,7 +99,7 @@ class FinalRipAdapter(Adapter):
         row = [Block(index=str(c.get("index")), block=str(c.get("index")),
                      status="done" if c.get("completed") else "waiting",
                      percent=100 if c.get("completed") else None) for c in clips]
-        return BlockGrid(task_id=task_id, rows=[row] if row else [])
+        return BlockGrid(task_id=task_id, rows=[row] if row else [], unit="clip")
 
     async def do(self, spec: ActionSpec, targets: list[str],
                  params: dict[str, str]) -> ActionResult:

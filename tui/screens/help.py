@@ -13,7 +13,7 @@ from textual.widgets import Static
 from ..keymap import Command
 
 GROUPS = {"view": "Console", "task": "Tasks (marked, else the one under the cursor)",
-          "stream": "Streams"}
+          "blocks": "Block grid (when it has focus)", "stream": "Streams"}
 
 
 def help_table(commands: tuple[Command, ...]) -> Table:
@@ -28,8 +28,8 @@ def help_table(commands: tuple[Command, ...]) -> Table:
         for command in rows:
             table.add_row(command.display_key, Text(f"{command.label}: {command.help}"))
         table.add_row("", "")
-    table.add_row("", Text("Blocks pane", style="bold underline"))
-    table.add_row("arrows", "Move between blocks; the legend names the block under the cursor")
+    table.add_row("arrows", "Block grid: move between blocks; the legend names the one under "
+                  "the cursor")
     table.add_row("", Text("Task tree", style="bold underline"))
     table.add_row("← →", "Collapse / expand a parent task")
     return table

@@ -31,6 +31,7 @@ class BlockGridView(ScrollView, can_focus=True):
         Binding("left", "move(-1)", show=False), Binding("right", "move(1)", show=False),
         Binding("up", "move_row(-1)", show=False), Binding("down", "move_row(1)", show=False),
         Binding("home", "jump(0)", show=False), Binding("end", "jump(-1)", show=False),
+        Binding("R", "app.retry_block", "Retry clip", show=False),
     ]
 
     class CursorMoved(Message):
@@ -168,7 +169,15 @@ class BlockPane(Vertical):
     _shown: tuple[BlockGrid | None, str | None] = (None, None)
     _counts: dict[str, int] = {}
 
+    def show_facts(self, task_id: str, facts: Text) -> None:
+        """Kinds with no block grid: the lower pane shows the cursor task's facts instead."""
+        self.add_class("facts")
+        self.border_title = f"Details · {task_id}"
+        self.grid.show_grid(None)
+        self.query_one("#block-legend", Static).update(facts)
+
     def show_grid(self, grid: BlockGrid | None, note: str | None = None) -> None:
+        self.remove_class("facts")
         self._shown = (grid, note)
         self._counts = grid.counts() if grid else {}  # once per refresh, not per cursor move
         self.grid.show_grid(grid)
@@ -192,7 +201,7 @@ class BlockPane(Vertical):
             block = self.grid.cursor_block
             if block is not None:
                 legend.append("\n")
-                legend.append(describe_block(block), style="dim")
+                legend.append(describe_block(block, grid.unit), style="dim")
             if note:
                 legend.append(f"\n{note}", style="dim")
         self.query_one("#block-legend", Static).update(legend)
@@ -201,8 +210,11 @@ class BlockPane(Vertical):
         self._legend(*self._shown)
 
 
-def describe_block(block: Block) -> str:
-    parts = [f"frame {block.index} block {block.block}: {block.status}"]
+def describe_block(block: Block, unit: str = "frame") -> str:
+    if unit == "frame":
+        parts = [f"frame {block.index} block {block.block}: {block.status}"]
+    else:
+        parts = [f"{unit} {block.index}: {block.status}"]
     if block.status == "running" and block.percent is not None:
         parts[0] += f" {block.percent}%"
     if block.used_s:

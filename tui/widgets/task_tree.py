@@ -219,7 +219,8 @@ class TaskTree(Tree[str]):
             add(("● ", self._mark_style()))
         else:
             add(("  ", None))
-        add((f"{clean(task.id)[:ID_W - 1]:<{ID_W}}", "dim"))
+        shown_id = "" if task.id == task.name else clean(task.id)[:ID_W - 1]  # keys named by id
+        add((f"{shown_id:<{ID_W}}", "dim"))
         name_w = self._name_width(depth)
         name = clean(task.name)
         if cell_len(name) > name_w:

@@ -1,0 +1,101 @@
+"""`jobdeck submit`, `track` and `untrack` against the simulators over loopback HTTP."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import tomli_w
+
+from jobdeck.adapters.enhance.sim import EnhanceSim
+from jobdeck.adapters.eva.sim import EvaSim
+from jobdeck.adapters.files import StateStore
+from jobdeck.adapters.finalrip.sim import DEMO_SCRIPT, FinalRipSim
+from jobdeck.adapters.simbase import SimServer
+from jobdeck.tui.cli import main
+
+
+@pytest.fixture
+def world(tmp_path):
+    sims = {"encoder": FinalRipSim(), "promo": EvaSim(scenario="none"),
+            "photo": EnhanceSim(scenario="none")}
+    servers = {name: SimServer(sim).start() for name, sim in sims.items()}
+    path = tmp_path / "config.toml"
+    entries = [sim.service_entry(name, servers[name].base_url) for name, sim in sims.items()]
+    path.write_text(tomli_w.dumps({"services": entries}))
+    yield sims, path
+    for server in servers.values():
+        server.stop()
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_submit_finalrip_uploads_and_starts(capsys, world, tmp_path):
+    sims, config = world
+    video = tmp_path / "Ep-11.mkv"
+    video.write_bytes(b"v" * 5000)
+    script = tmp_path / "enc.vpy"
+    script.write_text(DEMO_SCRIPT)
+    code, out, err = run(capsys, "submit", "encoder", str(video), "--script", str(script),
+                         "--encode-param", "ffmpeg -i - -vcodec libx265 -crf 18",
+                         "--config", str(config))
+    assert code == 0, err
+    assert json.loads(out) == {"service": "encoder", "task": "Ep-11.mkv", "ok": True}
+    assert sims["encoder"].tasks["Ep-11.mkv"].status == "running"
+
+
+def test_submit_finalrip_shows_the_servers_validation_message(capsys, world, tmp_path):
+    _, config = world
+    video = tmp_path / "Ep-12.mkv"
+    video.write_bytes(b"v")
+    script = tmp_path / "bad.vpy"
+    script.write_text("clip = core.bs.VideoSource('x')\nclip.set_output()")
+    code, _, err = run(capsys, "submit", "encoder", str(video), "--script", str(script),
+                       "--encode-param", "ffmpeg -i - -c copy", "--config", str(config))
+    assert code == 1 and "must use os.getenv('FINALRIP_SOURCE')" in err
+
+
+def test_submit_eva_with_a_local_file_tracks_the_task(capsys, world, tmp_path):
+    sims, config = world
+    cover = tmp_path / "cover.png"
+    cover.write_bytes(b"png")
+    code, out, err = run(capsys, "submit", "promo", "123", "--asset", "image_1={file:0}",
+                         "--asset", "text_1=Hello", "--file", str(cover), "--label", "hello",
+                         "--config", str(config))
+    assert code == 0, err
+    task_id = json.loads(out)["task"]
+    assert task_id in sims["promo"].renders
+    assert StateStore().tracked("promo") == [task_id]
+    code, out, _ = run(capsys, "snapshot", "--json", "--service", "promo", "--config",
+                       str(config))
+    task = json.loads(out)["services"][0]["tasks"][0]
+    assert task["id"] == task_id and task["name"] == "hello" and task["status"] == "running"
+
+
+def test_submit_enhance_and_its_limits(capsys, world):
+    _, config = world
+    code, out, _ = run(capsys, "submit", "photo", "https://pics.sim/a.jpg", "--config",
+                       str(config))
+    assert code == 0 and json.loads(out)["task"]
+    code, _, err = run(capsys, "submit", "photo", "https://pics.sim/huge.jpg", "--config",
+                       str(config))
+    assert code == 1 and "at most 20 MB" in err
+
+
+def test_track_and_untrack_a_tracking_kind(capsys, world):
+    sims, config = world
+    sims["promo"].add_render("AbC_watch_me_00000001", 123, duration=0)
+    assert run(capsys, "track", "promo", "AbC_watch_me_00000001", "--config", str(config))[0] == 0
+    code, out, _ = run(capsys, "snapshot", "--json", "--service", "promo", "--config",
+                       str(config))
+    (task,) = json.loads(out)["services"][0]["tasks"]
+    assert task["status"] == "done" and task["output_url"].endswith(".mp4")
+    assert run(capsys, "untrack", "promo", "AbC_watch_me_00000001", "--config",
+               str(config))[0] == 0
+    code, out, _ = run(capsys, "snapshot", "--json", "--service", "promo", "--config",
+                       str(config))
+    assert json.loads(out)["services"][0]["tasks"] == []
