@@ -75,6 +75,8 @@ class Adapter(ABC):
         ids = [str(i) for i in self.config.get("track", []) or []]
         if self.state is not None:
             ids += [i for i in self.state.tracked(self.name) if i not in ids]
+            ignored = set(self.state.ids("untracked", self.name))  # config ids can be let go too
+            ids = [i for i in ids if i not in ignored]
         return ids
 
     def track(self, task_ids: list[str]) -> None:
@@ -82,12 +84,19 @@ class Adapter(ABC):
             raise ServiceError("no state directory to remember tracked tasks in")
         ids = self.state.tracked(self.name)
         self.state.set_tracked(self.name, ids + [i for i in task_ids if i not in ids])
+        wanted = set(task_ids)
+        self.state.set_ids("untracked", self.name,
+                           [i for i in self.state.ids("untracked", self.name) if i not in wanted])
 
     def untrack(self, task_ids: list[str]) -> None:
-        if self.state is not None:
-            gone = set(task_ids)
-            self.state.set_tracked(self.name, [i for i in self.state.tracked(self.name)
-                                               if i not in gone])
+        if self.state is None:
+            raise ServiceError("no state directory to remember untracked tasks in")
+        gone = set(task_ids)
+        self.state.set_tracked(self.name, [i for i in self.state.tracked(self.name)
+                                           if i not in gone])
+        ignored = self.state.ids("untracked", self.name)
+        self.state.set_ids("untracked", self.name, ignored + [i for i in task_ids
+                                                              if i not in ignored])
 
     async def poll(self) -> ServiceSnapshot:
         """Read the service; on failure return the last good data marked not ok. Never raises."""
@@ -123,11 +132,11 @@ class Adapter(ABC):
         if spec is None:
             raise UnknownAction(f"{self.kind} has no action {action!r} "
                                 f"(it has: {', '.join(self.actions) or 'none'})")
-        if spec is UNTRACK:  # every tracking kind forgets ids the same way
-            self.untrack(targets)
-            return ActionResult(self.name, action, targets, ok=True,
-                                message=f"no longer watching {', '.join(targets)}")
         try:
+            if spec is UNTRACK:  # every tracking kind forgets ids the same way
+                self.untrack(targets)
+                return ActionResult(self.name, action, targets, ok=True,
+                                    message=f"no longer watching {', '.join(targets)}")
             return await self.do(spec, targets, dict(params or {}))
         except ServiceError as exc:
             return ActionResult(self.name, action, targets, ok=False,

@@ -58,14 +58,19 @@ class StateStore:
         atomic_write(self.path, json.dumps(data, indent=2, sort_keys=True) + "\n")
         return data
 
+    def ids(self, key: str, service: str) -> list[str]:
+        return list(self.load().get(key, {}).get(service, []))
+
+    def set_ids(self, key: str, service: str, ids: list[str]) -> None:
+        data = self.load()
+        data.setdefault(key, {})[service] = ids
+        atomic_write(self.path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+
     def tracked(self, service: str) -> list[str]:
-        return list(self.load().get("tracked", {}).get(service, []))
+        return self.ids("tracked", service)
 
     def set_tracked(self, service: str, ids: list[str]) -> None:
-        data = self.load()
-        tracked = data.setdefault("tracked", {})
-        tracked[service] = ids
-        atomic_write(self.path, json.dumps(data, indent=2, sort_keys=True) + "\n")
+        self.set_ids("tracked", service, ids)
 
     def labels(self, service: str) -> dict[str, str]:
         return dict(self.load().get("labels", {}).get(service, {}))

@@ -67,10 +67,11 @@ def adapter(sim: RenderbusSim, server: SimServer) -> Iterator[RenderbusAdapter]:
 def demo_app(*sims_by_name: tuple[str, RenderbusSim], refresh: float = 30.0, read_only=False,
              clock=None, state=None):
     """The console on in-process simulators, with a frozen clock for ages when given one."""
+    from jobdeck.adapters.files import StateStore
     from jobdeck.tui.app import JobdeckApp
     from jobdeck.tui.demo import build_demo
 
     world = build_demo(dict(sims_by_name), refresh=refresh)
     kwargs = {"clock": clock} if clock is not None else {}
-    return JobdeckApp(world.config, world.adapters(), read_only=read_only, state=state,
-                      **kwargs)
+    return JobdeckApp(world.config, world.adapters(state or StateStore()), read_only=read_only,
+                      state=state, **kwargs)

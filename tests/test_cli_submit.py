@@ -6,7 +6,6 @@ import json
 
 import pytest
 import tomli_w
-
 from jobdeck.adapters.enhance.sim import EnhanceSim
 from jobdeck.adapters.eva.sim import EvaSim
 from jobdeck.adapters.files import StateStore
@@ -92,10 +91,11 @@ def test_track_and_untrack_a_tracking_kind(capsys, world):
     assert run(capsys, "track", "promo", "AbC_watch_me_00000001", "--config", str(config))[0] == 0
     code, out, _ = run(capsys, "snapshot", "--json", "--service", "promo", "--config",
                        str(config))
+    assert code == 0
     (task,) = json.loads(out)["services"][0]["tasks"]
     assert task["status"] == "done" and task["output_url"].endswith(".mp4")
     assert run(capsys, "untrack", "promo", "AbC_watch_me_00000001", "--config",
                str(config))[0] == 0
-    code, out, _ = run(capsys, "snapshot", "--json", "--service", "promo", "--config",
+    _, out, _ = run(capsys, "snapshot", "--json", "--service", "promo", "--config",
                        str(config))
     assert json.loads(out)["services"][0]["tasks"] == []

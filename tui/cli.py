@@ -289,17 +289,12 @@ async def submit(config: Config, args: argparse.Namespace) -> int:
 
 def track(config: Config, args: argparse.Namespace, *, add: bool) -> int:
     service = config.service(args.service)
-    if not adapter_class(service.kind).tracks_tasks:
+    cls = adapter_class(service.kind)
+    if not cls.tracks_tasks:
         raise UsageError(f"{service.kind} lists its own tasks; there is nothing to track")
-    store = StateStore()
-    ids = store.tracked(service.name)
-    for task_id in args.task_ids:
-        if add and task_id not in ids:
-            ids.append(task_id)
-        elif not add and task_id in ids:
-            ids.remove(task_id)
-    store.set_tracked(service.name, ids)
-    print(f"{service.name}: tracking {len(ids)} task(s)")
+    adapter = cls(service, state=StateStore())
+    (adapter.track if add else adapter.untrack)(list(args.task_ids))
+    print(f"{service.name}: tracking {len(adapter.tracked_ids())} task(s)")
     return EXIT_OK
 
 

@@ -183,8 +183,9 @@ class TaskTree(Tree[str]):
     def _restore_cursor(self, task_id: str | None) -> None:
         node = self._by_id.get(task_id) if task_id else None
         if node is None:
-            if self.cursor_line < 0 and self._by_id:
-                self.cursor_line = 0
+            # The task left (or another service is shown): stay on a line that exists.
+            if self._by_id and not 0 <= self.cursor_line <= self.last_line:
+                self.cursor_line = max(0, min(self.cursor_line, self.last_line))
             return
         _ = self._tree_lines  # lines are rebuilt lazily; node.line needs them now
         if node.line >= 0 and node.line != self.cursor_line:

@@ -1,0 +1,97 @@
+"""The console on the job kinds: FinalRip clips, EVA and enhance details, their keys."""
+
+from __future__ import annotations
+
+from jobdeck.adapters.enhance.sim import EnhanceSim
+from jobdeck.adapters.eva.sim import EvaSim
+from jobdeck.adapters.finalrip.sim import CLIP_S, FinalRipSim
+from jobdeck.tui.screens.confirm import ConfirmScreen
+from jobdeck.tui.widgets.block_grid import BlockGridView, BlockPane
+from jobdeck.tui.widgets.task_tree import TaskTree
+
+from .conftest import FIXED_EPOCH, FrozenClock, demo_app
+from .test_app_keys import cursor_to, farm, settle
+
+
+def kinds_world(clock: FrozenClock | None = None):
+    clock = clock or FrozenClock()
+    sims = {"sh-farm": farm(), "encoder": FinalRipSim(clock=clock, wall=lambda: FIXED_EPOCH),
+            "promo": EvaSim(clock=clock), "photo": EnhanceSim(clock=clock)}
+    return sims, demo_app(*sims.items(), clock=FrozenClock())
+
+
+async def pick(pilot, name: str) -> None:
+    services = pilot.app.query_one("#services")
+    services.highlighted = services.get_option_index(name)
+    await settle(pilot)
+
+
+async def test_r_in_the_block_grid_retries_the_clip_under_the_cursor():
+    clock = FrozenClock()
+    sims, app = kinds_world(clock)
+    clock.advance(CLIP_S * 6)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pick(pilot, "encoder")
+        await cursor_to(pilot, "Roshidere-07.mkv")
+        grid = app.query_one(BlockGridView)
+        assert grid.task_id == "Roshidere-07.mkv" and len(grid.blocks) == 16
+        grid.focus()
+        await pilot.press("right", "right", "right", "right", "right")
+        legend = str(app.query_one("#block-legend").render())
+        assert "clip 5: waiting" in legend
+        await pilot.press("R")
+        await settle(pilot)
+        sent = [r.body for r in sims["encoder"].received if r.path == "retry/encode"]
+        assert [(b["video_key"], b["index"]) for b in sent] == [("Roshidere-07.mkv", "5")]
+
+
+async def test_clear_asks_first_and_sends_the_video_key():
+    sims, app = kinds_world()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pick(pilot, "encoder")
+        await cursor_to(pilot, "Roshidere-06.mkv")
+        await pilot.press("C")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "Roshidere-06.mkv" in app.screen.body.plain and "encoder" in app.screen.body.plain
+        await pilot.press("y")
+        await settle(pilot)
+        assert [r.body for r in sims["encoder"].received if r.path == "clear"] == [
+            {"video_key": "Roshidere-06.mkv"}]
+
+
+async def test_enhance_queue_shows_positions_and_details_and_d_deletes():
+    sims, app = kinds_world()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pick(pilot, "photo")
+        tree = app.query_one(TaskTree)
+        third = sims["photo"].order[2]
+        assert "#1" in tree._by_id[third].label.plain
+        await cursor_to(pilot, third)
+        pane = app.query_one(BlockPane)
+        assert pane.has_class("facts")
+        facts = str(app.query_one("#block-legend").render())
+        assert "queue  #1" in facts and "source  https://pics.sim/portrait_02.jpg" in facts
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert [r.body for r in sims["photo"].received if r.path == "deletetask"] == [
+            {"taskid": third}]
+        assert third not in tree._by_id
+
+
+async def test_eva_details_show_the_output_link_and_u_untracks():
+    _, app = kinds_world()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pick(pilot, "promo")
+        await cursor_to(pilot, "GfNE_AXLj0CHizT_9UDVp")
+        facts = str(app.query_one("#block-legend").render())
+        assert "output  http://file.eva.sim/GfNE_AXLj0CHizT_9UDVp.mp4" in facts
+        await pilot.press("u")
+        await settle(pilot)
+        assert "GfNE_AXLj0CHizT_9UDVp" not in app.query_one(TaskTree)._by_id
