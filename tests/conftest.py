@@ -14,7 +14,7 @@ from jobdeck.adapters.simbase import SimServer
 
 os.environ["TZ"] = "UTC"
 time.tzset()
-FIXED_EPOCH = 1_795_600_000.0  # 2026-11-25T08:26:40Z: dates the simulators report in tests
+FIXED_EPOCH = 1_795_600_000.0  # 2026-11-25T09:46:40Z: the dates simulators report in tests
 
 
 class FrozenClock:

@@ -95,3 +95,70 @@ async def test_eva_details_show_the_output_link_and_u_untracks():
         await pilot.press("u")
         await settle(pilot)
         assert "GfNE_AXLj0CHizT_9UDVp" not in app.query_one(TaskTree)._by_id
+
+
+async def test_n_submits_a_finalrip_encode_with_upload_progress(tmp_path):
+    from jobdeck.adapters.finalrip.sim import DEMO_SCRIPT
+    from jobdeck.tui.screens.submit import SubmitScreen
+
+    video = tmp_path / "Ep-20.mkv"
+    video.write_bytes(b"v" * 600_000)
+    script = tmp_path / "enc.vpy"
+    script.write_text(DEMO_SCRIPT)
+    sims, app = kinds_world()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pick(pilot, "encoder")
+        await pilot.press("n")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SubmitScreen)
+        screen.query_one("#field-what").value = str(video)
+        screen.query_one("#field-script").value = str(tmp_path / "missing.vpy")
+        await pilot.click("#submit")
+        await settle(pilot)
+        assert isinstance(app.screen, SubmitScreen)   # refused: the form stays, says why
+        assert "no such file" in str(screen.query_one("#submit-status").render())
+        screen.query_one("#field-script").value = str(script)
+        seen: list[tuple[int, int]] = []
+        shown = screen._progress
+        screen._progress = lambda sent, total: (seen.append((sent, total)), shown(sent, total))
+        await pilot.click("#submit")
+        await settle(pilot)
+        assert len(seen) > 1 and seen[-1] == (600_000, 600_000)
+        assert not isinstance(app.screen, SubmitScreen)
+        assert sims["encoder"].storage["Ep-20.mkv"] == video.read_bytes()
+        assert sims["encoder"].tasks["Ep-20.mkv"].status == "running"
+        assert "Ep-20.mkv" in app.query_one(TaskTree)._by_id
+
+
+async def test_n_on_enhance_shows_the_services_refusal_in_plain_words():
+    from jobdeck.tui.screens.submit import SubmitScreen
+
+    _, app = kinds_world()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pick(pilot, "photo")
+        await pilot.press("n")
+        await settle(pilot)
+        app.screen.query_one("#field-what").value = "https://pics.sim/huge.jpg"
+        await pilot.click("#submit")
+        await settle(pilot)
+        status = str(app.screen.query_one("#submit-status").render())
+        assert isinstance(app.screen, SubmitScreen) and "too large" in status
+        assert "1001003" in status
+
+
+async def test_t_tracks_task_ids_on_eva():
+    sims, app = kinds_world()
+    sims["promo"].add_render("New_render_0000000001", 456, duration=0)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pick(pilot, "promo")
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press(*"New_render_0000000001", "enter")
+        await settle(pilot)
+        tree = app.query_one(TaskTree)
+        assert "New_render_0000000001" in tree._by_id
+        assert "done" in tree._by_id["New_render_0000000001"].label.plain

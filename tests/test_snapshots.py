@@ -73,3 +73,26 @@ def test_help_screen(snap_compare):
         await pilot.pause(0.1)
 
     assert snap_compare(app, terminal_size=(100, 40), run_before=run_before)
+
+
+def test_demo_with_all_four_kinds_encoder_clips(snap_compare):
+    from jobdeck.adapters.enhance.sim import EnhanceSim
+    from jobdeck.adapters.eva.sim import EvaSim
+    from jobdeck.adapters.finalrip.sim import FinalRipSim
+
+    clock = FrozenClock()
+    sims = {"sh-farm": RenderbusSim(clock=FrozenClock(), epoch=FIXED_EPOCH),
+            "encoder": FinalRipSim(clock=clock, wall=lambda: FIXED_EPOCH),
+            "promo-videos": EvaSim(clock=clock), "photo-fix": EnhanceSim(clock=clock)}
+    clock.advance(12)
+    app = demo_app(*sims.items(), refresh=3600, clock=FrozenClock())
+
+    async def run_before(pilot) -> None:
+        await steady(pilot)
+        services = app.query_one("#services")
+        services.highlighted = services.get_option_index("encoder")
+        await steady(pilot)
+        await pilot.press("down", "down")   # Roshidere-08: clips encoding
+        await steady(pilot)
+
+    assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from argparse import Namespace
 from collections.abc import Callable, Iterable
 from functools import partial, wraps
 
@@ -28,7 +29,9 @@ from .safe_text import literal
 from .screens.confirm import ConfirmScreen
 from .screens.detail import DetailScreen
 from .screens.help import HelpScreen
+from .screens.submit import SubmitScreen, TrackScreen
 from .service_state import ServiceState, age_text
+from .submit import submit_from_args
 from .task_facts import task_facts
 from .task_filter import SORTS, arrange
 from .themes import STATUS_DEFAULTS, load_themes
@@ -321,6 +324,11 @@ class JobdeckApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "retry_block":
             return not self._read_only_for(self.selected)
+        if action in ("submit", "track"):
+            adapter = self.adapters.get(self.selected or "")
+            if adapter is None or self._read_only_for(self.selected):
+                return False
+            return adapter.tracks_tasks if action == "track" else hasattr(adapter, "submit")
         if action == "service_action":
             if self._read_only_for(self.selected):
                 return False
@@ -378,6 +386,45 @@ class JobdeckApp(App[None]):
                   params: dict[str, str] | None) -> None:
         result = await self.adapters[service].perform(name, ids, params)
         self.post_message(ActionDone(result))
+
+    def action_submit(self) -> None:
+        service = self.selected
+        adapter = self.adapters.get(service or "")
+        if service is None or adapter is None or not hasattr(adapter, "submit"):
+            return
+
+        async def run(args: Namespace, progress: Callable[[int, int], None]) -> str:
+            return await submit_from_args(adapter, args, progress)
+
+        def submitted(task_id: str | None) -> None:
+            if not task_id:
+                return
+            self.notify(f"submitted {task_id}", title=f"{service} · new", markup=False)
+            if self.store is not None:
+                self.store.audit({"service": service, "action": "submit", "targets": [task_id],
+                                  "ok": True})
+            self.poll(service)
+
+        self.push_screen(SubmitScreen(service, adapter.kind, run), callback=submitted)
+
+    def action_track(self) -> None:
+        service = self.selected
+        adapter = self.adapters.get(service or "")
+        if service is None or adapter is None or not adapter.tracks_tasks:
+            return
+
+        def chosen(ids: list[str] | None) -> None:
+            if not ids:
+                return
+            try:
+                adapter.track(ids)
+            except (JobdeckError, OSError) as exc:
+                self.notify(f"not tracked: {exc}", severity="error", markup=False)
+                return
+            self.notify(f"watching {', '.join(ids)}", title=f"{service} · track", markup=False)
+            self.poll(service)
+
+        self.push_screen(TrackScreen(service), callback=chosen)
 
     def action_retry_block(self) -> None:
         """R in the block grid: encode the clip under the cursor again."""

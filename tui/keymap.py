@@ -53,6 +53,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("faster", "plus", "Faster", "Poll more often", "faster", footer=False),
     Command("slower", "minus", "Slower", "Poll less often", "slower", footer=False),
     Command("theme", "T", "Theme", "Next colour theme", "next_theme", footer=False),
+    Command("submit", "n", "New", "Start new work on the selected service (upload, render, "
+            "enhance)", "submit", group="task"),
+    Command("track", "t", "Track", "Watch task ids on a service with no list call", "track",
+            group="task", footer=False),
     _task("stop", "s", "Stop", "Stop the marked tasks, else the one under the cursor"),
     _task("resume", "g", "Resume", "Resume stopped tasks"),
     _task("abandon", "a", "Abandon", "Give up tasks (asks first)"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from jobdeck.adapters.base import Adapter
@@ -26,7 +27,9 @@ def _progress(sent: int, total: int) -> None:
         sys.stderr.flush()
 
 
-async def submit_from_args(adapter: Adapter, args: argparse.Namespace) -> str:
+async def submit_from_args(adapter: Adapter, args: argparse.Namespace,
+                           on_progress: Callable[[int, int], None] = _progress) -> str:
+    """One road for `jobdeck submit` and the console's submit form."""
     kind = adapter.kind
     if kind == "finalrip":
         if not args.script or not args.encode_param:
@@ -36,8 +39,8 @@ async def submit_from_args(adapter: Adapter, args: argparse.Namespace) -> str:
             if not path.is_file():
                 raise SubmitError(f"{path}: no such file")
         return await adapter.submit(video, script.read_text(encoding="utf-8"),  # type: ignore[attr-defined]
-                                    args.encode_param, video_key=args.key,
-                                    on_progress=_progress)
+                                    args.encode_param, video_key=args.key or None,
+                                    on_progress=on_progress)
     if kind == "eva":
         try:
             tpl_id = int(args.what)
@@ -58,8 +61,8 @@ async def submit_from_args(adapter: Adapter, args: argparse.Namespace) -> str:
         except ValueError:
             raise SubmitError("--args must be JSON, e.g. '{\"scale\":0.5}'") from None
         return await adapter.submit(tpl_id, assets, files=files, args=extra,  # type: ignore[attr-defined]
-                                    dynamic=args.dynamic, label=args.label)
+                                    dynamic=args.dynamic, label=args.label or None)
     if kind == "enhance":
-        task = await adapter.submit(args.what, args.type, label=args.label)  # type: ignore[attr-defined]
+        task = await adapter.submit(args.what, args.type or None, label=args.label or None)  # type: ignore[attr-defined]
         return task.id
     raise ServiceError(f"{kind} has no submit")
