@@ -2,7 +2,8 @@
 
   first paint of 10,000 tasks (2,000 parents x 4 children) and a 100,000-block grid,
   a refresh where 1% of them changed (diffed in place) against a naive clear-and-rebuild,
-  poll-to-paint through the app's own message path, and peak RSS.
+  poll-to-paint through the app's own message path, a queue of 5,000 tracked entries whose
+  positions all move when its head finishes, and peak RSS.
 
 Run: .venv/bin/python bench/bench_refresh.py [--parents 2000] [--blocks 100000]
 """
@@ -54,6 +55,20 @@ def make_tasks(parents: int, children: int, rng: random.Random) -> list[Task]:
                           submitted_at=BASE + timedelta(seconds=p), actions=("stop",),
                           children=kids))
     return tasks
+
+
+def make_queue(entries: int) -> list[Task]:
+    return [Task(id=f"{n:024x}", name=f"portrait_{n:05d}.jpg", status="queued", raw_status="0",
+                 queue_position=n + 1, actions=("delete", "untrack")) for n in range(entries)]
+
+
+def drain_one(queue: list[Task]) -> list[Task]:
+    """The head finishes: it is done, and every waiting entry moves up one place."""
+    head, rest = queue[0], queue[1:]
+    done = replace(head, status="done", queue_position=None, progress=1.0,
+                   output_url=f"https://out.sim/{head.id}.jpg")
+    return [done] + [replace(t, queue_position=(t.queue_position or 2) - 1)
+                     if t.status == "queued" else t for t in rest]
 
 
 def change_one_percent(tasks: list[Task], rng: random.Random) -> tuple[list[Task], int]:
@@ -122,7 +137,33 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
-async def run(parents: int, children: int, blocks: int, repeats: int) -> None:
+async def queue_figures(entries: int, repeats: int) -> None:
+    queue = make_queue(entries)
+    app = JobdeckApp(Config(refresh=3600), {"bench": BenchAdapter(queue, BlockGrid("q", []))})
+    started = time.perf_counter()
+    async with app.run_test(size=(160, 50)) as pilot:
+        tree = app.query_one(TaskTree)
+        while len(tree._by_id) < entries:
+            await pilot.pause(0.01)
+        await settle(pilot)
+        print(f"queue of {entries:,} tracked entries: first paint       "
+              f"{ms(time.perf_counter() - started)}")
+        applied, painted = [], []
+        for _ in range(repeats):
+            queue = drain_one(queue)
+            t0 = time.perf_counter()
+            tree.show_tasks("bench", queue, set())
+            applied.append(time.perf_counter() - t0)
+            await settle(pilot)
+            painted.append(time.perf_counter() - t0)
+        print(f"  head finishes, all {entries:,} positions move: apply  "
+              f"{ms(statistics.median(applied))}  (median of {repeats})")
+        print(f"  head finishes, all {entries:,} positions move: + paint"
+              f"{ms(statistics.median(painted))}  (median of {repeats})")
+
+
+async def run(parents: int, children: int, blocks: int, repeats: int,
+              queue_entries: int = 5000) -> None:
     rng = random.Random(42)
     tasks = make_tasks(parents, children, rng)
     grid = make_grid(blocks, rng)
@@ -174,6 +215,8 @@ async def run(parents: int, children: int, blocks: int, repeats: int) -> None:
             app.post_message(SnapshotReady(snapshot))
             await settle(pilot)
             poll_to_paint.append(time.perf_counter() - t0)
+            await app.workers.wait_for_complete()  # its block refetch must not land below
+            await settle(pilot)
 
             new_grid = change_grid(grid, rng)
             t0 = time.perf_counter()
@@ -214,6 +257,7 @@ async def run(parents: int, children: int, blocks: int, repeats: int) -> None:
         gd = line("  lazy strips: apply + paint (rows on screen drawn)", grid_diff)
         gn = line("  naive: every row drawn + paint", grid_naive)
         print(f"  rebuild / diff ratio                                  {gn / gd:8.1f} x")
+    await queue_figures(queue_entries, repeats)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS                                                {peak:8.1f} MB")
 
@@ -224,8 +268,9 @@ def main() -> None:
     parser.add_argument("--children", type=int, default=4)
     parser.add_argument("--blocks", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--queue", type=int, default=5000)
     args = parser.parse_args()
-    asyncio.run(run(args.parents, args.children, args.blocks, args.repeats))
+    asyncio.run(run(args.parents, args.children, args.blocks, args.repeats, args.queue))
 
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ async def test_tracked_tasks_map_running_done_and_failed(eva, clock, tmp_path):
     assert by_id["GfNE_AXLj0CHizT_9UDVp"].status == "done"
     assert by_id["GfNE_AXLj0CHizT_9UDVp"].output_url == \
         "http://file.eva.sim/GfNE_AXLj0CHizT_9UDVp.mp4"
+    assert by_id["GfNE_AXLj0CHizT_9UDVp"].details == {"render_time": "48 s"}
     assert by_id["Kq3v_promo_summer_01"].status == "running"
     clock.advance(10)
     snapshot = await adapter.poll()

@@ -48,6 +48,7 @@ class TaskTree(Tree[str]):
 
     _deferring = False   # class defaults: Tree.__init__ already invalidates
     _invalidated = False
+    _relabelled = False
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__("tasks", **kwargs)
@@ -89,6 +90,9 @@ class TaskTree(Tree[str]):
         if self._invalidated:
             self._invalidated = False
             super()._invalidate()
+        elif self._relabelled:
+            self.refresh()
+        self._relabelled = False
         self._restore_cursor(cursor)
 
     def rebuild(self) -> None:
@@ -148,7 +152,11 @@ class TaskTree(Tree[str]):
                 node = self._insert(parent, previous, task, depth, signature)
             elif signatures.get(task_id) != signature:
                 signatures[task_id] = signature
-                node.set_label(self._label(task, depth))
+                # TreeNode.set_label schedules a refresh per node (5,000 in a draining queue);
+                # bumping the node's _updates retires its cached line, and one refresh follows.
+                node._label = self._label(task, depth)
+                node._updates += 1
+                self._relabelled = True
                 if node.allow_expand != bool(task.children):
                     node.allow_expand = bool(task.children)
             if task.children:
