@@ -209,4 +209,25 @@ platform = 2
 # channel = 4
 # version = "1.0.0"
 # page_size = 100
+
+# [[services]]
+# name = "encoder"
+# kind = "finalrip"
+# base_url = "http://encoder.internal:8848"
+# token = { env = "FINALRIP_TOKEN" }
+
+# [[services]]
+# name = "promo-videos"
+# kind = "eva"
+# base_url = "https://api.eva.tutucloud.com"
+# api_key = "..."
+# api_secret = { env = "EVA_SECRET" }
+# track = []                                  # task ids to watch (also `jobdeck track`)
+
+# [[services]]
+# name = "photo-fix"
+# kind = "enhance"
+# base_url = "https://enhance.example"
+# token = { env = "ENHANCE_TOKEN" }
+# enhance_type = 1
 '''
