@@ -56,7 +56,9 @@ class SubmitScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="submit-box") as box:
             box.border_title = f"New work · {self.service} ({self.kind})"
-            box.border_subtitle = "esc cancels"
+            box.border_subtitle = "enter or Submit sends · esc cancels"
+            yield Static(id="submit-status")     # on top: a refusal is seen without scrolling
+            yield ProgressBar(total=100, show_eta=False, id="submit-progress")
             for name, label, placeholder, default in FIELDS[self.kind]:
                 yield Label(label)
                 if name == "asset":
@@ -64,8 +66,6 @@ class SubmitScreen(ModalScreen[str | None]):
                 else:
                     yield Input(default, placeholder=placeholder, id=f"field-{name}",
                                 classes="field")
-            yield ProgressBar(total=100, show_eta=False, id="submit-progress")
-            yield Static(id="submit-status")
             with Horizontal(id="submit-buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Submit", id="submit", variant="primary")
@@ -114,6 +114,7 @@ class SubmitScreen(ModalScreen[str | None]):
 
     def _status(self, text: Text) -> None:
         self.query_one("#submit-status", Static).update(text)
+        self.query_one("#submit-box").scroll_home(animate=False)
 
     def _progress(self, sent: int, total: int) -> None:
         bar = self.query_one("#submit-progress", ProgressBar)
