@@ -58,14 +58,14 @@ class Simulator(ABC):
 
     kind: str = ""
 
-    def __init__(self, *, clock: Callable[[], float] = time.monotonic,
-                 wall: Callable[[], float] = time.time) -> None:
-        self.clock = clock
-        self.wall = wall
+    def __init__(self, *, clock: Callable[[], float] | None = None,
+                 wall: Callable[[], float] | None = None) -> None:
+        self.clock = clock or time.monotonic   # drives simulated progress
+        self.wall = wall or time.time          # signatures, timestamps, serverTime
         self.lock = threading.RLock()
         self.received: list[Received] = []
         self.outage: tuple[float, float] | None = None  # (period s, down s): periodic 503s
-        self._born = clock()
+        self._born = self.clock()
 
     def handle(self, request: SimRequest) -> SimResponse:
         with self.lock:

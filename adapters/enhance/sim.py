@@ -39,7 +39,7 @@ class EnhanceSim(Simulator):
 
     def __init__(self, *, seed: int = 3, clock: Callable[[], float] | None = None,
                  scenario: str = "demo", balance: int = 1000) -> None:
-        super().__init__(**({"clock": clock} if clock else {}))
+        super().__init__(clock=clock)
         self.token = TOKEN
         self.random = random.Random(seed)
         self.jobs: dict[str, SimJob] = {}

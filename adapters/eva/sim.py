@@ -39,12 +39,7 @@ class EvaSim(Simulator):
 
     def __init__(self, *, seed: int = 5, clock: Callable[[], float] | None = None,
                  wall: Callable[[], float] | None = None, scenario: str = "demo") -> None:
-        kwargs: dict[str, Any] = {}
-        if clock:
-            kwargs["clock"] = clock
-        if wall:
-            kwargs["wall"] = wall
-        super().__init__(**kwargs)
+        super().__init__(clock=clock, wall=wall)
         self.api_key, self.api_secret = API_KEY, API_SECRET
         self.random = random.Random(seed)
         self.renders: dict[str, SimRender] = {}

@@ -58,12 +58,7 @@ class FinalRipSim(Simulator):
 
     def __init__(self, *, seed: int = 9, clock: Callable[[], float] | None = None,
                  wall: Callable[[], float] | None = None, scenario: str = "demo") -> None:
-        kwargs: dict[str, Any] = {}
-        if clock:
-            kwargs["clock"] = clock
-        if wall:
-            kwargs["wall"] = wall
-        super().__init__(**kwargs)
+        super().__init__(clock=clock, wall=wall)
         self.token = TOKEN
         self.random = random.Random(seed)
         self.storage: dict[str, bytes | int] = {}   # key -> bytes uploaded (or a size)

@@ -75,12 +75,7 @@ class RenderbusSim(Simulator):
                  clock: Callable[[], float] | None = None,
                  wall: Callable[[], float] | None = None, user: str = "rayvision",
                  epoch: float | None = None) -> None:
-        kwargs: dict[str, Any] = {}
-        if clock:
-            kwargs["clock"] = clock
-        if wall:
-            kwargs["wall"] = wall
-        super().__init__(**kwargs)
+        super().__init__(clock=clock, wall=wall)
         self.access_id = access_id
         self.access_key = access_key
         self.user = user
