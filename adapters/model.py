@@ -159,7 +159,6 @@ class ServiceSnapshot:
     account: Account | None = None
     tasks: list[Task] = field(default_factory=list)
     streams: list[Stream] = field(default_factory=list)
-    taken_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     latency_ms: float | None = None
 
     def all_tasks(self) -> Iterator[Task]:

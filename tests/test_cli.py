@@ -95,6 +95,9 @@ def test_act_params(capsys, config_file, sim):
     code, _, err = run(capsys, "act", "sh-farm", "stop", "1", "--param", "x=1", "--config",
                        str(config_file))
     assert code == 2 and "no --param 'x'" in err
+    code, _, err = run(capsys, "act", "sh-farm", "retry_frames", "18340", "18330", "--param",
+                       "all=1", "--config", str(config_file))
+    assert code == 2 and "takes one target" in err
 
 
 def test_config_errors_exit_2_naming_the_key(capsys, tmp_path):

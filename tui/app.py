@@ -63,7 +63,6 @@ class FilterInput(Input):
 class JobdeckApp(App[None]):
     CSS_PATH = "jobdeck.tcss"
     TITLE = "jobdeck"
-    ENABLE_COMMAND_PALETTE = True
 
     def __init__(self, config: Config, adapters: dict[str, Adapter], *,
                  read_only: bool = False, state: StateStore | None = None,
@@ -87,7 +86,6 @@ class JobdeckApp(App[None]):
         self.sort = SORTS[0]
         self._poll_timers: dict[str, Timer] = {}
         self._blocks_timer: Timer | None = None
-        self._blocks_shown: tuple[str, str] | None = None
         self._quitting = False
 
     # layout -------------------------------------------------------------------------------------
@@ -259,7 +257,6 @@ class JobdeckApp(App[None]):
         pane = self.query_one(BlockPane)
         if name is None or task_id is None:
             pane.show_grid(None, "no task under the cursor")
-            self._blocks_shown = None
             return
         adapter = self.adapters[name]
         state = self.states[name]
@@ -267,7 +264,6 @@ class JobdeckApp(App[None]):
         if task is not None and task.children:
             pane.show_grid(None, f"{task_id} is a parent task: move to one of its children "
                                  "to see its blocks")
-            self._blocks_shown = None
             return
         if not adapter.has_blocks:
             if task is not None:
@@ -299,7 +295,6 @@ class JobdeckApp(App[None]):
             pane.show_grid(None, f"blocks could not be read: {message.error}")
         else:
             pane.show_grid(message.grid)
-        self._blocks_shown = (message.service, message.task_id)
 
     # actions on tasks ---------------------------------------------------------------------------
 

@@ -248,6 +248,8 @@ async def act(config: Config, args: argparse.Namespace) -> int:
                          + (f" (it takes: {', '.join(spec.params)})" if spec.params else ""))
     if not args.targets:
         raise UsageError(f"{args.action} needs at least one target")
+    if spec.single_target and len(args.targets) != 1:
+        raise UsageError(f"{args.action} takes one target, not {len(args.targets)}")
     if args.read_only or config.read_only or service.read_only:
         print(json.dumps({"service": service.name, "action": args.action,
                           "targets": args.targets, "ok": False,

@@ -128,9 +128,6 @@ class RenderbusClient:
         return await self.call("task/loadTaskProcessImg", {"taskId": task_id},
                                idempotent=True) or {}
 
-    async def all_frame_stats(self) -> dict[str, Any]:
-        return await self.call("task/queryAllFrameStats", idempotent=True) or {}
-
     async def _all_pages(self, fetch: Callable[[int], Any]) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         page = 1

@@ -24,7 +24,6 @@ ACCESS_KEY = "sim-renderbus-access-key"
 
 STOPPABLE = {0, 1, 5, 8, 50, 100}
 RESUMABLE = {10, 15, 20, 23, 40}
-FINAL = {25, 30, 35, 45}
 
 
 class Refused(Exception):
