@@ -54,6 +54,7 @@ class Adapter(ABC):
     optional_keys: ClassVar[tuple[str, ...]] = ()
     actions: ClassVar[Mapping[str, ActionSpec]] = {}
     has_blocks: ClassVar[bool] = False
+    has_streams: ClassVar[bool] = False
     tracks_tasks: ClassVar[bool] = False   # no list call: the console keeps the ids
 
     def __init__(self, config: ServiceConfig, *,

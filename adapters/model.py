@@ -99,11 +99,17 @@ class Stream:
     viewers: int | None = None
     state: Literal["live", "disabled"] = "live"
     actions: tuple[str, ...] = ()
+    # Beyond DESIGN's shape (added keys): what the publisher sends, and on-demand recording.
+    codec: str | None = None
+    bitrate_kbps: int | None = None
+    recording: bool = False
+    details: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "app": self.app, "name": self.name, "protocol": self.protocol,
                 "host": self.host, "started_at": iso(self.started_at), "viewers": self.viewers,
-                "state": self.state, "actions": list(self.actions)}
+                "state": self.state, "actions": list(self.actions), "codec": self.codec,
+                "bitrate_kbps": self.bitrate_kbps, "recording": self.recording}
 
 
 @dataclass(slots=True)
@@ -198,6 +204,15 @@ def iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def from_unix(value: Any) -> datetime | None:
+    """Unix seconds, as a number or a string, to UTC; anything else is no date."""
+    try:
+        return datetime.fromtimestamp(int(float(value)), tz=UTC) if value not in (None, "", 0, "0") \
+            else None
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
 
 
 def from_epoch_ms(value: Any) -> datetime | None:

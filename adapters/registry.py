@@ -6,6 +6,7 @@ from .base import Adapter
 from .enhance.adapter import EnhanceAdapter
 from .eva.adapter import EvaAdapter
 from .finalrip.adapter import FinalRipAdapter
+from .ntv.adapter import NtvAdapter
 from .renderbus.adapter import RenderbusAdapter
 
 ADAPTERS: dict[str, type[Adapter]] = {
@@ -13,6 +14,7 @@ ADAPTERS: dict[str, type[Adapter]] = {
     EvaAdapter.kind: EvaAdapter,
     EnhanceAdapter.kind: EnhanceAdapter,
     FinalRipAdapter.kind: FinalRipAdapter,
+    NtvAdapter.kind: NtvAdapter,
 }
 
 

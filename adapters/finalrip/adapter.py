@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,16 @@ import httpx
 from ..base import ActionSpec, Adapter, read_together
 from ..config import ServiceConfig
 from ..files import StateStore
-from ..model import ActionResult, Block, BlockGrid, ServiceError, ServiceSnapshot, Status, Task
+from ..model import (
+    ActionResult,
+    Block,
+    BlockGrid,
+    ServiceError,
+    ServiceSnapshot,
+    Status,
+    Task,
+    from_unix,
+)
 from .client import FinalRipClient
 
 STATUS_MAP: dict[str, Status] = {"pending": "queued", "running": "running", "completed": "done"}
@@ -24,13 +32,6 @@ ACTIONS = {
     "retry_merge": ActionSpec("retry_merge", "Retry merge", single_target=True),
     "clear": ActionSpec("clear", "Clear", destructive=True),
 }
-
-
-def from_unix(value: Any) -> datetime | None:
-    try:
-        return datetime.fromtimestamp(int(value), tz=UTC) if value else None
-    except (TypeError, ValueError, OverflowError, OSError):
-        return None
 
 
 def clip_counts(progress: dict[str, Any]) -> tuple[int, int]:
