@@ -6,6 +6,7 @@ from .base import Adapter
 from .enhance.adapter import EnhanceAdapter
 from .eva.adapter import EvaAdapter
 from .finalrip.adapter import FinalRipAdapter
+from .nginx_rtmp.adapter import NginxRtmpAdapter
 from .ntv.adapter import NtvAdapter
 from .renderbus.adapter import RenderbusAdapter
 
@@ -15,6 +16,7 @@ ADAPTERS: dict[str, type[Adapter]] = {
     EnhanceAdapter.kind: EnhanceAdapter,
     FinalRipAdapter.kind: FinalRipAdapter,
     NtvAdapter.kind: NtvAdapter,
+    NginxRtmpAdapter.kind: NginxRtmpAdapter,
 }
 
 

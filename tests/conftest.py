@@ -65,7 +65,7 @@ def adapter(sim: RenderbusSim, server: SimServer) -> Iterator[RenderbusAdapter]:
 
 
 def demo_app(*sims_by_name: tuple[str, RenderbusSim], refresh: float = 30.0, read_only=False,
-             clock=None, state=None):
+             clock=None, state=None, wall=None):
     """The console on in-process simulators, with a frozen clock for ages when given one."""
     from jobdeck.adapters.files import StateStore
     from jobdeck.tui.app import JobdeckApp
@@ -73,5 +73,7 @@ def demo_app(*sims_by_name: tuple[str, RenderbusSim], refresh: float = 30.0, rea
 
     world = build_demo(dict(sims_by_name), refresh=refresh)
     kwargs = {"clock": clock} if clock is not None else {}
+    if wall is not None:
+        kwargs["wall"] = wall
     return JobdeckApp(world.config, world.adapters(state or StateStore()), read_only=read_only,
                       state=state, **kwargs)

@@ -96,3 +96,20 @@ def test_demo_with_all_four_kinds_encoder_clips(snap_compare):
         await steady(pilot)
 
     assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)
+
+
+def test_streams_pane(snap_compare):
+    from datetime import UTC, datetime
+
+    from jobdeck.adapters.ntv.sim import NtvSim
+
+    sim = NtvSim(clock=FrozenClock(), wall=lambda: FIXED_EPOCH)
+    app = demo_app(("live", sim), refresh=3600, clock=FrozenClock(),
+                   wall=lambda: datetime.fromtimestamp(FIXED_EPOCH, UTC))
+
+    async def run_before(pilot) -> None:
+        await steady(pilot)
+        app.query_one("#streams").focus()
+        await steady(pilot)
+
+    assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)

@@ -6,6 +6,7 @@ import asyncio
 import time
 from argparse import Namespace
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from functools import partial, wraps
 
 from jobdeck.adapters.base import Adapter
@@ -30,6 +31,7 @@ from .screens.confirm import ConfirmScreen
 from .screens.detail import DetailScreen
 from .screens.help import HelpScreen
 from .screens.submit import SubmitScreen, TrackScreen
+from .screens.viewers import ViewersScreen
 from .service_state import ServiceState, age_text
 from .submit import submit_from_args
 from .task_facts import task_facts
@@ -37,6 +39,7 @@ from .task_filter import SORTS, arrange
 from .themes import STATUS_DEFAULTS, load_themes
 from .widgets.block_grid import BlockPane
 from .widgets.service_list import ServiceList
+from .widgets.streams_table import StreamsTable
 from .widgets.task_tree import TaskTree
 
 INTERVALS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
@@ -66,9 +69,11 @@ class JobdeckApp(App[None]):
 
     def __init__(self, config: Config, adapters: dict[str, Adapter], *,
                  read_only: bool = False, state: StateStore | None = None,
-                 title: str = "jobdeck", clock: Callable[[], float] = time.monotonic) -> None:
+                 title: str = "jobdeck", clock: Callable[[], float] = time.monotonic,
+                 wall: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         super().__init__()
-        self.clock = clock
+        self.clock = clock   # ages of polls
+        self.wall = wall     # how long a stream has been live
         self.config = config
         self.adapters = adapters
         self.read_only = read_only or config.read_only
@@ -99,6 +104,7 @@ class JobdeckApp(App[None]):
         with Horizontal(id="main"):
             yield ServiceList(list(self.states.values()), id="services")
             with Vertical(id="right"):
+                yield StreamsTable(id="streams")
                 with Vertical(id="tasks-pane"):
                     yield Static(id="tasks-header")
                     yield TaskTree(id="tasks")
@@ -179,6 +185,20 @@ class JobdeckApp(App[None]):
             return
         tasks = state.snapshot.tasks if state.snapshot else []
         tree.show_tasks(state.name, arrange(tasks, self.filter_text, self.sort), state.marked)
+        adapter = self.adapters[state.name]
+        right = self.query_one("#right")
+        right.set_class(adapter.has_streams, "streams")
+        right.set_class(adapter.has_streams and not tasks, "no-tasks")
+        if adapter.has_streams:
+            table = self.query_one(StreamsTable)
+            if table.service != state.name:
+                table.reset(state.name)
+            table.show_streams(state.snapshot.streams if state.snapshot else [], self.wall())
+            live = sum(1 for s in table.streams.values() if s.state == "live")
+            title = Text("Streams · ")
+            title.append_text(literal(state.name))
+            table.border_title = title
+            table.border_subtitle = f"{live} live · {len(table.streams) - live} disabled"
         self._update_tasks_title()
         self.refresh_bindings()
 
@@ -319,6 +339,14 @@ class JobdeckApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "retry_block":
             return not self._read_only_for(self.selected)
+        if action == "stream_action":
+            adapter = self.adapters.get(self.selected or "")
+            stream = self.query_one(StreamsTable).cursor_stream
+            return bool(adapter and adapter.has_streams and not self._read_only_for(self.selected)
+                        and stream and str(parameters[0]) in stream.actions)
+        if action == "viewers":
+            adapter = self.adapters.get(self.selected or "")
+            return bool(adapter and hasattr(adapter, "viewers"))
         if action in ("submit", "track"):
             adapter = self.adapters.get(self.selected or "")
             if adapter is None or self._read_only_for(self.selected):
@@ -420,6 +448,41 @@ class JobdeckApp(App[None]):
             self.poll(service)
 
         self.push_screen(TrackScreen(service), callback=chosen)
+
+    def action_stream_action(self, name: str) -> None:
+        service = self.selected
+        stream = self.query_one(StreamsTable).cursor_stream
+        adapter = self.adapters.get(service or "")
+        if service is None or adapter is None or stream is None or name not in stream.actions:
+            return
+        spec = adapter.actions[name]
+        if spec.destructive and self.config.confirm_destructive:
+            body = Text(f"{spec.label} ")
+            body.append_text(literal(f"{stream.app}/{stream.name}", "bold"))
+            body.append(" on ")
+            body.append_text(literal(service, "bold"))
+            body.append("?\n\n")
+            if stream.viewers:
+                body.append(f"{stream.viewers} viewer(s) will be cut off.\n", style="bold")
+            if name == "disable_stream":
+                body.append("The stream stays disabled until enabled with e.\n")
+            self.push_screen(ConfirmScreen(f"{spec.label} · {service}", body, spec.label),
+                             callback=lambda ok: self._perform(service, name, [stream.id])
+                             if ok else None)
+        else:
+            self._perform(service, name, [stream.id])
+
+    def action_viewers(self) -> None:
+        service = self.selected
+        stream = self.query_one(StreamsTable).cursor_stream
+        loader = getattr(self.adapters.get(service or ""), "viewers", None)
+        if service is None or stream is None or loader is None:
+            return
+        self.push_screen(ViewersScreen(service, stream, loader))
+
+    @on(StreamsTable.RowHighlighted, "#streams")
+    def _stream_highlighted(self) -> None:
+        self.refresh_bindings()
 
     def action_retry_block(self) -> None:
         """R in the block grid: encode the clip under the cursor again."""

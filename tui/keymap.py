@@ -66,6 +66,18 @@ COMMANDS: tuple[Command, ...] = (
     _task("retry_merge", "M", "Retry merge", "Merge an encoding's clips again (FinalRip)"),
     _task("clear", "C", "Clear", "Clear encoding tasks (asks first)"),
     _task("untrack", "u", "Untrack", "Stop watching tracked tasks (EVA, enhance)"),
+    _task("stop_transcode", "s", "Stop transcode", "Stop the transcode under the cursor (NTV, "
+          "asks first)"),
+    Command("close_stream", "k", "Close stream", "Close the stream under the cursor (asks "
+            "first); its publisher may reconnect", "stream_action('close_stream')",
+            group="stream"),
+    Command("disable_stream", "K", "Close + disable", "Close the stream and refuse new "
+            "publishing until enabled (asks first)", "stream_action('disable_stream')",
+            group="stream"),
+    Command("enable_stream", "e", "Enable stream", "Allow a disabled stream to publish again",
+            "stream_action('enable_stream')", group="stream"),
+    Command("viewers", "enter", "Viewers", "In the streams pane: who watches the stream under "
+            "the cursor", "viewers", group="stream", footer=False),
     Command("retry_clip", "R", "Retry clip", "In the block grid: encode the clip under the "
             "cursor again (FinalRip)", "retry_block", group="blocks", footer=False),
 )
@@ -83,4 +95,5 @@ def commands_with_keys(overrides: dict[str, str]) -> tuple[Command, ...]:
 def bindings_for(commands: tuple[Command, ...]) -> list[Binding]:
     return [Binding(c.key, c.action, c.label, show=c.footer, key_display=c.display_key
                     if c.key in KEY_DISPLAY else None)
-            for c in commands if c.name != "next_pane" and c.group != "blocks"]
+            for c in commands
+            if c.name != "next_pane" and c.group != "blocks" and c.name != "viewers"]
