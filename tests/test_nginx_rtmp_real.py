@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -58,8 +59,14 @@ def wait_until(check, seconds: float, what: str):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+@dataclass
+class Nginx:
+    base: str      # http: /stat and /control
+    rtmp: str      # rtmp://127.0.0.1:PORT/live
+
+
 @pytest.fixture
-def nginx(tmp_path: Path) -> Iterator[str]:
+def nginx(tmp_path: Path) -> Iterator[Nginx]:
     http_port, rtmp_port = free_port(), free_port()
     for folder in ("logs", "tmp"):
         (tmp_path / folder).mkdir()
@@ -89,15 +96,15 @@ http {{
     try:
         wait_until(lambda: httpx.get(f"{base}/stat", timeout=1).status_code == 200, 10,
                    "nginx to serve /stat")
-        yield f"{base}|rtmp://127.0.0.1:{rtmp_port}/live"
+        yield Nginx(base, f"rtmp://127.0.0.1:{rtmp_port}/live")
     finally:
         process.terminate()
         process.wait(timeout=10)
 
 
 @pytest.fixture
-def publisher(nginx: str) -> Iterator[tuple[str, subprocess.Popen]]:
-    base, rtmp = nginx.split("|")
+def publisher(nginx: Nginx) -> Iterator[tuple[str, subprocess.Popen]]:
+    base, rtmp = nginx.base, nginx.rtmp
     process = subprocess.Popen(
         [FFMPEG, "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi",
          "-i", "testsrc=size=320x240:rate=25", "-f", "lavfi", "-i", "sine=frequency=440",
@@ -161,3 +168,35 @@ async def test_close_stream_from_the_console_really_drops_the_publisher(publishe
         await settle(pilot)
         assert "live/cam1" not in table.streams
         assert "<name>cam1</name>" not in httpx.get(f"{base}/stat").text
+
+
+
+async def test_kick_drops_one_player_client(nginx, publisher):
+    base, _ = publisher
+    adapter = NginxRtmpAdapter(ServiceConfig(name="edge-rtmp", kind="nginx-rtmp", base_url=base))
+    player = subprocess.Popen([FFMPEG, "-hide_banner", "-loglevel", "error", "-i",
+                               f"{nginx.rtmp}/cam1", "-f", "null", "-"],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(75):
+            stream = (await adapter.poll()).streams[0]
+            if stream.viewers == 1:
+                break
+            time.sleep(0.2)
+        assert stream.viewers == 1, "the player never showed up as a viewer"
+        viewer = next(c for c in stream.details["clients"] if not c["publishing"])
+        result = await adapter.perform("kick", [f"live/cam1/{viewer['id']}"])
+        assert result.ok and result.message == "live/cam1/" + viewer["id"] + \
+            ": 1 session(s) dropped"
+        for _ in range(50):
+            if player.poll() is not None:
+                break
+            time.sleep(0.2)
+        assert player.poll() is not None
+        assert (await adapter.poll()).streams[0].viewers == 0
+    finally:
+        if player.poll() is None:
+            player.kill()
+        player.wait(timeout=10)
+        await adapter.close()

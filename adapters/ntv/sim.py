@@ -96,6 +96,14 @@ class NtvSim(Simulator):
         if dt <= 0:
             return
         self._last = now
+        # a guest stream goes live every 90 s and ends 50 s later: streams come and go
+        cycle = (now - self._born) % 90
+        guest = "live/guest-cam"
+        if cycle < 50 and guest not in self.streams and guest not in self.closed \
+                and guest not in self.waiting:
+            self.add_stream("live", "guest-cam", viewers=2)
+        elif cycle >= 50 and guest in self.streams:
+            del self.streams[guest]
         for key, stream in list(self.waiting.items()):
             if stream.back_at is not None and now >= stream.back_at and key not in self.closed:
                 stream.started, stream.back_at = now, None
