@@ -230,4 +230,16 @@ platform = 2
 # base_url = "https://enhance.example"
 # token = { env = "ENHANCE_TOKEN" }
 # enhance_type = 1
+
+# [[services]]
+# name = "live"
+# kind = "ntv"
+# base_url = "http://media.internal/mserver/interface/"
+# username = "admin"
+# password = { env = "NTV_PASSWORD" }
+
+# [[services]]
+# name = "edge-rtmp"
+# kind = "nginx-rtmp"
+# base_url = "http://127.0.0.1:8080"          # serves `rtmp_stat all` and `rtmp_control all`
 '''
