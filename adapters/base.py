@@ -66,6 +66,10 @@ class Adapter(ABC):
         self.redact = Redactor(config.secret_values())
         self.http = HttpTransport(config.base_url, redact=self.redact, transport=transport)
         self._last: ServiceSnapshot | None = None
+        self.setup()
+
+    def setup(self) -> None:
+        """Build the kind's client from self.config and self.http (called once, by __init__)."""
 
     async def close(self) -> None:
         await self.http.close()

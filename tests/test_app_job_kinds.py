@@ -10,7 +10,7 @@ from jobdeck.tui.widgets.block_grid import BlockGridView, BlockPane
 from jobdeck.tui.widgets.task_tree import TaskTree
 
 from .conftest import FIXED_EPOCH, FrozenClock, demo_app
-from .test_app_keys import cursor_to, farm, settle
+from .test_app_keys import cursor_to, farm, settle, started
 
 
 def kinds_world(clock: FrozenClock | None = None):
@@ -30,8 +30,7 @@ async def test_r_in_the_block_grid_retries_the_clip_under_the_cursor():
     clock = FrozenClock()
     sims, app = kinds_world(clock)
     clock.advance(CLIP_S * 6)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
+    async with started(app) as pilot:
         await pick(pilot, "encoder")
         await cursor_to(pilot, "Roshidere-07.mkv")
         grid = app.query_one(BlockGridView)
@@ -48,8 +47,7 @@ async def test_r_in_the_block_grid_retries_the_clip_under_the_cursor():
 
 async def test_clear_asks_first_and_sends_the_video_key():
     sims, app = kinds_world()
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
+    async with started(app) as pilot:
         await pick(pilot, "encoder")
         await cursor_to(pilot, "Roshidere-06.mkv")
         await pilot.press("C")
@@ -64,8 +62,7 @@ async def test_clear_asks_first_and_sends_the_video_key():
 
 async def test_enhance_queue_shows_positions_and_details_and_d_deletes():
     sims, app = kinds_world()
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
+    async with started(app) as pilot:
         await pick(pilot, "photo")
         tree = app.query_one(TaskTree)
         third = sims["photo"].order[2]
@@ -86,8 +83,7 @@ async def test_enhance_queue_shows_positions_and_details_and_d_deletes():
 
 async def test_eva_details_show_the_output_link_and_u_untracks():
     _, app = kinds_world()
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
+    async with started(app) as pilot:
         await pick(pilot, "promo")
         await cursor_to(pilot, "GfNE_AXLj0CHizT_9UDVp")
         facts = str(app.query_one("#block-legend").render())
@@ -106,8 +102,7 @@ async def test_n_submits_a_finalrip_encode_with_upload_progress(tmp_path):
     script = tmp_path / "enc.vpy"
     script.write_text(DEMO_SCRIPT)
     sims, app = kinds_world()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+    async with started(app, (120, 40)) as pilot:
         await pick(pilot, "encoder")
         await pilot.press("n")
         await settle(pilot)
@@ -136,8 +131,7 @@ async def test_n_on_enhance_shows_the_services_refusal_in_plain_words():
     from jobdeck.tui.screens.submit import SubmitScreen
 
     _, app = kinds_world()
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+    async with started(app, (120, 40)) as pilot:
         await pick(pilot, "photo")
         await pilot.press("n")
         await settle(pilot)
@@ -152,8 +146,7 @@ async def test_n_on_enhance_shows_the_services_refusal_in_plain_words():
 async def test_t_tracks_task_ids_on_eva():
     sims, app = kinds_world()
     sims["promo"].add_render("New_render_0000000001", 456, duration=0)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
+    async with started(app) as pilot:
         await pick(pilot, "promo")
         await pilot.press("t")
         await settle(pilot)

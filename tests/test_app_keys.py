@@ -44,11 +44,18 @@ def label_of(tree: TaskTree, task_id: str) -> str:
 
 
 @asynccontextmanager
+async def started(app, size=(120, 36)) -> AsyncIterator:
+    """The app running, polled once and settled."""
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        yield pilot
+
+
+@asynccontextmanager
 async def console(*services, size=(120, 36), **options) -> AsyncIterator[tuple]:
     """The app on these simulators, started, polled once and settled."""
     app = demo_app(*services, **options)
-    async with app.run_test(size=size) as pilot:
-        await settle(pilot)
+    async with started(app, size) as pilot:
         yield app, pilot
 
 

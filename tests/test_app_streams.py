@@ -8,7 +8,7 @@ from jobdeck.tui.screens.viewers import ViewersScreen
 from jobdeck.tui.widgets.streams_table import StreamsTable
 
 from .conftest import FrozenClock, demo_app
-from .test_app_keys import cursor_to, settle
+from .test_app_keys import cursor_to, settle, started
 
 
 async def to_stream(pilot, stream_id: str) -> None:
@@ -34,8 +34,7 @@ def live_world():
 
 async def test_the_streams_pane_shows_live_and_disabled_streams():
     sim, app = live_world()
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
+    async with started(app):
         table = app.query_one(StreamsTable)
         assert app.query_one("#right").has_class("streams") and table.display
         assert list(table.streams) == ["live/live2", "live/大厅直播", "liveshow/jgdy",
@@ -48,8 +47,7 @@ async def test_the_streams_pane_shows_live_and_disabled_streams():
 
 async def test_k_asks_naming_app_and_stream_then_closes_it():
     sim, app = live_world()
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
+    async with started(app) as pilot:
         await to_stream(pilot, "live/大厅直播")
         await pilot.press("k")
         await settle(pilot)
@@ -69,8 +67,7 @@ async def test_k_asks_naming_app_and_stream_then_closes_it():
 
 async def test_shift_k_disables_and_e_enables():
     sim, app = live_world()
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
+    async with started(app) as pilot:
         await to_stream(pilot, "show/board-room")
         await pilot.press("K")
         await settle(pilot)
@@ -89,8 +86,7 @@ async def test_shift_k_disables_and_e_enables():
 
 async def test_enter_shows_who_watches():
     sim, app = live_world()
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
+    async with started(app) as pilot:
         await to_stream(pilot, "live/live2")
         await pilot.press("enter")
         await settle(pilot)
@@ -102,8 +98,7 @@ async def test_enter_shows_who_watches():
 
 async def test_s_stops_a_transcode_after_asking():
     sim, app = live_world()
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
+    async with started(app) as pilot:
         await cursor_to(pilot, "8ass3")
         await pilot.press("s")
         await settle(pilot)

@@ -26,7 +26,7 @@ from jobdeck.tui.app import JobdeckApp
 from jobdeck.tui.screens.confirm import ConfirmScreen
 from jobdeck.tui.widgets.streams_table import StreamsTable
 
-from .test_app_keys import settle
+from .test_app_keys import settle, started
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 MODULES = [Path("/usr/lib/nginx/modules/ngx_rtmp_module.so"),
@@ -144,8 +144,7 @@ async def test_close_stream_from_the_console_really_drops_the_publisher(publishe
     config = ServiceConfig(name="edge-rtmp", kind="nginx-rtmp", base_url=base)
     app = JobdeckApp(Config(refresh=60, services=[config]),
                      {"edge-rtmp": NginxRtmpAdapter(config)})
-    async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot)
+    async with started(app) as pilot:
         table = app.query_one(StreamsTable)
         assert list(table.streams) == ["live/cam1"]
         row = [str(cell) for cell in table.get_row("live/cam1")]

@@ -6,11 +6,7 @@ import asyncio
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
 from ..base import UNTRACK, ActionSpec, Adapter
-from ..config import ServiceConfig
-from ..files import StateStore
 from ..model import ActionResult, ServiceError, ServiceSnapshot, Task
 from .client import EnhanceClient, describe
 
@@ -78,12 +74,9 @@ class EnhanceAdapter(Adapter):
     tracks_tasks = True
     actions = {"delete": ActionSpec("delete", "Delete", destructive=True), "untrack": UNTRACK}
 
-    def __init__(self, config: ServiceConfig, *,
-                 transport: httpx.AsyncBaseTransport | None = None,
-                 state: StateStore | None = None) -> None:
-        super().__init__(config, transport=transport, state=state)
-        self.client = EnhanceClient(self.http, token=str(config.get("token")))
-        self.enhance_type = int(config.get("enhance_type", 1))
+    def setup(self) -> None:
+        self.client = EnhanceClient(self.http, token=str(self.config.get("token")))
+        self.enhance_type = int(self.config.get("enhance_type", 1))
 
     async def read(self) -> ServiceSnapshot:
         ids = self.tracked_ids()

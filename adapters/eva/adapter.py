@@ -6,11 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from ..base import UNTRACK, ActionSpec, Adapter
-from ..config import ServiceConfig
-from ..files import StateStore
 from ..model import ActionResult, ServiceError, ServiceSnapshot, Task
 from .client import RUNNING, EvaClient, describe
 
@@ -40,12 +36,9 @@ class EvaAdapter(Adapter):
     tracks_tasks = True
     actions = {"untrack": UNTRACK}
 
-    def __init__(self, config: ServiceConfig, *,
-                 transport: httpx.AsyncBaseTransport | None = None,
-                 state: StateStore | None = None) -> None:
-        super().__init__(config, transport=transport, state=state)
-        self.client = EvaClient(self.http, api_key=str(config.get("api_key")),
-                                api_secret=str(config.get("api_secret")))
+    def setup(self) -> None:
+        self.client = EvaClient(self.http, api_key=str(self.config.get("api_key")),
+                                api_secret=str(self.config.get("api_secret")))
         self._final: dict[str, dict[str, Any]] = {}  # finished replies are not asked for again
 
     async def read(self) -> ServiceSnapshot:

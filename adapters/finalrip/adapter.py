@@ -7,11 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from ..base import ActionSpec, Adapter, read_together
-from ..config import ServiceConfig
-from ..files import StateStore
 from ..model import (
     ActionResult,
     Block,
@@ -66,11 +62,8 @@ class FinalRipAdapter(Adapter):
     actions = ACTIONS
     has_blocks = True
 
-    def __init__(self, config: ServiceConfig, *,
-                 transport: httpx.AsyncBaseTransport | None = None,
-                 state: StateStore | None = None) -> None:
-        super().__init__(config, transport=transport, state=state)
-        self.client = FinalRipClient(self.http, token=str(config.get("token")))
+    def setup(self) -> None:
+        self.client = FinalRipClient(self.http, token=str(self.config.get("token")))
         self.items: dict[str, dict[str, Any]] = {}
 
     async def read(self) -> ServiceSnapshot:

@@ -7,11 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
 from ..base import ActionSpec, Adapter
-from ..config import ServiceConfig
-from ..files import StateStore
 from ..http import one_line
 from ..model import ActionResult, ServiceError, ServiceSnapshot, Stream
 
@@ -83,11 +79,8 @@ class NginxRtmpAdapter(Adapter):
     actions = ACTIONS
     has_streams = True
 
-    def __init__(self, config: ServiceConfig, *,
-                 transport: httpx.AsyncBaseTransport | None = None,
-                 state: StateStore | None = None) -> None:
-        super().__init__(config, transport=transport, state=state)
-        self.host = urlsplit(config.base_url).hostname or ""
+    def setup(self) -> None:
+        self.host = urlsplit(self.config.base_url).hostname or ""
         self._streams: dict[str, Stream] = {}
 
     async def read(self) -> ServiceSnapshot:

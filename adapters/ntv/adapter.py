@@ -5,11 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
 from ..base import ActionSpec, Adapter, read_together
-from ..config import ServiceConfig
-from ..files import StateStore
 from ..model import ActionResult, ServiceError, ServiceSnapshot, Stream, Task, from_unix
 from .client import NtvClient, number
 
@@ -48,12 +44,9 @@ class NtvAdapter(Adapter):
     actions = ACTIONS
     has_streams = True
 
-    def __init__(self, config: ServiceConfig, *,
-                 transport: httpx.AsyncBaseTransport | None = None,
-                 state: StateStore | None = None) -> None:
-        super().__init__(config, transport=transport, state=state)
-        self.client = NtvClient(self.http, username=str(config.get("username")),
-                                password=str(config.get("password")))
+    def setup(self) -> None:
+        self.client = NtvClient(self.http, username=str(self.config.get("username")),
+                                password=str(self.config.get("password")))
 
     async def close(self) -> None:
         try:

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
 from ..base import ActionSpec, Adapter, read_together
-from ..config import ServiceConfig
-from ..files import StateStore
 from ..model import (
     Account,
     ActionResult,
@@ -160,18 +156,15 @@ class RenderbusAdapter(Adapter):
     actions = ACTIONS
     has_blocks = True
 
-    def __init__(self, config: ServiceConfig, *,
-                 transport: httpx.AsyncBaseTransport | None = None,
-                 state: StateStore | None = None) -> None:
-        super().__init__(config, transport=transport, state=state)
-        self.page_size = int(config.get("page_size", 100))
+    def setup(self) -> None:
+        self.page_size = int(self.config.get("page_size", 100))
         self.client = RenderbusClient(
             self.http,
-            access_id=str(config.get("access_id")),
-            access_key=str(config.get("access_key")),
-            platform=int(config.get("platform", 2)),
-            channel=int(config.get("channel", 4)),
-            version=str(config.get("version", "1.0.0")),
+            access_id=str(self.config.get("access_id")),
+            access_key=str(self.config.get("access_key")),
+            platform=int(self.config.get("platform", 2)),
+            channel=int(self.config.get("channel", 4)),
+            version=str(self.config.get("version", "1.0.0")),
         )
 
     async def read(self) -> ServiceSnapshot:
