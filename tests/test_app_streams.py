@@ -29,7 +29,8 @@ def sent(sim: NtvSim, name: str) -> list[dict]:
 
 def live_world():
     sim = NtvSim(clock=FrozenClock())
-    return sim, demo_app(("live", sim), clock=FrozenClock())
+    # named unlike any stream's app, so a confirmation that names the service can be told apart
+    return sim, demo_app(("studio", sim), clock=FrozenClock())
 
 
 async def test_the_streams_pane_shows_live_and_disabled_streams():
@@ -52,7 +53,7 @@ async def test_k_asks_naming_app_and_stream_then_closes_it():
         await pilot.press("k")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
-        assert "live/大厅直播" in app.screen.body.plain and "live" in app.screen.body.plain
+        assert "live/大厅直播" in app.screen.body.plain and "studio" in app.screen.body.plain
         await pilot.press("n")
         await settle(pilot)
         assert sent(sim, "streamMgr/close_active_stream") == []

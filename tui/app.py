@@ -168,7 +168,6 @@ class JobdeckApp(App[None]):
         if state is None:
             return
         state.apply(snapshot, self.clock())
-        self.query_one(ServiceList).update_state(state, self.clock())
         if snapshot.name == self.selected:
             self._show_selected()
             if snapshot.ok:
@@ -601,8 +600,7 @@ class JobdeckApp(App[None]):
         tree = self.query_one(TaskTree)
         if state is not None:
             tasks = state.snapshot.tasks if state.snapshot else []
-            tree._shown_tasks = arrange(tasks, self.filter_text, self.sort)
-            tree.rebuild()
+            tree.rebuild(arrange(tasks, self.filter_text, self.sort))
         self._update_tasks_title()
 
     def action_next_theme(self) -> None:

@@ -44,10 +44,6 @@ class NtvClient:
         self._token: str | None = None
         self._login_lock = asyncio.Lock()
 
-    @property
-    def logged_in(self) -> bool:
-        return self._token is not None
-
     async def _get(self, group: str, request: str, params: dict[str, Any], *,
                    idempotent: bool, token: bool = True) -> dict[str, Any]:
         query = {"request": request, **{k: v for k, v in params.items() if v is not None}}

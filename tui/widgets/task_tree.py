@@ -95,10 +95,12 @@ class TaskTree(Tree[str]):
         self._relabelled = False
         self._restore_cursor(cursor)
 
-    def rebuild(self) -> None:
-        """Throw the nodes away and show the same tasks again (after a sort change)."""
+    def rebuild(self, tasks: list[Task]) -> None:
+        """Throw the nodes away and show the tasks in a new order (after a sort change).
+
+        The diff keeps nodes where they stand, so an order change needs fresh nodes."""
         cursor = self.cursor_node.data if self.cursor_node else None
-        service, tasks, marked = self.service, self._shown_tasks, self._marked
+        service, marked = self.service, self._marked
         self._reset(service)
         if service is not None:
             self.show_tasks(service, tasks, marked)
