@@ -1,4 +1,12 @@
-"""The one HTTP transport: timeouts, bounded retries for reads only, error mapping, redaction."""
+"""The one HTTP transport: deadlines, bounded retries for reads only, error mapping, redaction.
+
+- Every request has a deadline for the whole exchange, body included: a reply that drips one
+  byte a second never satisfies httpx's per-read timeout, but it does not outlive the deadline.
+- Reads retry on connection errors and 5xx; writes never do.
+- A write whose request may have reached the service but whose answer never came (a timeout
+  after sending, a reset, a gateway timeout) raises OutcomeUnknown, never a plain refusal.
+- Every message that leaves here went through the Redactor first, and was cut after that.
+"""
 
 from __future__ import annotations
 
@@ -7,36 +15,100 @@ import json as jsonlib
 import random
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import httpx
 
-from .model import ServiceError
+from .model import OutcomeUnknown, ServiceError
 
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+REQUEST_DEADLINE_S = 10.0
 READ_ATTEMPTS = 3
 BACKOFF_S = (0.25, 0.75)
+# An upload of many gigabytes takes as long as it takes; only a stall (no byte moving) ends it.
+UPLOAD_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=120.0, pool=10.0)
+UNKNOWN_STATUSES = {502, 504}   # a gateway gave up waiting: the service may have acted
 
 
 class Redactor:
-    """Replaces every known secret in a text; applied to anything that may reach a screen or log."""
+    """Replaces every known secret in a text, in the forms it takes inside error messages too
+    (repr- and JSON-escaped, percent-encoded); applied to anything that may reach a screen or log."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
-        self._secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+        self._forms: list[str] = []
+        for secret in secrets:
+            self.add(secret)
 
     def add(self, secret: str) -> None:
-        if secret and len(secret) >= 4 and secret not in self._secrets:
-            self._secrets.append(secret)
-            self._secrets.sort(key=len, reverse=True)
+        if not secret or len(secret) < 4:
+            return
+        forms = {secret, repr(secret)[1:-1], jsonlib.dumps(secret)[1:-1],
+                 quote(secret, safe=""), quote_plus(secret), secret.strip()}
+        for form in forms:
+            if len(form) >= 4 and form not in self._forms:
+                self._forms.append(form)
+        self._forms.sort(key=len, reverse=True)
 
     def __call__(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "•••")
+        for form in self._forms:
+            if form in text:
+                text = text.replace(form, "•••")
         return text
+
+    def line(self, text: str, limit: int = 200) -> str:
+        """Redact first, then flatten and cut: a cut must never leave a secret's prefix."""
+        return one_line(self(str(text)), limit)
 
 
 def one_line(text: str, limit: int = 200) -> str:
     flat = " ".join(str(text).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _detail(exc: BaseException) -> str:
+    """The most specific words an exception chain has ('Connection reset by peer')."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.strerror:
+            return current.strerror
+        text = str(current).strip()
+        if text and not text.startswith("[Errno"):
+            return text
+        current = current.__cause__ or current.__context__
+    return ""
+
+
+TRANSPORT_WORDS: tuple[tuple[type[Exception], str], ...] = (
+    (httpx.ConnectTimeout, "timed out connecting"),
+    (httpx.ConnectError, "unreachable"),
+    (httpx.ReadTimeout, "timed out waiting for the reply"),
+    (httpx.WriteTimeout, "timed out sending the request"),
+    (httpx.PoolTimeout, "no free connection to the service"),
+    (httpx.ReadError, "connection lost while reading the reply"),
+    (httpx.WriteError, "connection lost while sending the request"),
+    (httpx.RemoteProtocolError, "the service broke off the HTTP exchange"),
+    (httpx.LocalProtocolError, "the request could not be sent"),
+    (httpx.UnsupportedProtocol, "base_url is not an http:// or https:// URL"),
+    (httpx.ProxyError, "the proxy refused the request"),
+)
+NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout,
+              httpx.LocalProtocolError, httpx.UnsupportedProtocol, httpx.ProxyError)
+
+
+def describe_transport(exc: httpx.TransportError, redact: Redactor) -> str:
+    words = next((w for cls, w in TRANSPORT_WORDS if isinstance(exc, cls)),
+                 type(exc).__name__)
+    detail = redact.line(_detail(exc), 100)
+    if isinstance(exc, httpx.ConnectError) and not detail:
+        detail = "connection refused"
+    return f"{words}: {detail}" if detail and detail.lower() != words else words
+
+
+def describe_exception(exc: BaseException, redact: Redactor) -> str:
+    detail = redact.line(_detail(exc), 100)
+    return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
 
 
 class HttpTransport:
@@ -50,10 +122,12 @@ class HttpTransport:
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         backoff: tuple[float, ...] = BACKOFF_S,
+        deadline: float = REQUEST_DEADLINE_S,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.redact = redact
         self.backoff = backoff
+        self.deadline = deadline
         self._client = httpx.AsyncClient(
             base_url=self.base_url, transport=transport, timeout=timeout,
             headers={"User-Agent": "jobdeck"}, follow_redirects=False,
@@ -65,7 +139,7 @@ class HttpTransport:
     async def request(
         self,
         method: str,
-        path: str,
+        path: str | httpx.URL,
         *,
         idempotent: bool,
         headers: dict[str, str] | None = None,
@@ -74,7 +148,11 @@ class HttpTransport:
         data: dict[str, Any] | None = None,
         files: list[tuple[str, tuple[str | None, Any]]] | None = None,
         json: Any = None,
+        deadline: float | None = -1.0,
+        timeout: httpx.Timeout | None = None,
     ) -> httpx.Response:
+        """`deadline` seconds for the whole exchange (None: no deadline, for uploads)."""
+        limit = self.deadline if deadline == -1.0 else deadline
         attempts = READ_ATTEMPTS if idempotent else 1
         last: ServiceError | None = None
         for attempt in range(attempts):
@@ -82,33 +160,78 @@ class HttpTransport:
                 delay = self.backoff[min(attempt - 1, len(self.backoff) - 1)]
                 await asyncio.sleep(delay * (1 + random.random() / 4))
             try:
-                response = await self._client.request(
-                    method, path, headers=headers, content=content, params=params, data=data,
-                    files=files, json=json,
-                )
-            except httpx.TimeoutException:
-                last = ServiceError("timed out")
+                async with asyncio.timeout(limit):
+                    response = await self._client.request(
+                        method, path, headers=headers, content=content, params=params,
+                        data=data, files=files, json=json,
+                        timeout=timeout or httpx.USE_CLIENT_DEFAULT,
+                    )
+            except TimeoutError:
+                last = self._lost(idempotent, f"no complete reply within {limit:g} s")
                 continue
             except httpx.TransportError as exc:
-                last = ServiceError(self._describe(exc))
+                why = describe_transport(exc, self.redact)
+                last = ServiceError(why) if isinstance(exc, NEVER_SENT) \
+                    else self._lost(idempotent, why)
                 continue
             if response.status_code >= 500:
-                last = ServiceError(f"HTTP {response.status_code}", code=response.status_code)
+                why = f"HTTP {response.status_code}" + self._snippet(response, 60, prefix=": ")
+                if not idempotent and response.status_code in UNKNOWN_STATUSES:
+                    last = OutcomeUnknown(why, code=response.status_code)
+                else:
+                    last = ServiceError(why, code=response.status_code)
                 continue
             return response
         assert last is not None
         raise last
 
-    def _describe(self, exc: httpx.TransportError) -> str:
-        if isinstance(exc, httpx.ConnectError):
-            return "unreachable: " + self.redact(one_line(str(exc) or "connection refused", 80))
-        return self.redact(one_line(f"{type(exc).__name__}: {exc}", 120))
+    @staticmethod
+    def _lost(idempotent: bool, why: str) -> ServiceError:
+        return ServiceError(why) if idempotent else OutcomeUnknown(why)
+
+    def _snippet(self, response: httpx.Response, limit: int, prefix: str = "") -> str:
+        try:
+            text = response.text
+        except (UnicodeDecodeError, httpx.HTTPError):
+            return ""
+        text = self.redact.line(text, limit)
+        return f"{prefix}{text!r}" if text else ""
 
     def json_of(self, response: httpx.Response) -> Any:
+        """The reply as JSON. NaN and Infinity are not JSON, whatever Python's parser allows."""
         try:
-            return response.json()
-        except (jsonlib.JSONDecodeError, UnicodeDecodeError):
-            snippet = self.redact(one_line(response.text, 60))
+            return jsonlib.loads(response.content, parse_constant=_not_json)
+        except (jsonlib.JSONDecodeError, UnicodeDecodeError, ValueError):
             raise ServiceError(
-                f"bad reply (HTTP {response.status_code}, not JSON: {snippet!r})"
+                f"bad reply (HTTP {response.status_code}, not JSON"
+                + self._snippet(response, 60, prefix=": ") + ")"
             ) from None
+
+    def json_values(self, response: httpx.Response) -> list[Any]:
+        """Every JSON value in a body, in order: some servers write an error reply and then the
+        data reply into one body (FinalRip's list.go does, when a presign fails mid-list)."""
+        try:
+            text = response.content.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ServiceError(f"bad reply (HTTP {response.status_code}, not UTF-8)") from None
+        decoder = jsonlib.JSONDecoder(parse_constant=_not_json)
+        values, at = [], 0
+        while True:
+            while at < len(text) and text[at].isspace():
+                at += 1
+            if at >= len(text):
+                break
+            try:
+                value, at = decoder.raw_decode(text, at)
+            except ValueError:
+                raise ServiceError(
+                    f"bad reply (HTTP {response.status_code}, not JSON"
+                    + self._snippet(response, 60, prefix=": ") + ")") from None
+            values.append(value)
+        if not values:
+            raise ServiceError(f"bad reply (HTTP {response.status_code}, empty body)")
+        return values
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -13,6 +14,11 @@ STATUSES: tuple[Status, ...] = (
 )
 BlockStatus = Literal["waiting", "running", "done", "failed", "stopped"]
 BLOCK_STATUSES: tuple[BlockStatus, ...] = ("done", "running", "waiting", "failed", "stopped")
+# live: a publisher is sending; idle: players wait with no publisher; disabled: refused by the server
+StreamState = Literal["live", "idle", "disabled"]
+STREAM_STATES: tuple[StreamState, ...] = ("live", "idle", "disabled")
+# done: the service did it; refused: the service said no; unknown: sent, but no answer came back
+Outcome = Literal["done", "refused", "unknown"]
 
 
 class JobdeckError(Exception):
@@ -34,6 +40,31 @@ class ServiceError(JobdeckError):
 
 class UnknownAction(JobdeckError):
     """An action name the service's kind does not have."""
+
+
+class OutcomeUnknown(ServiceError):
+    """A request went out and no answer came back: it may or may not have been carried out."""
+
+
+@dataclass(slots=True)
+class ServiceConfig:
+    """One [[services]] table, checked against its kind's options."""
+
+    name: str
+    kind: str
+    base_url: str
+    read_only: bool = False
+    options: dict[str, Any] = field(default_factory=dict)
+    secrets: dict[str, str] = field(default_factory=dict, repr=False)
+    poll_deadline: float | None = None   # seconds a whole poll may take; None: the global one
+
+    def secret_values(self) -> list[str]:
+        return list(self.secrets.values())
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key in self.secrets:
+            return self.secrets[key]
+        return self.options.get(key, default)
 
 
 @dataclass(slots=True)
@@ -77,7 +108,7 @@ class Task:
             "name": self.name,
             "status": self.status,
             "raw_status": self.raw_status,
-            "progress": self.progress,
+            "progress": finite(self.progress),
             "queue_position": self.queue_position,
             "frames": self.frames.to_json() if self.frames else None,
             "submitted_at": iso(self.submitted_at),
@@ -97,7 +128,7 @@ class Stream:
     host: str
     started_at: datetime | None = None
     viewers: int | None = None
-    state: Literal["live", "disabled"] = "live"
+    state: StreamState = "live"
     actions: tuple[str, ...] = ()
     # Beyond DESIGN's shape (added keys): what the publisher sends, and on-demand recording.
     codec: str | None = None
@@ -119,7 +150,32 @@ class Account:
     coupon: float | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "balance": self.balance}
+        return {"name": self.name, "balance": finite(self.balance)}
+
+
+@dataclass(slots=True)
+class FrameRecord:
+    """One frame (or block) of a render, as the detail view lists them."""
+
+    id: str
+    frame: str
+    block: str
+    status: BlockStatus
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    seconds: float | None = None
+    cost: float | None = None
+
+
+@dataclass(slots=True)
+class Viewer:
+    """One client connected to a stream."""
+
+    client: str
+    format: str
+    since: datetime | None = None
+    server: str = ""
+    id: str | None = None           # what a kick needs, where the service has one
 
 
 @dataclass(slots=True)
@@ -166,6 +222,9 @@ class ServiceSnapshot:
     tasks: list[Task] = field(default_factory=list)
     streams: list[Stream] = field(default_factory=list)
     latency_ms: float | None = None
+    # What could not be read this time while the main list worked (recordings, account...).
+    warnings: list[str] = field(default_factory=list)
+    api_version: str | None = None   # the interface generation that answered, where a kind has two
 
     def all_tasks(self) -> Iterator[Task]:
         for task in self.tasks:
@@ -183,7 +242,23 @@ class ServiceSnapshot:
             "account": self.account.to_json() if self.account else None,
             "tasks": [t.to_json() for t in self.tasks],
             "streams": [s.to_json() for s in self.streams],
+            "warnings": list(self.warnings),
+            "api_version": self.api_version,
         }
+
+
+@dataclass(slots=True)
+class TargetResult:
+    """The fate of one target of a batch action."""
+
+    target: str
+    outcome: Outcome
+    message: str = ""
+    code: int | str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"target": self.target, "ok": self.outcome == "done", "outcome": self.outcome,
+                "message": self.message, "code": self.code}
 
 
 @dataclass(slots=True)
@@ -194,10 +269,33 @@ class ActionResult:
     ok: bool
     message: str
     code: int | str | None = None
+    outcome: Outcome | None = None   # None: derived from ok
+    per_target: list[TargetResult] = field(default_factory=list)   # batches sent one by one
+
+    def __post_init__(self) -> None:
+        if self.outcome is None:
+            self.outcome = "done" if self.ok else "refused"
 
     def to_json(self) -> dict[str, Any]:
-        return {"service": self.service, "action": self.action, "targets": self.targets,
-                "ok": self.ok, "message": self.message, "code": self.code}
+        out: dict[str, Any] = {"service": self.service, "action": self.action,
+                               "targets": self.targets, "ok": self.ok, "message": self.message,
+                               "code": self.code, "outcome": self.outcome}
+        if self.per_target:
+            out["results"] = [r.to_json() for r in self.per_target]
+        return out
+
+
+@dataclass(slots=True)
+class SubmitResult:
+    """New work the service accepted: its id, and what happened on the way (a skipped upload)."""
+
+    task_id: str
+    notes: list[str] = field(default_factory=list)
+
+
+def finite(value: float | None) -> float | None:
+    """NaN and infinities are not JSON: they leave as null."""
+    return value if value is None or math.isfinite(value) else None
 
 
 def iso(moment: datetime | None) -> str | None:

@@ -33,7 +33,9 @@ def test_snapshot_json_has_the_design_shape(capsys, config_file):
     payload = json.loads(out)
     assert payload["taken_at"].endswith("Z")
     (service,) = payload["services"]
-    assert set(service) == {"name", "kind", "ok", "error", "account", "tasks", "streams"}
+    assert set(service) == {"name", "kind", "ok", "error", "account", "tasks", "streams",
+                            "warnings", "api_version"}
+    assert service["warnings"] == [] and service["api_version"] == "1.0.0"
     assert service["account"] == {"name": "rayvision", "balance": 1250.4}
     task = next(t for t in service["tasks"] if t["id"] == "19084")
     assert set(task) == {"id", "name", "status", "raw_status", "progress", "queue_position",
@@ -65,7 +67,7 @@ def test_act_exit_codes_and_result_json(capsys, config_file, sim):
                        "--config", str(config_file))
     assert code == 0 and json.loads(out)["ok"] is True
     assert [r.body for r in sim.received if r.path == "task/stopTask"] == [
-        {"taskParam": [19088]}]
+        {"taskIds": [19088], "taskParam": [19088]}]
     code, out, _ = run(capsys, "act", "sh-farm", "delete", "18380", "--yes",
                        "--config", str(config_file))
     result = json.loads(out)
@@ -116,7 +118,7 @@ def test_config_init_check_and_path(capsys, tmp_path, monkeypatch):
     assert path.stat().st_mode & 0o777 == 0o600
     assert run(capsys, "config", "init", "--config", str(path))[0] == 2  # no silent overwrite
     monkeypatch.setenv("RENDERBUS_ACCESS_KEY", "k" * 12)
-    code, out, _ = run(capsys, "config", "check", "--config", str(path))
+    code, out, _ = run(capsys, "config", "check", "--offline", "--config", str(path))
     assert code == 0 and "1 service(s)" in out
 
 

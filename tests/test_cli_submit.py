@@ -40,22 +40,39 @@ def test_submit_finalrip_uploads_and_starts(capsys, world, tmp_path):
     script = tmp_path / "enc.vpy"
     script.write_text(DEMO_SCRIPT)
     code, out, err = run(capsys, "submit", "encoder", str(video), "--script", str(script),
-                         "--encode-param", "ffmpeg -i - -vcodec libx265 -crf 18",
                          "--config", str(config))
     assert code == 0, err
     assert json.loads(out) == {"service": "encoder", "task": "Ep-11.mkv", "ok": True}
-    assert sims["encoder"].tasks["Ep-11.mkv"].status == "running"
+    task = sims["encoder"].tasks["Ep-11.mkv"]
+    # the default command is one the current server accepts (common/constant/constant.go)
+    assert task.status == "running"
+    assert task.encode_param == "ffmpeg -i - -c:v libx265 -crf 16 FINALRIP_ENCODED_CLIP.mkv"
 
 
-def test_submit_finalrip_shows_the_servers_validation_message(capsys, world, tmp_path):
-    _, config = world
+def test_submit_finalrip_shows_the_servers_refusal_in_its_words(capsys, world, tmp_path):
+    sims, config = world
     video = tmp_path / "Ep-12.mkv"
     video.write_bytes(b"v")
-    script = tmp_path / "bad.vpy"
-    script.write_text("clip = core.bs.VideoSource('x')\nclip.set_output()")
+    script = tmp_path / "enc.vpy"
+    script.write_text(DEMO_SCRIPT)
     code, _, err = run(capsys, "submit", "encoder", str(video), "--script", str(script),
-                       "--encode-param", "ffmpeg -i - -c copy", "--config", str(config))
-    assert code == 1 and "must use os.getenv('FINALRIP_SOURCE')" in err
+                       "--encode-param", "ffmpeg -i - -c copy out.mkv", "--config", str(config))
+    assert code == 1 and err.strip() == (
+        "jobdeck: the Encode Param must contain FINALRIP_ENCODED_CLIP.mkv to specify the output "
+        "video clip")
+    code, out, err = run(capsys, "submit", "encoder", str(video), "--script", str(script),
+                         "--config", str(config))   # the same file again: straight to start
+    assert code == 0, err
+    assert "already existed and was pending: started it" in err
+    assert json.loads(out)["notes"] and sims["encoder"].tasks["Ep-12.mkv"].status == "running"
+
+
+def test_submit_help_lists_the_kinds_own_arguments(capsys, world):
+    _, config = world
+    with pytest.raises(SystemExit):
+        main(["submit", "encoder", "--help", "--config", str(config)])
+    out = capsys.readouterr().out
+    assert "--script" in out and "FINALRIP_ENCODED_CLIP.mkv" in out
 
 
 def test_submit_eva_with_a_local_file_tracks_the_task(capsys, world, tmp_path):

@@ -1,11 +1,19 @@
 """Config errors name file, service and key; secrets resolve from string, env or file and never leak."""
 
+import re
 from pathlib import Path
 
 import pytest
-from jobdeck.adapters.config import TEMPLATE, config_path, load_config
+from jobdeck.adapters import config as config_module
+from jobdeck.adapters.config import config_path, template
 from jobdeck.adapters.http import Redactor
 from jobdeck.adapters.model import ConfigError
+from jobdeck.adapters.registry import ADAPTERS
+from jobdeck.tui.keymap import command_names
+
+
+def load_config(path: Path):
+    return config_module.load_config(path, ADAPTERS, command_names())
 
 GOOD = '''
 refresh = 1.5
@@ -91,7 +99,81 @@ def test_config_path_order(tmp_path, monkeypatch):
 
 def test_the_template_is_valid_once_its_secret_is_set(tmp_path, monkeypatch):
     monkeypatch.setenv("RENDERBUS_ACCESS_KEY", "k" * 10)
-    assert load_config(write(tmp_path, TEMPLATE)).services[0].kind == "renderbus"
+    assert load_config(write(tmp_path, template(ADAPTERS))).services[0].kind == "renderbus"
+
+
+def test_every_kinds_template_block_is_valid_uncommented(tmp_path, monkeypatch):
+    """The template comes from the declared options: each kind's block, uncommented, is a
+    service that `config check` accepts."""
+    for variable in ("RENDERBUS_ACCESS_KEY", "FINALRIP_TOKEN", "EVA_SECRET", "ENHANCE_TOKEN",
+                     "NTV_PASSWORD"):
+        monkeypatch.setenv(variable, "s" * 10)
+    lines, in_services = [], False
+    for line in template(ADAPTERS).splitlines():
+        in_services = in_services or "[[services]]" in line
+        if in_services and re.match(r"^# (\[\[services\]\]|[a-z_]+ = )", line):
+            line = line.removeprefix("# ")
+        lines.append(line)
+    text = "\n".join(lines)
+    config = load_config(write(tmp_path, text))
+    assert [s.kind for s in config.services] == list(ADAPTERS)
+
+
+@pytest.mark.parametrize(("line", "words"), [
+    ("platform = \"two\"", ["'platform'", "whole number", "'two'"]),
+    ("page_size = \"x\"", ["'page_size'", "whole number"]),
+    ("page_size = 0", ["'page_size'", "between 1 and 1000"]),
+    ("api_version = \"3.0.0\"", ["'api_version'", "'auto'", "'2.0.0'"]),
+    ("read_only = \"yes\"", ["'read_only'", "true or false"]),
+])
+def test_every_option_type_is_checked_before_the_console_starts(tmp_path, monkeypatch, line,
+                                                                 words):
+    monkeypatch.setenv("RB_KEY", "k" * 10)
+    path = write(tmp_path, GOOD + line + "\n")
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    for word in [str(path), "'sh-farm'", *words]:
+        assert word in str(error.value)
+
+
+def test_enhance_type_and_tracks_are_typed_too(tmp_path, monkeypatch):
+    monkeypatch.setenv("T", "t" * 10)
+    base = ('[[services]]\nname = "photo"\nkind = "enhance"\nbase_url = "https://e.x"\n'
+            'token = { env = "T" }\n')
+    with pytest.raises(ConfigError, match="'enhance_type': must be a whole number"):
+        load_config(write(tmp_path, base + 'enhance_type = "x"\n'))
+    with pytest.raises(ConfigError, match="'track': must be a list of strings"):
+        load_config(write(tmp_path, base + "track = [1, 2]\n"))
+
+
+def test_an_unknown_keys_command_names_the_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("RB_KEY", "k" * 10)
+    path = write(tmp_path, GOOD + '[keys]\nexplode = "x"\n')
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert str(path) in str(error.value) and "'explode'" in str(error.value)
+
+
+def test_a_secret_ending_in_a_newline_is_stripped(tmp_path, monkeypatch):
+    """Otherwise it reaches an HTTP header, and httpx's error shows it whole."""
+    monkeypatch.setenv("RB_KEY", "s3cret-with-newline\n")
+    assert load_config(write(tmp_path, GOOD)).services[0].get("access_key") == \
+        "s3cret-with-newline"
+
+
+def test_the_redactor_catches_the_escaped_and_quoted_forms_too():
+    secret = 'se"cr\\et/ke y\n'
+    redact = Redactor([secret])
+    for form in (secret, repr(secret), '"se\\"cr\\\\et/ke y\\n"', "se%22cr%5Cet%2Fke%20y%0A",
+                 "se%22cr%5Cet%2Fke+y%0A"):
+        assert "cr" not in redact(f"before {form} after"), form
+
+
+def test_redact_first_then_cut_leaves_no_prefix():
+    secret = "abcdefghijklmnopqrstuvwxyz0123456789"
+    redact = Redactor([secret])
+    line = redact.line("the service said: " + secret + " is wrong", 30)
+    assert "abcdef" not in line
 
 
 def test_redactor_hides_every_secret():

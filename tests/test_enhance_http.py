@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from jobdeck.adapters.config import ServiceConfig
 from jobdeck.adapters.enhance.adapter import EnhanceAdapter
 from jobdeck.adapters.enhance.sim import EnhanceSim
 from jobdeck.adapters.files import StateStore
-from jobdeck.adapters.model import ServiceError
+from jobdeck.adapters.model import ServiceConfig, ServiceError
 from jobdeck.adapters.simbase import SimServer
 
 from .conftest import FrozenClock
@@ -72,7 +71,7 @@ async def test_face_list_comes_with_a_finished_face_task(enhance, clock, tmp_pat
 async def test_submit_tracks_the_new_task_and_delete_removes_it(enhance, clock, tmp_path):
     sim, server = enhance
     adapter = adapter_for(sim, server, tmp_path)
-    task = await adapter.submit("https://pics.sim/new.jpg", label="new cover")
+    task = await adapter.create("https://pics.sim/new.jpg", label="new cover")
     assert task.status == "queued" and task.queue_position == 6
     snapshot = await adapter.poll()
     assert next(t for t in snapshot.tasks if t.id == task.id).name == "new cover"
@@ -94,7 +93,7 @@ async def test_submit_errors_are_plain_words(enhance, tmp_path, url, words):
     sim, server = enhance
     adapter = adapter_for(sim, server, tmp_path)
     with pytest.raises(ServiceError) as error:
-        await adapter.submit(url)
+        await adapter.submit({"picture": url})
     assert words in str(error.value)
     await adapter.close()
 
@@ -110,3 +109,12 @@ async def test_a_deleted_task_in_track_shows_as_gone_without_failing_the_service
     task = next(t for t in snapshot.tasks if t.id == gone)
     assert task.status == "unknown" and "deleted" in task.error and task.actions == ("untrack",)
     await adapter.close()
+
+
+async def test_quoted_numbers_count_as_numbers(enhance, tmp_path):
+    """errorcode "0" is no error and queuenum "3" a queue position, as 0 and 3 are."""
+    from jobdeck.adapters.enhance.adapter import to_task
+    task = to_task("t1", {"errorcode": "0", "queuenum": "3", "outputurl": ""}, None)
+    assert task.status == "queued" and task.queue_position == 3
+    with pytest.raises(ServiceError, match="errorcode"):
+        to_task("t1", {"errorcode": "oops"}, None)

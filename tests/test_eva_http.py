@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from jobdeck.adapters.config import ServiceConfig
 from jobdeck.adapters.eva.adapter import EvaAdapter
 from jobdeck.adapters.eva.signing import sign
 from jobdeck.adapters.eva.sim import EvaSim
 from jobdeck.adapters.files import StateStore
+from jobdeck.adapters.model import ServiceConfig
 from jobdeck.adapters.simbase import SimServer
 
 from .conftest import FrozenClock
@@ -103,9 +103,9 @@ async def test_submit_uploads_assets_renders_and_tracks_the_new_task(eva, clock,
     adapter = adapter_for(sim, server, tmp_path)
     picture = tmp_path / "cover.jpg"
     picture.write_bytes(b"\xff\xd8jpeg")
-    task_id = await adapter.submit(123, [{"id": "image_1", "value": "{file:0}"},
-                                         {"id": "text_1", "value": "Summer sale"}],
-                                   files=[picture], args={"scale": 0.5}, label="summer promo")
+    task_id = (await adapter.submit({
+        "template": 123, "asset": ["image_1={file:0}", "text_1=Summer sale"],
+        "file": [str(picture)], "args": {"scale": 0.5}, "label": "summer promo"})).task_id
     assert sim.assets["cover.jpg"] == b"\xff\xd8jpeg"
     render = next(r for r in sim.received if r.path == "/v1/render")
     assert render.body["assets"] == ('[{"id":"image_1","value":"http://file.eva.sim/cover.jpg"},'
@@ -125,9 +125,9 @@ async def test_submit_errors_are_the_services_words(eva, tmp_path):
     adapter = adapter_for(sim, server, tmp_path)
     from jobdeck.adapters.model import ServiceError
     with pytest.raises(ServiceError, match="4305 template not found"):
-        await adapter.submit(999, [{"id": "image_1", "value": "http://x/y.jpg"}])
+        await adapter.submit({"template": 999, "asset": ["image_1=http://x/y.jpg"]})
     with pytest.raises(ServiceError, match="4304"):
-        await adapter.submit(123, [{"id": "bogus", "value": "x"}])
+        await adapter.submit({"template": 123, "asset": ["bogus=x"]})
     await adapter.close()
 
 

@@ -1,23 +1,25 @@
-"""FinalRip against its simulator over real HTTP: form fields, filters, clips, actions, submit."""
+"""FinalRip against its simulator over real HTTP: form fields, filters, clips, actions, submit.
+
+The simulator answers as TensoRaws/FinalRip's server does (module/resp/gin.go replies,
+server/internal/service/task/*.go checks and words, common/constant/constant.go's validation);
+`server="spec"` plays the older server the spec describes.
+"""
 
 from __future__ import annotations
 
 import httpx
 import pytest
-from jobdeck.adapters.config import ServiceConfig
-from jobdeck.adapters.finalrip.adapter import FinalRipAdapter
-from jobdeck.adapters.finalrip.sim import CLIP_S, CUT_S, DEMO_SCRIPT, MERGE_S, FinalRipSim
-from jobdeck.adapters.model import ServiceError
+from jobdeck.adapters.finalrip.adapter import DEFAULT_ENCODE_PARAM, FinalRipAdapter
+from jobdeck.adapters.finalrip.sim import CLIP_S, CUT_S, DEMO_ENCODE, DEMO_SCRIPT, MERGE_S, FinalRipSim
+from jobdeck.adapters.model import ServiceConfig, ServiceError
 from jobdeck.adapters.simbase import SimServer
 
 from .conftest import FrozenClock
 
-ENCODE = "ffmpeg -i - -vcodec libx265 -crf 16"
 
-
-@pytest.fixture
-def finalrip(clock: FrozenClock):
-    sim = FinalRipSim(clock=clock)
+@pytest.fixture(params=["current"])
+def finalrip(request, clock: FrozenClock):
+    sim = FinalRipSim(clock=clock, server=request.param)
     with SimServer(sim) as server:
         yield sim, server
 
@@ -30,6 +32,15 @@ def adapter_for(sim: FinalRipSim, server: SimServer, token: str | None = None):
 
 def sent(sim, endpoint):
     return [r.body for r in sim.received if r.path == endpoint]
+
+
+def submit_values(video, script=DEMO_SCRIPT, encode=DEFAULT_ENCODE_PARAM, key=None):
+    return {"video": str(video), "script": script, "encode_param": encode, "key": key}
+
+
+def test_the_default_command_is_one_the_current_server_accepts():
+    assert FinalRipSim.check_script_and_encode_param(DEMO_SCRIPT, DEFAULT_ENCODE_PARAM) is None
+    assert DEFAULT_ENCODE_PARAM == "ffmpeg -i - -c:v libx265 -crf 16 FINALRIP_ENCODED_CLIP.mkv"
 
 
 async def test_list_asks_all_three_filters_and_progress_only_for_running(finalrip):
@@ -49,6 +60,19 @@ async def test_list_asks_all_three_filters_and_progress_only_for_running(finalri
     await adapter.close()
 
 
+async def test_list_with_an_error_reply_then_the_data_reply_is_read_as_the_server_meant(finalrip):
+    """list.go: a presign that fails in a goroutine writes an error reply, and the handler
+    then writes the data reply too, into the same body."""
+    sim, server = finalrip
+    sim.presign_fails = True
+    adapter = adapter_for(sim, server)
+    snapshot = await adapter.poll()
+    assert snapshot.ok, snapshot.error
+    assert len(snapshot.tasks) == 4
+    assert snapshot.warnings == ["list: oss.GetPresignedURL failed: connection refused"]
+    await adapter.close()
+
+
 async def test_clips_are_a_one_row_block_grid_and_a_failed_clip_stays_waiting(finalrip, clock):
     sim, server = finalrip
     adapter = adapter_for(sim, server)
@@ -62,21 +86,51 @@ async def test_clips_are_a_one_row_block_grid_and_a_failed_clip_stays_waiting(fi
     await adapter.close()
 
 
-async def test_retry_encode_sends_the_tasks_script_and_unsticks_the_clip(finalrip, clock):
+async def test_retry_encode_in_a_fresh_process_sends_key_index_and_the_known_command(finalrip,
+                                                                                    clock):
+    """Nothing polled before: the command comes from the task's progress; the current server
+    (service/task/retry.go) needs only video_key and index and reuses its stored command."""
     sim, server = finalrip
-    adapter = adapter_for(sim, server)
     clock.advance(CLIP_S * 6)
-    await adapter.poll()
+    adapter = adapter_for(sim, server)
     result = await adapter.perform("retry_encode", ["Roshidere-07.mkv"], {"index": "5"})
     assert result.ok, result.message
     assert sent(sim, "retry/encode") == [{"video_key": "Roshidere-07.mkv", "index": "5",
-                                          "script": DEMO_SCRIPT, "encode_param": ENCODE}]
+                                          "script": DEMO_SCRIPT, "encode_param": DEMO_ENCODE}]
     clock.advance(CLIP_S + 0.1)
     await adapter.poll()
     clock.advance(MERGE_S + 0.1)
     task = next(t for t in (await adapter.poll()).tasks if t.id == "Roshidere-07.mkv")
     assert task.status == "done"
     await adapter.close()
+
+
+async def test_retry_encode_never_refuses_for_lack_of_the_command(finalrip, clock):
+    sim, server = finalrip
+    clock.advance(CLIP_S * 6)
+    sim.tasks["Roshidere-07.mkv"].script = ""   # a task whose command the list does not give
+    sim.tasks["Roshidere-07.mkv"].encode_param = ""
+    adapter = adapter_for(sim, server)
+    result = await adapter.perform("retry_encode", ["Roshidere-07.mkv"], {"index": "5"})
+    assert result.ok, result.message
+    assert sent(sim, "retry/encode") == [{"video_key": "Roshidere-07.mkv", "index": "5"}]
+    missing = await adapter.perform("retry_encode", ["Roshidere-07.mkv"], {"index": "99"})
+    assert not missing.ok and missing.message == "Encode clip not exist"
+    await adapter.close()
+
+
+async def test_the_older_server_requires_the_command_on_retry_and_gets_it(clock):
+    sim = FinalRipSim(clock=clock, server="spec")
+    clock.advance(CLIP_S * 6)
+    with SimServer(sim) as server:
+        adapter = adapter_for(sim, server)
+        assert (await adapter.perform("retry_encode", ["Roshidere-07.mkv"], {"index": "5"})).ok
+        sim.tasks["Roshidere-08.mkv"].script = ""
+        refused = await adapter.perform("retry_encode", ["Roshidere-08.mkv"], {"index": "1"})
+        assert not refused.ok
+        assert refused.message == ("Key: 'RetryEncodeRequest.Script' Error:Field validation "
+                                   "for 'Script' failed on the 'required' tag")
+        await adapter.close()
 
 
 async def test_merge_failure_needs_retry_merge(finalrip, clock):
@@ -93,6 +147,8 @@ async def test_merge_failure_needs_retry_merge(finalrip, clock):
     clock.advance(MERGE_S + 1)
     assert next(t for t in (await adapter.poll()).tasks
                 if t.id == "Roshidere-08.mkv").status == "done"
+    early = await adapter.perform("retry_merge", ["Roshidere-07.mkv"])
+    assert not early.ok and early.message == "Some clips are not finished yet."
     await adapter.close()
 
 
@@ -102,13 +158,25 @@ async def test_clear_and_the_servers_own_error_message(finalrip):
     assert (await adapter.perform("clear", ["Roshidere-06.mkv"])).ok
     assert "Roshidere-06.mkv" not in [t.id for t in (await adapter.poll()).tasks]
     again = await adapter.perform("clear", ["Roshidere-06.mkv"])
-    assert not again.ok and again.message == "task not found"
+    assert not again.ok and again.message == "Task not found, please check the video key"
     await adapter.close()
 
 
-async def test_success_false_is_an_error_whatever_the_http_status():
+async def test_a_batch_clear_reports_each_target(finalrip):
+    sim, server = finalrip
+    adapter = adapter_for(sim, server)
+    result = await adapter.perform("clear", ["Roshidere-06.mkv", "nope.mkv"])
+    assert not result.ok and result.outcome == "refused"
+    assert [(r.target, r.outcome) for r in result.per_target] == [
+        ("Roshidere-06.mkv", "done"), ("nope.mkv", "refused")]
+    assert "1 of 2 cleared" in result.message
+    await adapter.close()
+
+
+@pytest.mark.parametrize("success", [False, "false"])
+async def test_success_false_is_an_error_whatever_the_http_status(success):
     def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, json={"success": False, "error": {"message": "db is down"}})
+        return httpx.Response(200, json={"success": success, "error": {"message": "db is down"}})
     config = ServiceConfig(name="e", kind="finalrip", base_url="http://e.test",
                            secrets={"token": "t" * 8})
     adapter = FinalRipAdapter(config, transport=httpx.MockTransport(handler))
@@ -117,11 +185,11 @@ async def test_success_false_is_an_error_whatever_the_http_status():
     await adapter.close()
 
 
-async def test_a_wrong_token_is_refused_and_not_shown(finalrip):
+async def test_a_wrong_token_is_refused_in_the_servers_words_and_not_shown(finalrip):
     sim, server = finalrip
     adapter = adapter_for(sim, server, token="bad-token-5678")
     snapshot = await adapter.poll()
-    assert not snapshot.ok and snapshot.error == "invalid token"
+    assert not snapshot.ok and snapshot.error == "Token is invalid, please check it"
     await adapter.close()
 
 
@@ -131,15 +199,19 @@ async def test_submit_uploads_with_progress_then_new_then_start(finalrip, clock,
     video = tmp_path / "Episode-10.mkv"
     video.write_bytes(b"\x1aE\xdf\xa3" + bytes(700_000))
     seen: list[tuple[int, int]] = []
-    key = await adapter.submit(video, DEMO_SCRIPT, ENCODE,
-                               on_progress=lambda sent_, total: seen.append((sent_, total)))
+    result = await adapter.submit(submit_values(video),
+                                  on_progress=lambda sent_, total: seen.append((sent_, total)))
+    key = result.task_id
     assert key == "Episode-10.mkv" and sim.storage[key] == video.read_bytes()
+    assert result.notes == []
     assert seen[-1] == (video.stat().st_size, video.stat().st_size) and len(seen) > 1
     order = [r.path for r in sim.received if r.path in
              ("oss/presigned", "oss/upload", "new", "start")]
     assert order == ["oss/presigned", "oss/upload", "new", "start"]
+    upload = next(r.body for r in sim.received if r.path == "oss/upload")
+    assert upload["content_type"] == "video/x-matroska"   # as AnimePipeline's client sets it
     assert sent(sim, "start")[0] == {"video_key": key, "script": DEMO_SCRIPT,
-                                     "encode_param": ENCODE}
+                                     "encode_param": DEFAULT_ENCODE_PARAM}
     task = next(t for t in (await adapter.poll()).tasks if t.id == key)
     assert task.status == "running" and task.progress == 0.0
     clock.advance(CUT_S + 0.1)
@@ -149,17 +221,54 @@ async def test_submit_uploads_with_progress_then_new_then_start(finalrip, clock,
 
 
 @pytest.mark.parametrize(("script", "encode", "message"), [
-    ("clip = core.bs.VideoSource(source='x.mkv')\nclip.set_output()", ENCODE,
-     "script must use os.getenv('FINALRIP_SOURCE') as the source"),
-    (DEMO_SCRIPT, "x265 --crf 16", "encode_param must be an ffmpeg command reading from stdin"),
+    ("clip = core.bs.VideoSource(source='x.mkv')\nclip.set_output()", DEFAULT_ENCODE_PARAM,
+     "the VapourSynth Script code must contain FINALRIP_SOURCE environment variable to specify "
+     "the source video"),
+    (DEMO_SCRIPT, "ffmpeg -i - -vcodec libx265 -crf 16",
+     "the Encode Param must contain FINALRIP_ENCODED_CLIP.mkv to specify the output video clip"),
+    (DEMO_SCRIPT, "ffmpeg -i - \\\n -c:v libx265 FINALRIP_ENCODED_CLIP.mkv",
+     "the Encode Param cannot contain line break"),
 ])
-async def test_start_shows_the_servers_validation_message(finalrip, tmp_path, script, encode,
-                                                          message):
+async def test_start_refusals_are_the_current_servers_words(finalrip, tmp_path, script, encode,
+                                                            message):
+    """common/constant/constant.go CheckVSScriptAndEncodeParam, word for word."""
     sim, server = finalrip
     adapter = adapter_for(sim, server)
     video = tmp_path / "bad.mkv"
     video.write_bytes(b"x" * 10)
     with pytest.raises(ServiceError) as error:
-        await adapter.submit(video, script, encode)
-    assert str(error.value).startswith(message)
+        await adapter.submit(submit_values(video, script, encode))
+    assert str(error.value) == message
+    await adapter.close()
+
+
+async def test_submitting_a_key_left_pending_goes_straight_to_start(finalrip, tmp_path):
+    """A submit refused at start leaves a pending task; the next submit of the same file must
+    not fail with the server's "Task already exists": no upload, no new, just start."""
+    sim, server = finalrip
+    adapter = adapter_for(sim, server)
+    video = tmp_path / "Ep-13.mkv"
+    video.write_bytes(b"v" * 5000)
+    with pytest.raises(ServiceError):
+        await adapter.submit(submit_values(video, encode="ffmpeg -i - out.mkv"))
+    assert sim.tasks["Ep-13.mkv"].status == "pending"
+    sim.received.clear()
+    result = await adapter.submit(submit_values(video))
+    assert result.task_id == "Ep-13.mkv" and sim.tasks["Ep-13.mkv"].status == "running"
+    assert [r.path for r in sim.received if r.path in ("oss/upload", "new", "start")] == ["start"]
+    assert result.notes == ["Ep-13.mkv is already in storage: upload skipped",
+                            "Ep-13.mkv already existed and was pending: started it"]
+    again = adapter.submit(submit_values(video))
+    with pytest.raises(ServiceError, match="already exists and is running"):
+        await again
+    await adapter.close()
+
+
+async def test_the_simulator_refuses_a_second_new_as_the_server_does(finalrip):
+    sim, server = finalrip
+    adapter = adapter_for(sim, server)
+    with pytest.raises(ServiceError) as error:
+        await adapter.client.new("Roshidere-09.mkv")
+    assert str(error.value) == ("Task already exists, please wait for it to complete or "
+                                "delete it.")
     await adapter.close()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
-from jobdeck.adapters.config import ServiceConfig
+from jobdeck.adapters.model import ServiceConfig
 from jobdeck.adapters.ntv.adapter import NtvAdapter
 from jobdeck.adapters.ntv.client import login_hash, md5
 from jobdeck.adapters.ntv.sim import NtvSim
@@ -121,7 +122,7 @@ async def test_viewer_detail_of_one_stream(ntv):
     adapter = adapter_for(sim, server)
     viewers = await adapter.viewers("live/live2")
     assert len(viewers) == len(sim.streams["live/live2"].viewers)
-    assert all(v["client"].startswith("192.0.2.") and v["since"] for v in viewers)
+    assert all(v.client.startswith("192.0.2.") and v.since for v in viewers)
     await adapter.close()
 
 
@@ -132,7 +133,8 @@ async def test_many_streams_are_read_across_string_numbered_pages(ntv):
     adapter = adapter_for(sim, server)
     snapshot = await adapter.poll()
     assert len([s for s in snapshot.streams if s.app == "bulk"]) == 45
-    pages = [r.body.get("pageno") for r in calls(sim, "streamMgr/get_active_streams")]
+    # section 1.9 of the spec: paged replies take `page`
+    pages = [r.body.get("page") for r in calls(sim, "streamMgr/get_active_streams")]
     assert pages == [None, "2", "3"]
     await adapter.close()
 
@@ -146,4 +148,90 @@ async def test_nothing_live_means_items_are_missing_and_that_is_fine(ntv):
     adapter = adapter_for(sim, server)
     snapshot = await adapter.poll()
     assert snapshot.ok and snapshot.streams == [] and snapshot.tasks == []
+    await adapter.close()
+
+
+@pytest.mark.parametrize("group", ["demandDvr", "statMgr", "transcodeMgr", "closedStream"])
+async def test_a_refused_group_is_a_warning_and_the_streams_still_show(ntv, group):
+    """A server without the on-demand DVR module, or an account limited by auth_func/auth_app
+    (spec 15.1), refuses whole groups; only the stream list is essential."""
+    sim, server = ntv
+    sim.refuse[group] = "no permission for this function"
+    adapter = adapter_for(sim, server)
+    snapshot = await adapter.poll()
+    assert snapshot.ok, snapshot.error
+    assert {s.id for s in snapshot.streams if s.state == "live"} >= {"live/live2"}
+    assert len(snapshot.warnings) == 1 and "could not be read" in snapshot.warnings[0]
+    assert group in snapshot.warnings[0] and "no permission" in snapshot.warnings[0]
+    assert snapshot.to_json()["warnings"] == snapshot.warnings
+    await adapter.close()
+
+
+async def test_a_refused_read_causes_one_login_not_a_storm(ntv):
+    """After one fresh login, a read refused the same way again is not an expiry: remembered
+    for ten minutes, it starts no new login; with a live token a poll makes none."""
+    sim, server = ntv
+    sim.refuse["demandDvr"] = "module not installed"
+    adapter = adapter_for(sim, server)
+    for _ in range(5):
+        assert (await adapter.poll()).ok
+    assert len(calls(sim, "userAuth/login2")) == 2   # the first login, and one to be sure
+    sim.expire_tokens()                               # a real expiry still logs in again
+    assert (await adapter.poll()).ok
+    assert len(calls(sim, "userAuth/login2")) == 3
+    await adapter.close()
+
+
+async def test_the_refusal_memory_lasts_ten_minutes(ntv, clock):
+    sim, server = ntv
+    sim.refuse["demandDvr"] = "module not installed"
+    adapter = adapter_for(sim, server)
+    adapter.client.clock = clock
+    await adapter.poll()
+    clock.advance(601)
+    await adapter.poll()
+    assert len(calls(sim, "userAuth/login2")) == 3   # once more after the memory lapsed
+    await adapter.close()
+
+
+def paged_server(pages: str, repeat: bool):
+    """A server that claims `pages` pages and, if `repeat`, answers every page with page 1."""
+    def handler(request: httpx.Request) -> httpx.Response:
+        query = dict(request.url.params)
+        if query["request"] in ("login1", "login2"):
+            return httpx.Response(200, json={"code": 0, "err_desc": "t0k3n-value-xyz"})
+        if query["request"] != "get_active_streams":
+            return httpx.Response(200, json={"code": 0, "data": {"count": 0}})
+        page = 1 if repeat else int(query.get("page", 1))
+        items = [{"app": "live", "stream": f"s{page}-{n}"} for n in range(2)]
+        return httpx.Response(200, json={"code": 0, "data": {
+            "page": page, "pages": pages, "count": 2, "items": items}})
+    config = ServiceConfig(name="live", kind="ntv", base_url="http://ntv.test/mserver/interface/",
+                           options={"username": "admin"}, secrets={"password": "p" * 8})
+    adapter = NtvAdapter(config, transport=httpx.MockTransport(handler))
+    return adapter
+
+
+async def test_a_server_claiming_1000_pages_of_the_same_page_costs_two_calls():
+    adapter = paged_server("1000", repeat=True)
+    sent: list[str] = []
+    original = adapter.http.request
+
+    async def counting(method, path, **kwargs):
+        if kwargs.get("params", {}).get("request") == "get_active_streams":
+            sent.append(path)
+        return await original(method, path, **kwargs)
+
+    adapter.http.request = counting
+    snapshot = await adapter.poll()
+    assert snapshot.ok and len(sent) == 2      # page 1, then page 2 repeats it: stop
+    assert [s.name for s in snapshot.streams] == ["s1-0", "s1-1"]   # never a duplicate
+    assert any("repeated" in w for w in snapshot.warnings)
+    await adapter.close()
+
+
+async def test_paging_never_asks_past_the_pages_the_first_reply_gave():
+    adapter = paged_server("3", repeat=False)
+    snapshot = await adapter.poll()
+    assert snapshot.ok and len(snapshot.streams) == 6
     await adapter.close()

@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..base import UNTRACK, ActionSpec, Adapter
-from ..model import ActionResult, ServiceError, ServiceSnapshot, Task
+from ..base import UNTRACK, ActionSpec, Adapter, SubmitField
+from ..model import ActionResult, ServiceError, ServiceSnapshot, SubmitResult, Task
+from ..options import Option
+from ..values import integer_or, number_or
 from .client import EnhanceClient, describe
 
 PARALLEL_READS = 8
 GONE = {1002001, 1002002}
 
 
-def human_size(size: Any) -> str | None:
-    if not isinstance(size, int | float) or size <= 0:
+def human_size(value: Any) -> str | None:
+    try:
+        size = number_or(value, None, "size")
+    except ServiceError:
+        return None
+    if size is None or size <= 0:
         return None
     for unit in ("B", "KB", "MB", "GB"):
         if size < 1024 or unit == "GB":
@@ -26,13 +33,13 @@ def human_size(size: Any) -> str | None:
 
 def to_task(task_id: str, data: dict[str, Any], label: str | None) -> Task:
     """DESIGN's rule: errorcode != 0 failed, outputurl set done, queuenum > 0 queued, else running."""
-    errorcode = data.get("errorcode") or 0
-    queue = data.get("queuenum") or 0
+    errorcode = integer_or(data.get("errorcode"), 0, "errorcode")   # "0" is no error
+    queue = integer_or(data.get("queuenum"), 0, "queuenum") or 0
     if errorcode:
         status = "failed"
     elif data.get("outputurl"):
         status = "done"
-    elif isinstance(queue, int) and queue > 0:
+    elif queue > 0:
         status = "queued"
     else:
         status = "running"
@@ -68,15 +75,30 @@ def details(data: dict[str, Any]) -> dict[str, Any]:
 
 class EnhanceAdapter(Adapter):
     kind = "enhance"
-    required_keys = ("base_url", "token")
-    secret_keys = ("token",)
-    optional_keys = ("enhance_type", "track")
+    summary = "an image-enhancement queue: tracked tasks with queue positions, sizes, faces"
+    example_name = "photo-fix"
+    example_base_url = "https://enhance.example"
+    options = (
+        Option("token", str, "the API token", secret=True, example={"env": "ENHANCE_TOKEN"}),
+        Option("enhance_type", int, "the enhancement new work asks for (1, 2 faces ...)",
+               default=1, minimum=1, maximum=99),
+        Option("track", list, "task ids to watch (also `jobdeck track` and t)", default=[]),
+    )
     tracks_tasks = True
-    actions = {"delete": ActionSpec("delete", "Delete", destructive=True), "untrack": UNTRACK}
+    actions = {"delete": ActionSpec("delete", "Delete", destructive=True, done="deleted"),
+               "untrack": UNTRACK}
+    submit_fields = (
+        SubmitField("picture", "picture url (≤ 20 MB, 64-9216 px a side)", required=True,
+                    positional=True, placeholder="https://…/photo.jpg",
+                    help="an http(s) url the service can fetch"),
+        SubmitField("type", "enhance type (optional)", "int", placeholder="default: from config",
+                    help="enhance type (default: the service's enhance_type)"),
+        SubmitField("label", "label (optional)", help="a name to show for the new task"),
+    )
 
     def setup(self) -> None:
-        self.client = EnhanceClient(self.http, token=str(self.config.get("token")))
-        self.enhance_type = int(self.config.get("enhance_type", 1))
+        self.client = EnhanceClient(self.http, token=str(self.option("token")))
+        self.enhance_type = self.option("enhance_type")
 
     async def read(self) -> ServiceSnapshot:
         ids = self.tracked_ids()
@@ -106,17 +128,21 @@ class EnhanceAdapter(Adapter):
 
     async def do(self, spec: ActionSpec, targets: list[str],
                  params: dict[str, str]) -> ActionResult:
-        deleted = []
-        for task_id in targets:
+        async def delete(task_id: str) -> None:
             data = await self.client.delete(task_id)
-            if not data.get("success", True):
+            if data.get("success", True) is False:
                 raise ServiceError(f"the service did not delete {task_id}")
-            deleted.append(task_id)
-        self.untrack(deleted)
-        return ActionResult(self.name, spec.name, targets, ok=True,
-                            message=f"deleted {', '.join(deleted)}")
+            self.untrack([task_id])   # only what was deleted stops being watched
 
-    async def submit(self, picurl: str, enhance_type: int | None = None,
+        return await self.each_target(spec, targets, delete)
+
+    async def submit(self, values: Mapping[str, Any],
+                     on_progress: Callable[[int, int], None] | None = None) -> SubmitResult:
+        task = await self.create(str(values["picture"]), values.get("type") or None,
+                                 values.get("label") or None)
+        return SubmitResult(task.id)
+
+    async def create(self, picurl: str, enhance_type: int | None = None,
                      label: str | None = None) -> Task:
         if urlsplit(picurl).scheme not in ("http", "https"):
             raise ServiceError("the picture must be an http(s) url the service can fetch "

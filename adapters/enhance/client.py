@@ -6,6 +6,7 @@ from typing import Any
 
 from ..http import HttpTransport, one_line
 from ..model import ServiceError
+from ..values import integer
 
 CODE_MEANINGS: dict[int, str] = {
     1001001: "creating the task failed",
@@ -37,10 +38,14 @@ class EnhanceClient:
         reply = self.http.json_of(response)
         if not isinstance(reply, dict) or "code" not in reply:
             raise ServiceError(f"bad reply (HTTP {response.status_code}, no 'code' field)")
-        if reply["code"] != 0:
-            raise ServiceError(self.http.redact(describe(reply["code"], reply.get("msg"))),
-                               code=reply["code"])
-        return reply.get("data") or {}
+        code = integer(reply["code"], "code")   # "0" is as good as 0
+        if code != 0:
+            raise ServiceError(describe(code, self.http.redact(str(reply.get("msg") or ""))),
+                               code=code)
+        data = reply.get("data") or {}
+        if not isinstance(data, dict):
+            raise ServiceError(f"bad reply to {name} (data is not an object)")
+        return data
 
     async def create(self, picurl: str, enhance_type: int, chtaskid: str | None = None) -> dict:
         body: dict[str, Any] = {"picurl": picurl, "type": enhance_type}

@@ -172,6 +172,13 @@ class EnhanceSim(Simulator):
         job.deleted = True
         return self.reply(0, "", {"success": True})
 
+    def auth_refused(self, request: SimRequest) -> SimResponse:
+        return SimResponse.json({"code": 401, "msg": "invalid token", "data": None}, 401)
+
     def service_entry(self, name: str, base_url: str) -> dict[str, Any]:
         return {"name": name, "kind": self.kind, "base_url": base_url, "token": self.token,
                 "enhance_type": 1, "track": [t for t in self.order if not self.jobs[t].deleted]}
+
+
+def demo() -> dict[str, EnhanceSim]:
+    return {"photo-fix": EnhanceSim()}

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..base import UNTRACK, ActionSpec, Adapter
-from ..model import ActionResult, ServiceError, ServiceSnapshot, Task
+from ..base import UNTRACK, ActionSpec, Adapter, SubmitField
+from ..model import ActionResult, ServiceError, ServiceSnapshot, SubmitResult, Task
+from ..options import Option
+from ..values import integer_or
 from .client import RUNNING, EvaClient, describe
 
 PARALLEL_READS = 8
 
 
 def to_task(task_id: str, reply: dict[str, Any], label: str | None = None) -> Task:
-    code = reply.get("code")
+    code = integer_or(reply.get("code"), None, "code")
     data = reply.get("data") or {}
+    if not isinstance(data, dict):
+        data = {}
     if code == RUNNING:
         return Task(id=task_id, name=label or task_id, status="running", raw_status=str(code))
     if code == 200:
@@ -30,11 +36,29 @@ def to_task(task_id: str, reply: dict[str, Any], label: str | None = None) -> Ta
 
 class EvaAdapter(Adapter):
     kind = "eva"
-    required_keys = ("base_url", "api_key", "api_secret")
-    secret_keys = ("api_secret",)
-    optional_keys = ("track",)
+    summary = "Tutucloud EVA template rendering: tracked renders and their output links"
+    example_name = "promo-videos"
+    example_base_url = "https://api.eva.tutucloud.com"
+    options = (
+        Option("api_key", str, "from the EVA console", example="..."),
+        Option("api_secret", str, "signs every request; never sent", secret=True,
+               example={"env": "EVA_SECRET"}),
+        Option("track", list, "task ids to watch (also `jobdeck track` and t)", default=[]),
+    )
     tracks_tasks = True
     actions = {"untrack": UNTRACK}
+    submit_fields = (
+        SubmitField("template", "template id", "int", required=True, positional=True,
+                    placeholder="123", help="the EVA template to render"),
+        SubmitField("asset", "assets, one ID=VALUE per line ({file:N} = Nth file)", "lines",
+                    repeat=True, help="an asset; VALUE {file:N} takes the url of the Nth --file"),
+        SubmitField("file", "local files to upload, comma separated", "files", repeat=True,
+                    help="a local file to upload as an asset"),
+        SubmitField("args", "render args (JSON, optional)", "json", placeholder='{"scale": 0.5}',
+                    help='render args, e.g. \'{"scale":0.5}\''),
+        SubmitField("dynamic", "dynamic template", "flag", help="render/dynamic"),
+        SubmitField("label", "label (optional)", help="a name to show for the new task"),
+    )
 
     def setup(self) -> None:
         self.client = EvaClient(self.http, api_key=str(self.config.get("api_key")),
@@ -52,7 +76,7 @@ class EvaAdapter(Adapter):
                 return task_id, await self.client.task(task_id)
 
         for task_id, reply in await asyncio.gather(*(one(i) for i in pending)):
-            if reply.get("code") != RUNNING:
+            if integer_or(reply.get("code"), None, "code") != RUNNING:
                 self._final[task_id] = reply
             else:
                 self._final.pop(task_id, None)
@@ -73,20 +97,35 @@ class EvaAdapter(Adapter):
                  params: dict[str, str]) -> ActionResult:
         raise ServiceError(f"eva has no action {spec.name}")  # untrack is handled by Adapter
 
-    async def submit(self, tpl_id: int, assets: list[dict[str, Any]], *,
-                     files: list[Path] = (), args: dict[str, Any] | None = None,
-                     dynamic: bool = False, label: str | None = None) -> str:
+    async def submit(self, values: Mapping[str, Any],
+                     on_progress: Callable[[int, int], None] | None = None) -> SubmitResult:
         """Upload local files as assets (their urls fill `{file:N}` values), render, track."""
+        assets = []
+        for item in values.get("asset") or []:
+            asset_id, sep, value = str(item).partition("=")
+            if not sep:
+                raise ServiceError(f"an asset is ID=VALUE, not {item!r}")
+            assets.append({"id": asset_id, "value": value} if asset_id else {"value": value})
+        files = [Path(f) for f in values.get("file") or []]
         if files:
-            urls = await self.client.upload(list(files))
+            urls = await self.client.upload(files)
             for asset in assets:
                 value = str(asset.get("value", ""))
                 if value.startswith("{file:") and value.endswith("}"):
-                    asset["value"] = urls[int(value[6:-1])]
+                    try:
+                        asset["value"] = urls[int(value[6:-1])]
+                    except (ValueError, IndexError):
+                        raise ServiceError(f"{value} names no uploaded file "
+                                           f"({len(urls)} uploaded)") from None
         if not assets:
             raise ServiceError("EVA needs at least one asset")
-        task_id = await self.client.render(tpl_id, assets, args=args, dynamic=dynamic)
+        tpl_id = int(values["template"])
+        args = values.get("args")
+        if isinstance(args, str):
+            args = json.loads(args)
+        task_id = await self.client.render(tpl_id, assets, args=args,
+                                           dynamic=bool(values.get("dynamic")))
         self.track([task_id])
         if self.state is not None:
-            self.state.set_label(self.name, task_id, label or f"template {tpl_id}")
-        return task_id
+            self.state.set_label(self.name, task_id, values.get("label") or f"template {tpl_id}")
+        return SubmitResult(task_id)

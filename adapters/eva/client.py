@@ -10,6 +10,7 @@ from typing import Any
 
 from ..http import HttpTransport, one_line
 from ..model import ServiceError
+from ..values import integer, number
 from .signing import sign
 
 CLOCK_REFRESH_S = 300.0
@@ -55,9 +56,11 @@ class EvaClient:
     async def sync_clock(self) -> float:
         response = await self.http.request("GET", "/timestamp", idempotent=True)
         reply = self.http.json_of(response)
-        stamp = (reply.get("data") or {}).get("timestamp") if isinstance(reply, dict) else None
-        if not isinstance(stamp, int | float):
+        data = reply.get("data") if isinstance(reply, dict) else None
+        stamp = data.get("timestamp") if isinstance(data, dict) else None
+        if stamp is None:
             raise ServiceError("bad reply from /timestamp (no data.timestamp)")
+        stamp = number(stamp, "data.timestamp")
         self.offset_s = stamp - self.clock()
         self._synced_at = self.clock()
         return self.offset_s
@@ -72,9 +75,13 @@ class EvaClient:
         return values
 
     def _reply(self, response: Any) -> dict[str, Any]:
+        """The reply with its code as a number ("4300" counts); the message redacted."""
         reply = self.http.json_of(response)
         if not isinstance(reply, dict) or "code" not in reply:
             raise ServiceError(f"bad reply (HTTP {response.status_code}, no 'code' field)")
+        reply["code"] = integer(reply["code"], "code")
+        if reply.get("message") is not None:
+            reply["message"] = self.http.redact(str(reply["message"]))
         return reply
 
     async def task(self, task_id: str) -> dict[str, Any]:
@@ -83,8 +90,7 @@ class EvaClient:
         reply = self._reply(await self.http.request("GET", "/v1/render/task", idempotent=True,
                                                     params=params))
         if reply["code"] in SERVICE_CODES:
-            raise ServiceError(self.http.redact(describe(reply["code"], reply.get("message"))),
-                               code=reply["code"])
+            raise ServiceError(describe(reply["code"], reply.get("message")), code=reply["code"])
         return reply
 
     async def _post(self, path: str, params: dict[str, Any],
@@ -93,8 +99,7 @@ class EvaClient:
         fields = [(k, (None, v)) for k, v in signed.items()] + (files or [])
         reply = self._reply(await self.http.request("POST", path, idempotent=False, files=fields))
         if reply["code"] != 200:
-            raise ServiceError(self.http.redact(describe(reply["code"], reply.get("message"))),
-                               code=reply["code"])
+            raise ServiceError(describe(reply["code"], reply.get("message")), code=reply["code"])
         return reply.get("data") or {}
 
     async def render(self, tpl_id: int, assets: list[dict[str, Any]], *,

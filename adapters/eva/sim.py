@@ -160,6 +160,9 @@ class EvaSim(Simulator):
             urls.append(f"http://file.eva.sim/{name}")
         return 200, "Success", {"urls": urls}
 
+    def auth_refused(self, request: SimRequest) -> SimResponse:
+        return self.reply(4001, "invalid api_key")
+
     def service_entry(self, name: str, base_url: str) -> dict[str, Any]:
         return {"name": name, "kind": self.kind, "base_url": base_url, "api_key": self.api_key,
                 "api_secret": self.api_secret, "track": sorted(self.renders)}
@@ -172,3 +175,7 @@ ROUTES: dict[tuple[str, str], Callable[..., tuple]] = {
     ("GET", "/v1/render/task"): EvaSim.ep_task,
     ("POST", "/v1/asset"): EvaSim.ep_asset,
 }
+
+
+def demo() -> dict[str, EvaSim]:
+    return {"promo-videos": EvaSim()}

@@ -2,32 +2,57 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..base import ActionSpec, Adapter, read_together
-from ..model import ActionResult, ServiceError, ServiceSnapshot, Stream, Task, from_unix
+from ..base import ActionSpec, Adapter, Reads, read_together
+from ..model import (
+    ActionResult,
+    ServiceError,
+    ServiceSnapshot,
+    Stream,
+    Task,
+    Viewer,
+    from_unix,
+)
+from ..options import Option
 from .client import NtvClient, number
 
 ACTIONS = {
-    "close_stream": ActionSpec("close_stream", "Close stream", destructive=True),
-    "disable_stream": ActionSpec("disable_stream", "Close and disable", destructive=True),
-    "enable_stream": ActionSpec("enable_stream", "Enable stream"),
-    "stop_transcode": ActionSpec("stop_transcode", "Stop transcode", destructive=True),
+    "close_stream": ActionSpec("close_stream", "Close stream", destructive=True,
+                               target="stream", done="closed",
+                               warning="Its publisher may connect again."),
+    "disable_stream": ActionSpec("disable_stream", "Close and disable", destructive=True,
+                                 target="stream", done="closed and disabled",
+                                 warning="The stream stays disabled until it is enabled."),
+    "enable_stream": ActionSpec("enable_stream", "Enable stream", target="stream",
+                                done="enabled"),
+    "stop_transcode": ActionSpec("stop_transcode", "Stop transcode", destructive=True,
+                                 done="stopped"),
 }
 CALLS = {"close_stream": ("streamMgr", "close_active_stream"),
          "disable_stream": ("closedStream", "close"),
          "enable_stream": ("closedStream", "open")}
-DONE = {"close_stream": "closed", "disable_stream": "closed and disabled",
-        "enable_stream": "enabled", "stop_transcode": "stopped"}
+# Only the stream list is essential; these degrade to a warning in plain words (spec 15.1:
+# an account limited by auth_func/auth_app, or a server without the module, refuses a group).
+SECONDARY = {"connection_count": "viewer counts (statMgr)",
+             "closed": "disabled streams (closedStream)",
+             "transcodes": "transcodes (transcodeMgr)",
+             "recordings": "recordings (demandDvr)"}
+
+
+def stream_key(row: dict[str, Any], app: str = "app") -> tuple[str, str]:
+    return str(row.get(app) or ""), str(row.get("stream") or "")
 
 
 def percent(value: Any) -> float | None:
     text = str(value or "").strip().rstrip("%")
     try:
-        return max(0.0, min(1.0, float(text) / 100))
+        fraction = float(text) / 100
     except ValueError:
         return None
+    return max(0.0, min(1.0, fraction)) if math.isfinite(fraction) else None
 
 
 def split_stream(target: str) -> tuple[str, str]:
@@ -39,10 +64,16 @@ def split_stream(target: str) -> tuple[str, str]:
 
 class NtvAdapter(Adapter):
     kind = "ntv"
-    required_keys = ("base_url", "username", "password")
-    secret_keys = ("password",)
+    summary = "NTV Media Server G3: live streams, viewers, recordings, transcodes"
+    example_name = "live"
+    example_base_url = "http://media.internal/mserver/interface/"
+    options = (
+        Option("username", str, "an administrator of the media server", example="admin"),
+        Option("password", str, "its password (never sent: a challenge is signed with it)",
+               secret=True, example={"env": "NTV_PASSWORD"}),
+    )
     actions = ACTIONS
-    has_streams = True
+    lists_streams = True
 
     def setup(self) -> None:
         self.client = NtvClient(self.http, username=str(self.config.get("username")),
@@ -56,31 +87,46 @@ class NtvAdapter(Adapter):
         await super().close()
 
     async def read(self) -> ServiceSnapshot:
+        self.client.warnings = []
+        reads = Reads()
+        items = self.client.items
         active, counts, closed, working, recording = await read_together(
-            self.client.items("streamMgr", "get_active_streams"),
-            self.client.items("statMgr", "connection_count"),
-            self.client.items("closedStream", "list"),
-            self.client.items("transcodeMgr", "list_working"),
-            self.client.items("demandDvr", "list"),
+            items("streamMgr", "get_active_streams", key=stream_key),
+            reads.optional(items("statMgr", "connection_count",
+                                 key=lambda r: (*stream_key(r, "application"), r.get("ver"))),
+                           SECONDARY["connection_count"]),
+            reads.optional(items("closedStream", "list",
+                                 key=lambda r: stream_key(r, "application")),
+                           SECONDARY["closed"]),
+            reads.optional(items("transcodeMgr", "list_working", key=lambda r: r.get("src_id")),
+                           SECONDARY["transcodes"]),
+            reads.optional(items("demandDvr", "list", key=lambda r: stream_key(r, "application")),
+                           SECONDARY["recordings"]),
         )
-        viewers: dict[str, int] = {}
-        for row in counts:
-            if str(row.get("ver") or "") in ("", "-1"):  # live viewers, not playback of a recording
-                key = f"{row.get('application')}/{row.get('stream')}"
-                viewers[key] = viewers.get(key, 0) + number(row.get("count"))
-        recorded = {f"{r.get('application')}/{r.get('stream')}" for r in recording}
+        viewers: dict[str, int] | None = None
+        if counts is not None:
+            viewers = {}
+            for row in counts:
+                if str(row.get("ver") or "") in ("", "-1"):  # live, not playback of a recording
+                    key = "/".join(stream_key(row, "application"))
+                    viewers[key] = viewers.get(key, 0) + number(row.get("count"))
+        recorded = {"/".join(stream_key(r, "application")) for r in recording or []}
         host = urlsplit(self.config.base_url).hostname or ""
         streams = []
         for row in active:
-            key = f"{row.get('app')}/{row.get('stream')}"
+            key = "/".join(stream_key(row))
             streams.append(Stream(
                 id=key, app=str(row.get("app") or ""), name=str(row.get("stream") or ""),
                 protocol=str(row.get("protocol") or ""), host=str(row.get("host") or host),
-                started_at=from_unix(row.get("starttime")), viewers=viewers.get(key, 0),
+                started_at=from_unix(row.get("starttime")),
+                viewers=viewers.get(key, 0) if viewers is not None else None,
                 state="live", actions=("close_stream", "disable_stream"),
                 recording=key in recorded))
-        for row in closed:
-            key = f"{row.get('application')}/{row.get('stream')}"
+        live = {s.id for s in streams}
+        for row in closed or []:
+            key = "/".join(stream_key(row, "application"))
+            if key in live:
+                continue
             streams.append(Stream(
                 id=key, app=str(row.get("application") or ""), name=str(row.get("stream") or ""),
                 protocol="", host=host, state="disabled", actions=("enable_stream",),
@@ -96,28 +142,31 @@ class NtvAdapter(Adapter):
                                f"{row.get('bitrate')} kbps video, "
                                f"{row.get('bitrate_audio')} kbps audio",
                      "running_for": f"{number(row.get('work_duration'))} s"})
-            for row in working if row.get("src_id")]
-        return ServiceSnapshot(name=self.name, kind=self.kind, tasks=tasks, streams=streams)
+            for row in working or [] if row.get("src_id")]
+        return ServiceSnapshot(name=self.name, kind=self.kind, tasks=tasks, streams=streams,
+                               warnings=reads.warnings + self.client.warnings)
 
-    async def viewers(self, stream_id: str) -> list[dict[str, Any]]:
+    async def viewers(self, stream_id: str) -> list[Viewer]:
         """Who watches one stream now (connection_detail)."""
         app, name = split_stream(stream_id)
         rows = await self.client.items("statMgr", "connection_detail", application=app,
-                                       stream=name, version="")
-        return [{"client": str(r.get("cip") or ""), "format": str(r.get("format") or ""),
-                 "since": from_unix(r.get("reg_time")), "server": str(r.get("sip") or "")}
+                                       stream=name, version="", key=lambda r: r.get("sid"))
+        return [Viewer(client=str(r.get("cip") or ""), format=str(r.get("format") or ""),
+                       since=from_unix(r.get("reg_time")), server=str(r.get("sip") or ""),
+                       id=str(r.get("sid") or "") or None)
                 for r in rows]
 
     async def do(self, spec: ActionSpec, targets: list[str],
                  params: dict[str, str]) -> ActionResult:
         if not targets:
             raise ServiceError("no target given")
-        for target in targets:
+
+        async def send(target: str) -> None:
             if spec.name == "stop_transcode":
                 await self.client.act("transcodeMgr", "stop_transcode", src_id=target)
             else:
                 app, name = split_stream(target)
                 group, request = CALLS[spec.name]
                 await self.client.act(group, request, application=app, stream=name)
-        return ActionResult(self.name, spec.name, targets, ok=True,
-                            message=f"{', '.join(targets)} {DONE[spec.name]}")
+
+        return await self.each_target(spec, targets, send)

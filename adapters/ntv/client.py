@@ -1,19 +1,28 @@
 """NTV Media Server G3 client: challenge-response login, token in memory, GET for every call.
 
 A token dies after 30 idle minutes and the spec gives no code for that, so any non-zero answer to
-a read that carried a token may mean expiry: log in again once and repeat the read.
+a read that carried a token may mean expiry: log in again once and repeat the read. If the repeat
+is refused the same way, that read is refused for what it is (a server without the module, an
+account limited by auth_func/auth_app, spec 15.1), not for the token: it is remembered for
+REFUSAL_MEMORY_S, and its refusals start no new login in that time.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
+from collections.abc import Callable
 from typing import Any
 
-from ..http import HttpTransport, one_line
+from ..http import HttpTransport
 from ..model import ServiceError
+from ..paging import Pager
 
-MAX_PAGES = 1000
+REFUSAL_MEMORY_S = 600.0
+# Section 1.9 of the spec: paged replies take `page`; the sections of get_streams and
+# get_stream_files name `pageno` instead.
+PAGE_PARAM = {("streamMgr", "get_streams"): "pageno", ("streamMgr", "get_stream_files"): "pageno"}
 
 
 def md5(text: str) -> str:
@@ -28,7 +37,7 @@ def number(value: Any, default: int = 0) -> int:
     """Counts in NTV replies are often strings; sometimes missing."""
     try:
         return int(float(value))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return default
 
 
@@ -37,12 +46,17 @@ class NtvError(ServiceError):
 
 
 class NtvClient:
-    def __init__(self, http: HttpTransport, *, username: str, password: str) -> None:
+    def __init__(self, http: HttpTransport, *, username: str, password: str,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.http = http
         self.username = username
         self._password = password
         self._token: str | None = None
         self._login_lock = asyncio.Lock()
+        self.clock = clock
+        self.logins = 0
+        self._refused: dict[tuple[str, str], float] = {}   # read -> when it was found refused
+        self.warnings: list[str] = []
 
     async def _get(self, group: str, request: str, params: dict[str, Any], *,
                    idempotent: bool, token: bool = True) -> dict[str, Any]:
@@ -61,8 +75,8 @@ class NtvClient:
         return number(reply.get("code"), -1) != 0
 
     def _error(self, what: str, reply: dict[str, Any]) -> NtvError:
-        text = one_line(str(reply.get("err_desc") or "no description"), 160)
-        return NtvError(self.http.redact(f"{what}: {text} (code {reply.get('code')})"),
+        text = str(reply.get("err_desc") or "no description")
+        return NtvError(self.http.redact.line(f"{what}: {text} (code {reply.get('code')})", 200),
                         code=reply.get("code"))
 
     async def login(self) -> None:
@@ -78,6 +92,7 @@ class NtvClient:
             raise self._error("login refused", second)
         self._token = str(second.get("err_desc") or "")
         self.http.redact.add(self._token)
+        self.logins += 1
 
     async def _relogin(self, stale: str | None) -> None:
         """Reads run side by side: the first to see a dead token logs in, the rest reuse it."""
@@ -93,35 +108,52 @@ class NtvClient:
         finally:
             self._token = None
 
+    def _known_refused(self, read: tuple[str, str]) -> bool:
+        when = self._refused.get(read)
+        return when is not None and self.clock() - when < REFUSAL_MEMORY_S
+
     async def read(self, group: str, request: str, **params: Any) -> dict[str, Any]:
-        """A read with the token; one fresh login and one repeat if the answer is not 0."""
+        """A read with the token; one fresh login and one repeat if the answer is not 0,
+        unless this read was found refused for itself within REFUSAL_MEMORY_S."""
         if self._token is None:
             await self._relogin(None)
         used = self._token
         reply = await self._get(group, request, params, idempotent=True)
+        if not self._failed(reply):
+            return reply
+        read = (group, request)
+        if self._known_refused(read):
+            raise self._error(f"{group} {request}", reply)
+        await self._relogin(used)
+        reply = await self._get(group, request, params, idempotent=True)
         if self._failed(reply):
-            await self._relogin(used)
-            reply = await self._get(group, request, params, idempotent=True)
-            if self._failed(reply):
-                raise self._error(f"{group} {request}", reply)
+            self._refused[read] = self.clock()   # a fresh token did not help: not an expiry
+            raise self._error(f"{group} {request}", reply)
+        self._refused.pop(read, None)
         return reply
 
-    async def items(self, group: str, request: str, **params: Any) -> list[dict[str, Any]]:
-        """Every item of every page; `items` may be missing, null, a list or an object."""
-        collected: list[dict[str, Any]] = []
+    async def items(self, group: str, request: str, key: Callable[[dict[str, Any]], Any] = id,
+                    **params: Any) -> list[dict[str, Any]]:
+        """Every item of every page, each once by `key`; `items` may be missing, null, a list
+        or an object. A reply without `pages` is the only page."""
+        pager = Pager(f"{group} {request}", key=key)
+        page_param = PAGE_PARAM.get((group, request), "page")
         page = 1
-        while page <= MAX_PAGES:
+        while True:
             reply = await self.read(group, request, **params,
-                                    **({"pageno": page} if page > 1 else {}))
+                                    **({page_param: page} if page > 1 else {}))
             data = reply.get("data") or {}
             items = data.get("items") if isinstance(data, dict) else None
             if isinstance(items, dict):
                 items = list(items.values())
-            collected.extend(i for i in items or [] if isinstance(i, dict))
-            if number(data.get("pages"), 1) <= number(data.get("page"), page):
-                break
+            rows = [i for i in items or [] if isinstance(i, dict)] if isinstance(items, list) \
+                else []
+            pages = data.get("pages") if isinstance(data, dict) else None
+            if not pager.take(page, rows, pages):
+                if pager.stopped_early and "empty" not in pager.stopped_early:
+                    self.warnings.append(pager.stopped_early)
+                return pager.items
             page += 1
-        return collected
 
     async def act(self, group: str, request: str, **params: Any) -> None:
         """An action: never repeated; a refusal says the server's own words."""

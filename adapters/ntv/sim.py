@@ -1,5 +1,9 @@
 """A stateful NTV Media Server G3: login by challenge, tokens that die after 30 idle minutes,
 streams that come and go, viewers that change, disabled streams, transcodes that progress.
+
+NTV publishes no source; this follows its spec: paged replies carry page/page_size/pages/total as
+strings and take `page` (section 1.9); an account created with auth_func/auth_app (15.1), or a
+server without a module (on-demand DVR), refuses whole groups: `refuse` holds those groups.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ USERNAME, PASSWORD = "admin", "sim-ntv-password"
 TOKEN_IDLE_S = 30 * 60
 PAGE_SIZE = 20
 BAD_TOKEN = 8   # the spec gives no code for an invalid token; this server uses 8
+REFUSED = 9     # nor for a group the account or the server does not have
 
 
 def md5(text: str) -> str:
@@ -57,6 +62,7 @@ class NtvSim(Simulator):
         self.closed: dict[str, float] = {}       # disabled: key -> wall time
         self.transcodes: dict[str, SimTranscode] = {}
         self.recording: set[str] = set()
+        self.refuse: dict[str, str] = {}   # group -> err_desc: groups this server refuses
         self._last = self.clock()
         if scenario == "demo":
             now = self.clock()
@@ -133,7 +139,7 @@ class NtvSim(Simulator):
             return self.reply(0, data={"count": 0})       # items missing when there are none
         if not paged:
             return self.reply(0, data={"count": len(items), "items": items})
-        page = max(1, int(query.get("pageno") or 1))
+        page = max(1, int(query.get("page") or 1))
         pages = max(1, -(-len(items) // PAGE_SIZE))
         chunk = items[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
         return self.reply(0, data={"page": page, "page_size": str(PAGE_SIZE), "pages": str(pages),
@@ -156,6 +162,9 @@ class NtvSim(Simulator):
             record.answered = BAD_TOKEN
             return self.reply(BAD_TOKEN, "token无效 (token invalid or expired)")
         self.tokens[token] = self.clock()
+        if group in self.refuse:
+            record.answered = "refused"
+            return self.reply(REFUSED, self.refuse[group])
         handler = ROUTES.get((group, name))
         if handler is None:
             record.answered = 404
@@ -274,6 +283,13 @@ class NtvSim(Simulator):
                  for k in sorted(self.recording) if not app or k.startswith(app + "/")}
         return self.reply(0, data={"count": len(items), "items": items} if items else {"count": 0})
 
+    def auth_refused(self, request: SimRequest) -> SimResponse | None:
+        """Every token dies at once; logging in again still works."""
+        if request.query.get("request") in ("login1", "login2"):
+            return None
+        self.tokens.clear()
+        return self.reply(BAD_TOKEN, "token无效 (token invalid or expired)")
+
     def service_entry(self, name: str, base_url: str) -> dict[str, Any]:
         return {"name": name, "kind": self.kind,
                 "base_url": base_url.rstrip("/") + "/mserver/interface/",
@@ -293,3 +309,7 @@ ROUTES: dict[tuple[str, str], Callable[[NtvSim, dict[str, str]], SimResponse]] =
     ("transcodeMgr", "stop_transcode"): NtvSim.ep_stop_transcode,
     ("demandDvr", "list"): NtvSim.ep_dvr_list,
 }
+
+
+def demo() -> dict[str, NtvSim]:
+    return {"live": NtvSim()}

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
-from ..base import ActionSpec, Adapter, read_together
+from ..base import ActionSpec, Adapter, Reads, read_together
 from ..model import (
     Account,
     ActionResult,
@@ -12,13 +13,16 @@ from ..model import (
     BlockGrid,
     BlockStatus,
     FrameCounts,
+    FrameRecord,
     ServiceError,
     ServiceSnapshot,
     Status,
     Task,
     from_epoch_ms,
 )
-from .client import RenderbusClient
+from ..options import Option
+from ..values import integer_or, number_or
+from .client import API_VERSIONS, RenderbusClient
 
 STATUS_MAP: dict[int, Status] = {
     0: "queued", 1: "queued", 8: "queued", 50: "queued", 100: "queued",
@@ -27,6 +31,10 @@ STATUS_MAP: dict[int, Status] = {
     25: "done", 30: "partial", 35: "abandoned", 45: "failed",
 }
 FULL_SPEED_WAITING = 40
+ARREARS_STOP = 20
+# Raw statuses whose words say more than the shared status does (the spec's status table).
+RAW_MEANINGS = {20: "stopped: the account is in arrears", 23: "stopped: timed out",
+                40: "test frames done, waiting for full speed"}
 
 # Frame status: 1 waiting, 2 running, 3 stopped, 4 done, 5 failed, 6-10 waiting on a stage, 11 timed out.
 FRAME_STATUS: dict[int, BlockStatus] = {1: "waiting", 2: "running", 3: "stopped", 4: "done",
@@ -37,22 +45,19 @@ CHILD_NAMES = {"renderphoton": "photon", "render": "render", "preprocessing": "p
                "analyse": "analyse"}
 
 ACTIONS: dict[str, ActionSpec] = {
-    "stop": ActionSpec("stop", "Stop"),
-    "resume": ActionSpec("resume", "Resume"),
-    "abandon": ActionSpec("abandon", "Abandon", destructive=True),
-    "delete": ActionSpec("delete", "Delete", destructive=True),
-    "full_speed": ActionSpec("full_speed", "Full speed"),
-    "retry_failed": ActionSpec("retry_failed", "Retry failed frames"),
+    "stop": ActionSpec("stop", "Stop", done="stopped"),
+    "resume": ActionSpec("resume", "Resume", done="resumed"),
+    "abandon": ActionSpec("abandon", "Abandon", destructive=True, done="abandoned"),
+    "delete": ActionSpec("delete", "Delete", destructive=True, done="deleted"),
+    "full_speed": ActionSpec("full_speed", "Full speed", done="set to full speed"),
+    "retry_failed": ActionSpec("retry_failed", "Retry failed frames",
+                               done="failed frames resubmitted"),
     "retry_frames": ActionSpec("retry_frames", "Retry frames", params=("frames", "all"),
-                               single_target=True),
-    "set_timeout": ActionSpec("set_timeout", "Set timeout stop", params=("seconds",)),
+                               single_target=True, done="frames resubmitted"),
+    "set_timeout": ActionSpec("set_timeout", "Set timeout stop", params=("seconds",),
+                              done="timeout stop set"),
 }
-TASK_PARAM_ENDPOINTS = {"stop": "stopTask", "resume": "startTask", "abandon": "abortTask",
-                        "delete": "deleteTask", "retry_failed": "restartFailedFrames"}
-DONE_MESSAGES = {"stop": "stopped", "resume": "resumed", "abandon": "abandoned",
-                 "delete": "deleted", "full_speed": "set to full speed",
-                 "retry_failed": "failed frames resubmitted", "retry_frames": "frames resubmitted",
-                 "set_timeout": "timeout stop set"}
+ID_LIST_ACTIONS = ("stop", "resume", "abandon", "delete", "retry_failed")
 
 
 def allowed_actions(status: Status, raw: int, frames: FrameCounts | None) -> tuple[str, ...]:
@@ -83,12 +88,17 @@ def _int(value: Any, default: int = 0) -> int:
         return default
 
 
+def _count(item: dict[str, Any], key: str) -> int:
+    """Frame counts are numbers, quoted numbers or null (the spec's examples show all three)."""
+    return integer_or(item.get(key), 0, key) or 0
+
+
 def frame_counts(item: dict[str, Any]) -> FrameCounts:
-    total = _int(item.get("totalFrames"))
-    done = _int(item.get("doneFrames"))
-    failed = _int(item.get("failedFrames"))
-    running = _int(item.get("executingFrames"))
-    aborted = _int(item.get("abortFrames"))
+    total = _count(item, "totalFrames")
+    done = _count(item, "doneFrames")
+    failed = _count(item, "failedFrames")
+    running = _count(item, "executingFrames")
+    aborted = _count(item, "abortFrames")
     waiting = max(0, total - done - failed - running - aborted)
     return FrameCounts(total=total, done=done, failed=failed, running=running, waiting=waiting)
 
@@ -104,7 +114,8 @@ def task_name(item: dict[str, Any], is_child: bool) -> str:
 
 
 def to_task(item: dict[str, Any], is_child: bool = False) -> Task:
-    raw = _int(item.get("taskStatus"), -1)
+    raw = integer_or(item.get("taskStatus"), -1, "taskStatus")
+    assert raw is not None
     status = STATUS_MAP.get(raw, "unknown")
     children = [to_task(c, True) for c in item.get("respRenderingTaskList") or []]
     frames = frame_counts(item)
@@ -129,10 +140,31 @@ def to_task(item: dict[str, Any], is_child: bool = False) -> Task:
         frames=frames,
         submitted_at=from_epoch_ms(item.get("submitDate")),
         output_url=None,
-        error=None,
+        error=RAW_MEANINGS.get(raw) if status in ("stopped", "failed") else None,
         actions=allowed_actions(status, raw, frames),
         children=children,
     )
+
+
+def to_account(profile: dict[str, Any]) -> Account:
+    zone = integer_or(profile.get("zone"), 1, "zone")
+    return Account(
+        name=str(profile.get("userName") or ""),
+        balance=number_or(profile.get("usdbalance" if zone == 2 else "rmbbalance"), None,
+                          "balance"),
+        coupon=number_or(profile.get("coupon"), None, "coupon"),
+    )
+
+
+def to_frame(record: dict[str, Any]) -> FrameRecord:
+    return FrameRecord(
+        id=str(record.get("id")), frame=str(record.get("frameIndex", "")),
+        block=str(record.get("frameBlock", "")),
+        status=FRAME_STATUS.get(_int(record.get("frameStatus"), 1), "waiting"),
+        started_at=from_epoch_ms(record.get("startTime")),
+        ended_at=from_epoch_ms(record.get("endTime")),
+        seconds=number_or(record.get("frameExecuteTime"), None, "frameExecuteTime"),
+        cost=number_or(record.get("feeAmount"), None, "feeAmount"))
 
 
 def to_block(cell: dict[str, Any]) -> Block:
@@ -150,36 +182,48 @@ def to_block(cell: dict[str, Any]) -> Block:
 
 class RenderbusAdapter(Adapter):
     kind = "renderbus"
-    required_keys = ("base_url", "access_id", "access_key")
-    secret_keys = ("access_key",)
-    optional_keys = ("platform", "channel", "version", "page_size")
+    summary = "Rayvision / Renderbus render farm: task trees, frames, the block grid"
+    example_name = "sh-farm"
+    example_base_url = "https://task.renderbus.com"
+    options = (
+        Option("access_id", str, "from the Renderbus console's API page", example="AKID..."),
+        Option("access_key", str, "its secret", secret=True,
+               example={"env": "RENDERBUS_ACCESS_KEY"}),
+        Option("platform", int, "the account's render platform (config check lists them)",
+               default=2, minimum=1, maximum=99),
+        Option("channel", int, "fixed at 4 by the spec", default=4, minimum=1, maximum=99),
+        Option("api_version", str, "interface generation: auto tries the spec's paths first",
+               default="auto", choices=API_VERSIONS),
+        Option("version", str, "older name of api_version", default=None, choices=API_VERSIONS,
+               hidden=True),
+        Option("page_size", int, "tasks and frames per page", default=100, minimum=1,
+               maximum=1000),
+    )
     actions = ACTIONS
-    has_blocks = True
 
     def setup(self) -> None:
-        self.page_size = int(self.config.get("page_size", 100))
+        self.page_size = self.option("page_size")
         self.client = RenderbusClient(
             self.http,
-            access_id=str(self.config.get("access_id")),
-            access_key=str(self.config.get("access_key")),
-            platform=int(self.config.get("platform", 2)),
-            channel=int(self.config.get("channel", 4)),
-            version=str(self.config.get("version", "1.0.0")),
+            access_id=str(self.option("access_id")),
+            access_key=str(self.option("access_key")),
+            platform=self.option("platform"),
+            channel=self.option("channel"),
+            api_version=self.option("version") or self.option("api_version"),
         )
 
     async def read(self) -> ServiceSnapshot:
-        profile, items = await read_together(
-            self.client.user_profile(), self.client.all_tasks(self.page_size))
-        zone = _int(profile.get("zone"), 1)
-        balance = profile.get("usdbalance" if zone == 2 else "rmbbalance")
-        account = Account(
-            name=str(profile.get("userName") or ""),
-            balance=float(balance) if isinstance(balance, int | float) else None,
-            coupon=float(profile["coupon"]) if isinstance(profile.get("coupon"), int | float)
-            else None,
-        )
+        reads = Reads()
+        self.client.warnings = []
+        account, items = await read_together(
+            reads.optional(self._account(), "account"), self.client.all_tasks(self.page_size))
         return ServiceSnapshot(name=self.name, kind=self.kind, account=account,
-                               tasks=[to_task(item) for item in items])
+                               tasks=[to_task(item) for item in items],
+                               warnings=reads.warnings + self.client.warnings,
+                               api_version=self.client.answered)
+
+    async def _account(self) -> Account:
+        return to_account(await self.client.user_profile())
 
     async def blocks(self, task_id: str) -> BlockGrid:
         data = await self.client.task_process_img(self._task_int(task_id))
@@ -187,19 +231,29 @@ class RenderbusAdapter(Adapter):
                 for row in data.get("grabInfo") or [] if isinstance(row, list)]
         return BlockGrid(task_id=task_id, rows=rows)
 
-    async def frames(self, task_id: str) -> list[dict[str, Any]]:
-        """Every frame record of one task (all pages), for the detail view."""
+    async def frames(self, task_id: str) -> list[FrameRecord]:
         records = await self.client.task_frames(self._task_int(task_id), self.page_size)
-        return [{
-            "id": str(r.get("id")),
-            "frame": str(r.get("frameIndex", "")),
-            "block": str(r.get("frameBlock", "")),
-            "status": FRAME_STATUS.get(_int(r.get("frameStatus"), 1), "waiting"),
-            "started_at": from_epoch_ms(r.get("startTime")),
-            "ended_at": from_epoch_ms(r.get("endTime")),
-            "seconds": r.get("frameExecuteTime"),
-            "cost": r.get("feeAmount"),
-        } for r in records]
+        return [to_frame(r) for r in records]
+
+    async def probe(self) -> list[str]:
+        lines = await super().probe()
+        # rayvision_api operators/query.py platforms(): zone 1 for renderbus domains, else 2
+        zone = 1 if "renderbus" in (urlsplit(self.config.base_url).hostname or "") else 2
+        try:
+            platforms = await self.client.platforms(zone)
+        except ServiceError as exc:
+            return [*lines, f"! platforms could not be read: {exc.reason}"]
+        numbers = {integer_or(p.get("platform"), None, "platform"): str(p.get("name") or "")
+                   for p in platforms}
+        known = ", ".join(f"{n} ({name})" if name else str(n) for n, name in numbers.items())
+        if self.client.platform in numbers:
+            lines.append(f"platform {self.client.platform} is one of this account's: {known}")
+        else:
+            lines.insert(0, f"! platform {self.client.platform} is not one of this account's "
+                            f"platforms: {known or 'none listed'}; set platform = one of them")
+        if self.client.answered:
+            lines.append(f"API generation {self.client.answered} answered")
+        return list(dict.fromkeys(lines))
 
     @staticmethod
     def _task_int(task_id: str) -> int:
@@ -213,8 +267,8 @@ class RenderbusAdapter(Adapter):
         if not targets:
             raise ServiceError("no task given")
         ids = [self._task_int(t) for t in targets]
-        if spec.name in TASK_PARAM_ENDPOINTS:
-            await self.client.task_param_call(TASK_PARAM_ENDPOINTS[spec.name], ids)
+        if spec.name in ID_LIST_ACTIONS:
+            await self.client.task_ids_call(spec.name, ids)
         elif spec.name == "full_speed":
             await self.client.full_speed(ids)
         elif spec.name == "retry_frames":
@@ -238,5 +292,4 @@ class RenderbusAdapter(Adapter):
             raise ServiceError(f"{spec.name} is not wired")
         noun = "task" if len(ids) == 1 else f"{len(ids)} tasks"
         return ActionResult(self.name, spec.name, targets, ok=True,
-                            message=f"{noun} {', '.join(targets)} {DONE_MESSAGES[spec.name]}",
-                            code=200)
+                            message=f"{noun} {', '.join(targets)} {spec.done}", code=200)

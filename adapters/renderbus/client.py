@@ -1,4 +1,12 @@
-"""Renderbus API client: signed POSTs, one method per endpoint, plain dicts back."""
+"""Renderbus API client: signed POSTs, one method per endpoint, plain dicts back.
+
+The service runs two generations of its interface side by side. The printed spec documents
+1.0.0 (`/api/render/task/...`); the official SDK (renderbus/rayvision_api, `url.py` and
+`constants.py` since its "version 2.0.0" update) sends header `version: 2.0.0` to new paths.
+`api_version = "auto"` starts with the spec's paths and, on an HTTP 404 there, moves this client
+to 2.0.0 for the rest of the process: a 404 means nothing was done, so even an action may go
+again on the new path.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +18,31 @@ from typing import Any
 
 from ..http import HttpTransport, one_line
 from ..model import ServiceError
+from ..paging import Pager
 from .signing import host_of, sign
 
-API = "/api/render"
-MAX_PAGES = 10_000
+GENERATIONS = ("1.0.0", "2.0.0")
+API_VERSIONS = ("auto", *GENERATIONS)
+
+# logical name -> (1.0.0 path from the spec, 2.0.0 path from rayvision_api/url.py)
+PATHS: dict[str, tuple[str, str]] = {
+    "platforms": ("/api/render/common/queryPlatforms", "/api/render/common/queryPlatforms"),
+    "profile": ("/api/render/user/queryUserProfile", "/api/render/setUp/queryUserProfile"),
+    "task_list": ("/api/render/task/getTaskList", "/api/render/handle/getTaskList"),
+    "task_info": ("/api/render/task/queryTaskInfo", "/api/render/handle/queryTaskInfo"),
+    "frames": ("/api/render/task/queryTaskFrames", "/api/render/handle/queryTaskFrames"),
+    "frame_stats": ("/api/render/task/queryAllFrameStats", "/api/render/handle/queryAllFrameStats"),
+    "process_img": ("/api/render/task/loadTaskProcessImg",
+                    "/api/render/handle/loadTaskProcessImg"),
+    "stop": ("/api/render/task/stopTask", "/api/rendering/task/renderingTask/stopTask"),
+    "resume": ("/api/render/task/startTask", "/api/rendering/task/renderingTask/startTask"),
+    "abandon": ("/api/render/task/abortTask", "/api/render/handle/abandonTask"),
+    "delete": ("/api/render/task/deleteTask", "/api/render/handle/deleteTask"),
+    "retry_failed": ("/api/render/task/restartFailedFrames", "/api/render/handle/recommitTasks"),
+    "retry_frames": ("/api/render/task/restartFrame", "/api/render/handle/recommitTaskFrames"),
+    "full_speed": ("/api/render/task/fullSpeed", "/api/render/handle/fullSpeedRendering"),
+    "set_timeout": ("/api/render/task/setOverTimeStop", "/api/render/handle/setTaskOverTimeStop"),
+}
 
 # The spec's error code table, in words an operator can act on.
 CODE_MEANINGS: dict[int, str] = {
@@ -46,19 +75,38 @@ def describe(code: Any, message: Any) -> str:
     return f"{meaning or text or 'error'} ({code})"
 
 
+def reply_code(value: Any) -> int | None:
+    """The envelope's code; a number sent as a string counts, anything else does not."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
 class RenderbusClient:
     def __init__(self, http: HttpTransport, *, access_id: str, access_key: str,
-                 platform: int = 2, channel: int = 4, version: str = "1.0.0",
+                 platform: int = 2, channel: int = 4, api_version: str = "auto",
                  clock: Callable[[], float] = time.time) -> None:
+        if api_version not in API_VERSIONS:
+            raise ValueError(f"api_version must be one of {', '.join(API_VERSIONS)}")
         self.http = http
         self.access_id = access_id
         self._access_key = access_key
         self.platform = platform
         self.channel = channel
-        self.version = version
+        self.auto = api_version == "auto"
+        self.generation = "1.0.0" if self.auto else api_version
+        self.answered: str | None = None  # the generation that last answered
         self.clock = clock
         self.host = host_of(http.base_url)
         self.clock_offset_s = 0.0   # service clock minus ours, learnt from serverTime
+        self.warnings: list[str] = []   # what the last reads left out (a paging loop cut short)
+
+    def path(self, endpoint: str) -> str:
+        return PATHS[endpoint][GENERATIONS.index(self.generation)]
 
     def _headers(self, path: str, body: dict[str, Any]) -> dict[str, str]:
         headers: dict[str, Any] = {
@@ -67,92 +115,132 @@ class RenderbusClient:
             "platform": self.platform,
             "UTCTimestamp": int(self.clock() + self.clock_offset_s),
             "nonce": random.randint(1, 2**31 - 1),
-            "version": self.version,
+            "version": self.generation,
         }
         headers["signature"] = sign(self._access_key, self.host, path, headers, body)
         out = {k: str(v) for k, v in headers.items()}
         out["Content-Type"] = "application/json"
         return out
 
-    async def call(self, endpoint: str, body: dict[str, Any] | None = None, *,
+    async def call(self, endpoint: str,
+                   body: dict[str, Any] | Callable[[str], dict[str, Any]] | None = None, *,
                    idempotent: bool) -> Any:
-        path = f"{API}/{endpoint}"
-        body = body or {}
-        for attempt in (1, 2):
+        """One signed POST. `body` may depend on the generation (a function of it)."""
+        expired_once = False
+        while True:
+            used = self.generation
+            path = self.path(endpoint)
+            sent = (body(used) if callable(body) else body) or {}
             response = await self.http.request(
-                "POST", path, idempotent=idempotent, headers=self._headers(path, body),
-                content=json.dumps(body, separators=(",", ":")).encode(),
+                "POST", path, idempotent=idempotent, headers=self._headers(path, sent),
+                content=json.dumps(sent, separators=(",", ":")).encode(),
             )
+            if response.status_code == 404 and self.auto and used == "1.0.0":
+                self.generation = "2.0.0"   # nothing was done: go again on the new paths
+                continue
+            if response.status_code == 404:
+                raise RenderbusError(f"{path} not found (HTTP 404) on API {self.generation}; "
+                                     "check base_url and api_version", code=404)
             reply = self.http.json_of(response)
             if not isinstance(reply, dict) or "code" not in reply:
                 raise RenderbusError(f"bad reply (HTTP {response.status_code}, no 'code' field)")
+            self.answered = self.generation
             self._learn_clock(reply.get("serverTime"))
-            code = reply.get("code")
+            code = reply_code(reply.get("code"))
             if code == 200:
                 return reply.get("data")
+            if code is None:
+                raise RenderbusError(f"bad reply (HTTP {response.status_code}, "
+                                     f"code {one_line(repr(reply.get('code')), 40)})")
             # An expired signature was not acted on, so a read may go again with the learnt clock.
-            if code == 610 and idempotent and attempt == 1:
+            if code == 610 and idempotent and not expired_once:
+                expired_once = True
                 continue
-            raise RenderbusError(self.http.redact(describe(code, reply.get("message"))), code=code)
-        raise AssertionError("unreachable")
+            message = self.http.redact(str(reply.get("message") or ""))  # before any cut
+            raise RenderbusError(describe(code, message), code=code)
 
     def _learn_clock(self, server_ms: Any) -> None:
-        if isinstance(server_ms, int | float) and server_ms > 0:
+        if isinstance(server_ms, str) and server_ms.isdigit():
+            server_ms = int(server_ms)
+        if isinstance(server_ms, int | float) and not isinstance(server_ms, bool) \
+                and 0 < server_ms < 1e14:
             self.clock_offset_s = server_ms / 1000 - self.clock()
 
     # reads ------------------------------------------------------------------------------------
 
+    async def platforms(self, zone: int) -> list[dict[str, Any]]:
+        data = await self.call("platforms", {"zone": zone}, idempotent=True)
+        return [p for p in data or [] if isinstance(p, dict)]
+
     async def user_profile(self) -> dict[str, Any]:
-        return await self.call("user/queryUserProfile", idempotent=True) or {}
+        data = await self.call("profile", idempotent=True)
+        return data if isinstance(data, dict) else {}
 
     async def task_list_page(self, page_num: int, page_size: int,
                              status_list: list[int] | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {"pageNum": page_num, "pageSize": page_size}
         if status_list:
             body["statusList"] = status_list
-        return await self.call("task/getTaskList", body, idempotent=True) or {}
+        return await self.call("task_list", body, idempotent=True) or {}
 
     async def all_tasks(self, page_size: int = 100) -> list[dict[str, Any]]:
-        return await self._all_pages(
-            lambda n: self.task_list_page(n, page_size))
+        return await self._all_pages("getTaskList", lambda n: self.task_list_page(n, page_size),
+                                     key=lambda item: item.get("id"))
 
     async def task_frames_page(self, task_id: int, page_num: int,
                                page_size: int) -> dict[str, Any]:
         body = {"taskId": task_id, "pageNum": page_num, "pageSize": page_size}
-        return await self.call("task/queryTaskFrames", body, idempotent=True) or {}
+        return await self.call("frames", body, idempotent=True) or {}
 
     async def task_frames(self, task_id: int, page_size: int = 100) -> list[dict[str, Any]]:
-        return await self._all_pages(lambda n: self.task_frames_page(task_id, n, page_size))
+        return await self._all_pages("queryTaskFrames",
+                                     lambda n: self.task_frames_page(task_id, n, page_size),
+                                     key=lambda item: item.get("id"))
 
     async def task_process_img(self, task_id: int) -> dict[str, Any]:
-        return await self.call("task/loadTaskProcessImg", {"taskId": task_id},
-                               idempotent=True) or {}
+        data = await self.call("process_img", {"taskId": task_id}, idempotent=True)
+        return data if isinstance(data, dict) else {}
 
-    async def _all_pages(self, fetch: Callable[[int], Any]) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
+    async def _all_pages(self, what: str, fetch: Callable[[int], Any],
+                         key: Callable[[dict[str, Any]], Any]) -> list[dict[str, Any]]:
+        pager = Pager(what, key=key)
         page = 1
-        while page <= MAX_PAGES:
+        while True:
             data = await fetch(page)
-            items.extend(data.get("items") or [])
-            count = int(data.get("pageCount") or 0)
-            if int(data.get("pageNum") or page) >= count:
-                break
+            if not isinstance(data, dict):
+                raise RenderbusError(f"bad reply to {what} (data is not an object)")
+            items = data.get("items")
+            if items is not None and not isinstance(items, list):
+                raise RenderbusError(f"bad reply to {what} (items is not a list)")
+            if not pager.take(page, [i for i in items or [] if isinstance(i, dict)],
+                              data.get("pageCount")):
+                if pager.stopped_early and "empty" not in pager.stopped_early:
+                    self.warnings.append(pager.stopped_early)
+                return pager.items
             page += 1
-        return items
 
     # actions: never retried -------------------------------------------------------------------
 
-    async def task_param_call(self, endpoint: str, task_ids: list[int]) -> Any:
-        return await self.call(f"task/{endpoint}", {"taskParam": task_ids}, idempotent=False)
+    async def task_ids_call(self, endpoint: str, task_ids: list[int]) -> Any:
+        """stop, resume, abandon, delete, retry failed: every SDK release sends the ids as
+        `taskIds` (rayvision_api operators/task.py TASK_PARAM); the spec prints `taskParam`.
+        Both go, both signed."""
+        return await self.call(endpoint, {"taskIds": task_ids, "taskParam": task_ids},
+                               idempotent=False)
 
     async def full_speed(self, task_ids: list[int]) -> Any:
-        return await self.call("task/fullSpeed", {"taskIds": task_ids}, idempotent=False)
+        return await self.call("full_speed", {"taskIds": task_ids}, idempotent=False)
 
     async def restart_frames(self, task_id: int, frame_ids: list[int], select_all: bool) -> Any:
-        body = {"taskIds": task_id, "selectAll": 1 if select_all else 0,
-                "ids": [] if select_all else frame_ids}
-        return await self.call("task/restartFrame", body, idempotent=False)
+        def body(generation: str) -> dict[str, Any]:
+            if generation == "1.0.0":  # the spec's restartFrame: {taskIds: id, selectAll, ids}
+                return {"taskIds": task_id, "selectAll": 1 if select_all else 0,
+                        "ids": [] if select_all else frame_ids}
+            # rayvision_api operators/query.py restart_frame -> recommitTaskFrames
+            return {"taskId": task_id, "selectAll": 1} if select_all else \
+                {"taskId": task_id, "selectAll": 0, "ids": frame_ids}
+        return await self.call("retry_frames", body, idempotent=False)
 
     async def set_over_time_stop(self, task_ids: list[int], seconds: int) -> Any:
         body = {"taskIds": task_ids, "overTime": seconds}
-        return await self.call("task/setOverTimeStop", body, idempotent=False)
+        return await self.call("set_timeout", body, idempotent=False)

@@ -1,7 +1,14 @@
 """A stateful Renderbus: verifies signatures and timestamps, pages, renders frames over time.
 
-Behaviour follows the spec (paths, body keys, reply envelope, error codes 600/601/603/610/611)
-and DESIGN.md's known facts (status codes, frame codes, epoch-ms dates).
+Behaviour follows the spec (body keys, reply envelope, error codes 600/601/603/610/611) and
+DESIGN.md's known facts (status codes, frame codes, epoch-ms dates), and where the official SDK
+(renderbus/rayvision_api) shows the live service differs, the SDK:
+- id lists are read from `taskIds` (rayvision_api/operators/task.py: TASK_PARAM = "taskIds";
+  operators/query.py restart_failed_frames); the spec's `taskParam` alone is not enough;
+- a server of the 2.0.0 generation (rayvision_api/url.py after "version 2.0.0", constants.py
+  HEADERS version 2.0.0) answers only the new paths; any other path is an HTTP 404, as the
+  service's web framework gives for a route it does not have;
+- queryPlatforms takes `zone` (schemas/queryPlatforms.yaml) and lists {platform, name}.
 """
 
 from __future__ import annotations
@@ -16,7 +23,6 @@ from typing import Any
 from ..simbase import Received, SimRequest, SimResponse, Simulator
 from .signing import sign
 
-API = "/api/render/"
 SKEW_LIMIT_S = 300
 CONCURRENCY = 4
 ACCESS_ID = "AKIDjobdeckSIMULATOR"
@@ -73,8 +79,14 @@ class RenderbusSim(Simulator):
                  seed: int = 7, scenario: str = "demo",
                  clock: Callable[[], float] | None = None,
                  wall: Callable[[], float] | None = None, user: str = "rayvision",
-                 epoch: float | None = None) -> None:
+                 epoch: float | None = None, generation: str = "1.0.0",
+                 platforms: dict[int, str] | None = None) -> None:
         super().__init__(clock=clock, wall=wall)
+        if generation not in ("1.0.0", "2.0.0"):
+            raise ValueError("generation is 1.0.0 or 2.0.0")
+        self.generation = generation
+        self.platforms = platforms or {2: "query_platform_w2", 3: "query_platform_w3",
+                                       6: "query_platform_w6"}
         self.access_id = access_id
         self.access_key = access_key
         self.user = user
@@ -100,8 +112,10 @@ class RenderbusSim(Simulator):
     def add_task(self, task_id: int, scene: str, status: int, *, frames: int = 0,
                  blocks: int = 1, parent: int | None = None, task_type: str = "",
                  done: int = 0, failed: int = 0, fails: int = 0, layer: str | None = None,
-                 start_after: float = 0.0, age_s: float = 3600) -> SimTask:
-        """Add a task; `done`/`failed` frames are pre-rendered, `fails` will fail when rendered."""
+                 start_after: float = 0.0, age_s: float = 3600,
+                 stuck: bool = False) -> SimTask:
+        """Add a task; `done`/`failed` frames are pre-rendered, `fails` will fail when rendered;
+        a `stuck` task's frames never move (a hung render node)."""
         now_ms = self.now_ms()
         task = SimTask(id=task_id, scene=scene, status=status, task_type=task_type, layer=layer,
                        parent=parent, blocks_per_frame=blocks, start_after=start_after,
@@ -109,7 +123,7 @@ class RenderbusSim(Simulator):
         units = [(f, b) for f in range(frames) for b in range(1, blocks + 1)]
         for n, (f, b) in enumerate(units):
             unit = SimFrame(id=self._next_frame_id, frame=f, block=b,
-                            speed=self.random.uniform(4.0, 12.0))
+                            speed=0.0 if stuck else self.random.uniform(4.0, 12.0))
             self._next_frame_id += 1
             if n < done:
                 self._finish(unit, now_ms - int(age_s * 500), ok=True)
@@ -149,6 +163,8 @@ class RenderbusSim(Simulator):
         add(18363, "tower.max", 0, frames=40, parent=18360, task_type="Render", layer="shadow",
             start_after=40)
         add(18380, "ocean_sim.hip", 5, frames=240, done=95, fails=3, age_s=20000)
+        add(18306, "hangar_flythrough.max", 5, frames=30, done=12, stuck=True, age_s=4000)
+        add(18304, "broken_rig.ma", 5, frames=4, fails=4, age_s=200)
         for parent in (19084, 18360):
             self._derive_parent(self.tasks[parent])
 
@@ -192,7 +208,8 @@ class RenderbusSim(Simulator):
                 self._finish(unit, now_ms, ok=True)
         self._start_frames(task, now_ms)
         if not any(u.status in (1, 2) for u in task.frames):
-            task.status = 30 if any(u.status == 5 for u in task.frames) else 25
+            failed = sum(1 for u in task.frames if u.status == 5)
+            task.status = 45 if failed == len(task.frames) else 30 if failed else 25
             task.completed_ms = now_ms
 
     def _start_frames(self, task: SimTask, now_ms: int) -> None:
@@ -226,29 +243,35 @@ class RenderbusSim(Simulator):
     # HTTP -------------------------------------------------------------------------------------
 
     def envelope(self, code: int, message: str, data: Any = None) -> SimResponse:
-        return SimResponse.json({"version": "1.0.0", "result": code == 200, "message": message,
-                                 "code": code, "data": data,
+        return SimResponse.json({"version": self.generation, "result": code == 200,
+                                 "message": message, "code": code, "data": data,
                                  "serverTime": int(self.wall() * 1000)})
 
+    def not_found(self, path: str) -> SimResponse:
+        """A route this generation does not have: the web framework's own 404, not an envelope."""
+        return SimResponse.json({"timestamp": int(self.wall() * 1000), "status": 404,
+                                 "error": "Not Found", "path": path}, status=404)
+
     def route(self, request: SimRequest) -> SimResponse:
-        if request.method != "POST" or not request.path.startswith(API):
-            return self.envelope(404, "resource_not_found")
-        endpoint = request.path[len(API):]
+        routes = ROUTES[self.generation]
+        endpoint = routes.get(request.path)
+        if request.method != "POST" or endpoint is None:
+            self.received.append(Received(request.path, None, 404))
+            return self.not_found(request.path)
+        name = request.path.removeprefix("/api/render/") if self.generation == "1.0.0" \
+            else request.path.removeprefix("/api/")
         try:
             body = json.loads(request.body or b"{}")
             if not isinstance(body, dict):
                 raise ValueError
         except ValueError:
-            self.received.append(Received(endpoint, None, 600))
+            self.received.append(Received(name, None, 600))
             return self.envelope(600, "parameter_invalid")
-        record = Received(endpoint, body)
+        record = Received(name, body)
         self.received.append(record)
         try:
             self._verify(request, body)
-            handler = ENDPOINTS.get(endpoint)
-            if handler is None:
-                raise Refused(404, "resource_not_found")
-            data = handler(self, body)
+            data = ENDPOINTS[endpoint](self, body)
         except Refused as refusal:
             record.answered = refusal.code
             return self.envelope(refusal.code, refusal.message)
@@ -331,6 +354,13 @@ class RenderbusSim(Simulator):
         return {"pageCount": count, "pageNum": num, "total": len(items), "size": len(chunk),
                 "items": chunk}
 
+    def ep_platforms(self, body: dict[str, Any]) -> list[dict[str, Any]]:
+        if body.get("zone") is None:
+            raise Refused(601, "parameter_cant_be_empty: zone")
+        if body["zone"] not in (1, 2):
+            raise Refused(600, "parameter_invalid: zone")
+        return [{"platform": n, "name": name} for n, name in sorted(self.platforms.items())]
+
     def ep_profile(self, body: dict[str, Any]) -> dict[str, Any]:
         return {"userId": 10001136, "userName": self.user, "platform": 2, "zone": 1,
                 "rmbbalance": round(self.balance, 2), "usdbalance": 0, "coupon": self.coupon,
@@ -399,7 +429,7 @@ class RenderbusSim(Simulator):
                 for leaf in self._leaves(self.tasks[c])]
 
     def ep_stop(self, body: dict[str, Any]) -> None:
-        tasks = self._ids(body, "taskParam")
+        tasks = self._ids(body, "taskIds")
         for task in tasks:
             if task.status not in STOPPABLE:
                 raise Refused(600, f"task {task.id} is not waiting or rendering; cannot stop it")
@@ -412,7 +442,7 @@ class RenderbusSim(Simulator):
                         unit.status = 3
 
     def ep_start(self, body: dict[str, Any]) -> None:
-        tasks = self._ids(body, "taskParam")
+        tasks = self._ids(body, "taskIds")
         for task in tasks:
             if task.status not in RESUMABLE:
                 raise Refused(600, f"task {task.id} is not stopped; cannot start it")
@@ -429,7 +459,7 @@ class RenderbusSim(Simulator):
                     self._start_frames(leaf, now_ms)
 
     def ep_abort(self, body: dict[str, Any]) -> None:
-        tasks = self._ids(body, "taskParam")
+        tasks = self._ids(body, "taskIds")
         for task in tasks:
             if task.status in (25, 35):
                 raise Refused(600, f"task {task.id} is already finished or abandoned")
@@ -441,7 +471,7 @@ class RenderbusSim(Simulator):
                         unit.status = 3
 
     def ep_delete(self, body: dict[str, Any]) -> None:
-        tasks = self._ids(body, "taskParam")
+        tasks = self._ids(body, "taskIds")
         for task in tasks:
             if task.status in STOPPABLE:
                 raise Refused(600, f"task {task.id} is still waiting or rendering; "
@@ -477,15 +507,18 @@ class RenderbusSim(Simulator):
             self._start_frames(task, self.now_ms())
 
     def ep_restart_failed(self, body: dict[str, Any]) -> None:
-        tasks = self._ids(body, "taskParam")
+        tasks = self._ids(body, "taskIds")
         for task in tasks:
             for leaf in self._leaves(task):
                 self._requeue(leaf, [u for u in leaf.frames if u.status == 5])
 
     def ep_restart_frame(self, body: dict[str, Any]) -> None:
-        if body.get("taskIds") is None:
-            raise Refused(601, "parameter_cant_be_empty: taskIds")
-        task = self._task(body["taskIds"])
+        # 1.0.0 (the spec): restartFrame {taskIds: <one id>, selectAll, ids};
+        # 2.0.0 (rayvision_api query.py restart_frame): recommitTaskFrames {taskId, selectAll, ids}
+        key = "taskIds" if self.generation == "1.0.0" else "taskId"
+        if body.get(key) is None:
+            raise Refused(601, f"parameter_cant_be_empty: {key}")
+        task = self._task(body[key])
         if task.status in STOPPABLE:
             raise Refused(600, f"task {task.id} is rendering; stop it before resubmitting frames")
         if body.get("selectAll") == 1:
@@ -511,23 +544,74 @@ class RenderbusSim(Simulator):
         for task in tasks:
             task.over_time = seconds * 1000
 
+    def auth_refused(self, request: SimRequest) -> SimResponse:
+        return self.envelope(611, "signature_invalid")   # as after the key was rotated
+
     def service_entry(self, name: str, base_url: str) -> dict[str, Any]:
         return {"name": name, "kind": self.kind, "base_url": base_url,
                 "access_id": self.access_id, "access_key": self.access_key, "platform": 2}
 
 
 ENDPOINTS: dict[str, Callable[[RenderbusSim, dict[str, Any]], Any]] = {
-    "user/queryUserProfile": RenderbusSim.ep_profile,
-    "task/getTaskList": RenderbusSim.ep_task_list,
-    "task/queryTaskFrames": RenderbusSim.ep_frames,
-    "task/loadTaskProcessImg": RenderbusSim.ep_process_img,
-    "task/queryAllFrameStats": RenderbusSim.ep_frame_stats,
-    "task/stopTask": RenderbusSim.ep_stop,
-    "task/startTask": RenderbusSim.ep_start,
-    "task/abortTask": RenderbusSim.ep_abort,
-    "task/deleteTask": RenderbusSim.ep_delete,
-    "task/fullSpeed": RenderbusSim.ep_full_speed,
-    "task/restartFailedFrames": RenderbusSim.ep_restart_failed,
-    "task/restartFrame": RenderbusSim.ep_restart_frame,
-    "task/setOverTimeStop": RenderbusSim.ep_over_time,
+    "platforms": RenderbusSim.ep_platforms,
+    "profile": RenderbusSim.ep_profile,
+    "task_list": RenderbusSim.ep_task_list,
+    "frames": RenderbusSim.ep_frames,
+    "process_img": RenderbusSim.ep_process_img,
+    "frame_stats": RenderbusSim.ep_frame_stats,
+    "stop": RenderbusSim.ep_stop,
+    "start": RenderbusSim.ep_start,
+    "abort": RenderbusSim.ep_abort,
+    "delete": RenderbusSim.ep_delete,
+    "full_speed": RenderbusSim.ep_full_speed,
+    "restart_failed": RenderbusSim.ep_restart_failed,
+    "restart_frame": RenderbusSim.ep_restart_frame,
+    "over_time": RenderbusSim.ep_over_time,
 }
+
+# path -> endpoint, per generation: 1.0.0 from the spec, 2.0.0 from rayvision_api/url.py.
+ROUTES: dict[str, dict[str, str]] = {
+    "1.0.0": {
+        "/api/render/common/queryPlatforms": "platforms",
+        "/api/render/user/queryUserProfile": "profile",
+        "/api/render/task/getTaskList": "task_list",
+        "/api/render/task/queryTaskFrames": "frames",
+        "/api/render/task/loadTaskProcessImg": "process_img",
+        "/api/render/task/queryAllFrameStats": "frame_stats",
+        "/api/render/task/stopTask": "stop",
+        "/api/render/task/startTask": "start",
+        "/api/render/task/abortTask": "abort",
+        "/api/render/task/deleteTask": "delete",
+        "/api/render/task/fullSpeed": "full_speed",
+        "/api/render/task/restartFailedFrames": "restart_failed",
+        "/api/render/task/restartFrame": "restart_frame",
+        "/api/render/task/setOverTimeStop": "over_time",
+    },
+    "2.0.0": {
+        "/api/render/common/queryPlatforms": "platforms",
+        "/api/render/setUp/queryUserProfile": "profile",
+        "/api/render/handle/getTaskList": "task_list",
+        "/api/render/handle/queryTaskFrames": "frames",
+        "/api/render/handle/loadTaskProcessImg": "process_img",
+        "/api/render/handle/queryAllFrameStats": "frame_stats",
+        "/api/rendering/task/renderingTask/stopTask": "stop",
+        "/api/rendering/task/renderingTask/startTask": "start",
+        "/api/render/handle/abandonTask": "abort",
+        "/api/render/handle/deleteTask": "delete",
+        "/api/render/handle/fullSpeedRendering": "full_speed",
+        "/api/render/handle/recommitTasks": "restart_failed",
+        "/api/render/handle/recommitTaskFrames": "restart_frame",
+        "/api/render/handle/setTaskOverTimeStop": "over_time",
+    },
+}
+
+
+def demo() -> dict[str, RenderbusSim]:
+    """Two farms: a busy one on the spec's interface, and one on the 2.0.0 generation that
+    drops out for 20 s every 75 s, so a pane going stale can be watched."""
+    flaky = RenderbusSim(seed=11, user="la-render", scenario="empty", generation="2.0.0")
+    flaky.add_task(7712, "promo_spot_v3.ma", 5, frames=120, done=40, fails=2, age_s=9000)
+    flaky.add_task(7713, "promo_spot_v3_alt.ma", 0, frames=120, start_after=30, age_s=800)
+    flaky.add_task(7690, "logo_sting.aep", 25, frames=75, done=75, age_s=70000)
+    flaky.outage = (75.0, 20.0)
+    return {"sh-farm": RenderbusSim(seed=7), "la-farm": flaky}
