@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 
 import pytest
-from jobdeck.adapters.config import ServiceConfig
+from jobdeck.adapters.model import ServiceConfig
 from jobdeck.adapters.renderbus.adapter import RenderbusAdapter
 from jobdeck.adapters.renderbus.sim import RenderbusSim
 from jobdeck.adapters.simbase import SimServer
@@ -54,7 +55,8 @@ def service_config(sim: RenderbusSim, base_url: str, name: str = "farm", **optio
     entry = sim.service_entry(name, base_url)
     return ServiceConfig(
         name=name, kind="renderbus", base_url=base_url,
-        options={"access_id": entry["access_id"], "platform": 2, **options},
+        options={"access_id": entry["access_id"], "platform": 2, "api_version": "auto",
+                 **options},
         secrets={"access_key": entry["access_key"]},
     )
 
@@ -77,3 +79,67 @@ def demo_app(*sims_by_name: tuple[str, RenderbusSim], refresh: float = 30.0, rea
         kwargs["wall"] = wall
     return JobdeckApp(world.config, world.adapters(state or StateStore()), read_only=read_only,
                       state=state, **kwargs)
+
+
+# Pilot helpers: every console test starts, settles and moves the same way -------------------------
+
+HOSTILE = "[bold red]x[/] \x1b]52;c;Zm9v\x07"
+
+
+async def settle(pilot, rounds: int = 4) -> None:
+    """Let posted messages, workers and timers run out."""
+    for _ in range(rounds):
+        await pilot.pause(0.05)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause(0.05)
+
+
+@asynccontextmanager
+async def started(app, size=(120, 36)) -> AsyncIterator:
+    """The app running, polled once and settled."""
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        yield pilot
+
+
+async def select_service(pilot, name: str) -> None:
+    """Highlight a service in the list (the attention view is selected at start)."""
+    from jobdeck.tui.widgets.service_list import ServiceList
+    services = pilot.app.query_one(ServiceList)
+    services.highlighted = services.get_option_index(name)
+    await settle(pilot)
+
+
+@asynccontextmanager
+async def console(*services, size=(120, 36), select: str | None = None,
+                  **options) -> AsyncIterator[tuple]:
+    """The app on these simulators, started, polled once and settled, with the first service
+    (or `select`) selected and its task table focused."""
+    from jobdeck.tui.widgets.task_table import TaskTable
+    app = demo_app(*services, **options)
+    async with started(app, size) as pilot:
+        if services:
+            await select_service(pilot, select or services[0][0])
+            app.query_one(TaskTable).focus()
+            await settle(pilot)
+        yield app, pilot
+
+
+async def cursor_to(pilot, task_id: str) -> None:
+    from jobdeck.tui.widgets.task_table import TaskTable
+    table = pilot.app.query_one(TaskTable)
+    table.focus()
+    if not table.move_to(task_id):
+        raise AssertionError(f"{task_id} is not shown")
+    await settle(pilot)
+
+
+def row_of(app, task_id: str) -> str:
+    from jobdeck.tui.widgets.task_table import TaskTable
+    return app.query_one(TaskTable).row_text(task_id)
+
+
+def toasts(app) -> list[str]:
+    """The messages of the notifications on screen (Textual's public query of Toast widgets
+    would race their animation; the app's notify is ours, so we record what it was given)."""
+    return [message for message, _ in app.toasts]

@@ -38,6 +38,7 @@ class Terminal:
                                         close_fds=True, start_new_session=True)
         os.close(slave)
         self.written = 0
+        self.raw = bytearray()   # every byte the program wrote, escapes and bells included
 
     def pump(self, seconds: float) -> None:
         end = time.monotonic() + seconds
@@ -49,6 +50,7 @@ class Terminal:
                 except OSError:
                     return
                 self.written += len(data)
+                self.raw += data
                 self.stream.feed(data)
 
     def wait_for(self, text: str, seconds: float = 20) -> bool:

@@ -7,10 +7,10 @@ from jobdeck.adapters.eva.sim import EvaSim
 from jobdeck.adapters.finalrip.sim import CLIP_S, FinalRipSim
 from jobdeck.tui.screens.confirm import ConfirmScreen
 from jobdeck.tui.widgets.block_grid import BlockGridView, BlockPane
-from jobdeck.tui.widgets.task_tree import TaskTree
+from jobdeck.tui.widgets.task_table import TaskTable
 
-from .conftest import FIXED_EPOCH, FrozenClock, demo_app
-from .test_app_keys import cursor_to, farm, settle, started
+from .conftest import FIXED_EPOCH, FrozenClock, cursor_to, demo_app, row_of, settle, started
+from .test_app_keys import farm
 
 
 def kinds_world(clock: FrozenClock | None = None):
@@ -24,6 +24,7 @@ async def pick(pilot, name: str) -> None:
     services = pilot.app.query_one("#services")
     services.highlighted = services.get_option_index(name)
     await settle(pilot)
+    pilot.app.query_one(TaskTable).focus()
 
 
 async def test_r_in_the_block_grid_retries_the_clip_under_the_cursor():
@@ -64,9 +65,8 @@ async def test_enhance_queue_shows_positions_and_details_and_d_deletes():
     sims, app = kinds_world()
     async with started(app) as pilot:
         await pick(pilot, "photo")
-        tree = app.query_one(TaskTree)
         third = sims["photo"].order[2]
-        assert "#1" in tree._by_id[third].label.plain
+        assert "#1" in row_of(app, third)
         await cursor_to(pilot, third)
         pane = app.query_one(BlockPane)
         assert pane.has_class("facts")
@@ -78,7 +78,7 @@ async def test_enhance_queue_shows_positions_and_details_and_d_deletes():
         await settle(pilot)
         assert [r.body for r in sims["photo"].received if r.path == "deletetask"] == [
             {"taskid": third}]
-        assert third not in tree._by_id
+        assert third not in app.query_one(TaskTable).visible_ids()
 
 
 async def test_eva_details_show_the_output_link_and_u_untracks():
@@ -90,10 +90,10 @@ async def test_eva_details_show_the_output_link_and_u_untracks():
         assert "output  http://file.eva.sim/GfNE_AXLj0CHizT_9UDVp.mp4" in facts
         await pilot.press("u")
         await settle(pilot)
-        assert "GfNE_AXLj0CHizT_9UDVp" not in app.query_one(TaskTree)._by_id
+        assert "GfNE_AXLj0CHizT_9UDVp" not in app.query_one(TaskTable).visible_ids()
 
 
-async def test_n_submits_a_finalrip_encode_with_upload_progress(tmp_path):
+async def test_n_submits_a_finalrip_encode_with_upload_progress(tmp_path, monkeypatch):
     from jobdeck.adapters.finalrip.sim import DEMO_SCRIPT
     from jobdeck.tui.screens.submit import SubmitScreen
 
@@ -108,7 +108,9 @@ async def test_n_submits_a_finalrip_encode_with_upload_progress(tmp_path):
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, SubmitScreen)
-        screen.query_one("#field-what").value = str(video)
+        assert screen.query_one("#field-encode_param").value == (
+            "ffmpeg -i - -c:v libx265 -crf 16 FINALRIP_ENCODED_CLIP.mkv")
+        screen.query_one("#field-video").value = str(video)
         screen.query_one("#field-script").value = str(tmp_path / "missing.vpy")
         await pilot.click("#submit")
         await settle(pilot)
@@ -116,15 +118,44 @@ async def test_n_submits_a_finalrip_encode_with_upload_progress(tmp_path):
         assert "no such file" in str(screen.query_one("#submit-status").render())
         screen.query_one("#field-script").value = str(script)
         seen: list[tuple[int, int]] = []
-        shown = screen._progress
-        screen._progress = lambda sent, total: (seen.append((sent, total)), shown(sent, total))
+        original = SubmitScreen.on_submit_progress
+
+        def progress(self, message):
+            seen.append((message.sent, message.total))
+            original(self, message)
+
+        monkeypatch.setattr(SubmitScreen, "on_submit_progress", progress)
         await pilot.click("#submit")
         await settle(pilot)
         assert len(seen) > 1 and seen[-1] == (600_000, 600_000)
         assert not isinstance(app.screen, SubmitScreen)
         assert sims["encoder"].storage["Ep-20.mkv"] == video.read_bytes()
         assert sims["encoder"].tasks["Ep-20.mkv"].status == "running"
-        assert "Ep-20.mkv" in app.query_one(TaskTree)._by_id
+        assert "Ep-20.mkv" in app.query_one(TaskTable).visible_ids()
+
+
+async def test_n_on_finalrip_keeps_the_form_with_the_servers_own_refusal(tmp_path):
+    from jobdeck.adapters.finalrip.sim import DEMO_SCRIPT
+    from jobdeck.tui.screens.submit import SubmitScreen
+
+    video = tmp_path / "Ep-21.mkv"
+    video.write_bytes(b"v" * 100)
+    script = tmp_path / "enc.vpy"
+    script.write_text(DEMO_SCRIPT)
+    _, app = kinds_world()
+    async with started(app, (120, 40)) as pilot:
+        await pick(pilot, "encoder")
+        await pilot.press("n")
+        await settle(pilot)
+        screen = app.screen
+        screen.query_one("#field-video").value = str(video)
+        screen.query_one("#field-script").value = str(script)
+        screen.query_one("#field-encode_param").value = "ffmpeg -i - out.mkv"
+        await pilot.click("#submit")
+        await settle(pilot)
+        status = str(screen.query_one("#submit-status").render())
+        assert isinstance(app.screen, SubmitScreen)
+        assert "the Encode Param must contain FINALRIP_ENCODED_CLIP.mkv" in status
 
 
 async def test_n_on_enhance_shows_the_services_refusal_in_plain_words():
@@ -135,7 +166,7 @@ async def test_n_on_enhance_shows_the_services_refusal_in_plain_words():
         await pick(pilot, "photo")
         await pilot.press("n")
         await settle(pilot)
-        app.screen.query_one("#field-what").value = "https://pics.sim/huge.jpg"
+        app.screen.query_one("#field-picture").value = "https://pics.sim/huge.jpg"
         await pilot.click("#submit")
         await settle(pilot)
         status = str(app.screen.query_one("#submit-status").render())
@@ -152,6 +183,4 @@ async def test_t_tracks_task_ids_on_eva():
         await settle(pilot)
         await pilot.press(*"New_render_0000000001", "enter")
         await settle(pilot)
-        tree = app.query_one(TaskTree)
-        assert "New_render_0000000001" in tree._by_id
-        assert "done" in tree._by_id["New_render_0000000001"].label.plain
+        assert "done" in row_of(app, "New_render_0000000001")

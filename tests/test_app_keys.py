@@ -3,60 +3,34 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 from jobdeck.adapters.files import StateStore
 from jobdeck.adapters.renderbus.sim import RenderbusSim
 from jobdeck.tui.screens.confirm import ConfirmScreen
 from jobdeck.tui.screens.help import HelpScreen
 from jobdeck.tui.widgets.block_grid import BlockGridView, BlockPane
-from jobdeck.tui.widgets.task_tree import TaskTree
+from jobdeck.tui.widgets.task_table import TaskTable
+from jobdeck.tui.widgets.tasks_pane import TasksPane
 
-from .conftest import FIXED_EPOCH, FrozenClock, demo_app
-
-HOSTILE = "[bold red]x[/] \x1b]52;c;Zm9v\x07"
+from .conftest import (
+    FIXED_EPOCH,
+    HOSTILE,
+    FrozenClock,
+    console,
+    cursor_to,
+    row_of,
+    select_service,
+    settle,
+    toasts,
+)
 
 
 def sent(sim: RenderbusSim, endpoint: str) -> list[dict]:
     return [r.body for r in sim.received if r.path == endpoint]
 
 
-async def settle(pilot, rounds: int = 4) -> None:
-    for _ in range(rounds):
-        await pilot.pause(0.05)
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause(0.05)
-
-
-async def cursor_to(pilot, task_id: str) -> None:
-    tree = pilot.app.query_one(TaskTree)
-    for _ in range(60):
-        if tree.cursor_task_id == task_id:
-            await settle(pilot)
-            return
-        await pilot.press("down")
-    raise AssertionError(f"{task_id} not reachable with the down key")
-
-
-def label_of(tree: TaskTree, task_id: str) -> str:
-    return tree._by_id[task_id].label.plain
-
-
-@asynccontextmanager
-async def started(app, size=(120, 36)) -> AsyncIterator:
-    """The app running, polled once and settled."""
-    async with app.run_test(size=size) as pilot:
-        await settle(pilot)
-        yield pilot
-
-
-@asynccontextmanager
-async def console(*services, size=(120, 36), **options) -> AsyncIterator[tuple]:
-    """The app on these simulators, started, polled once and settled."""
-    app = demo_app(*services, **options)
-    async with started(app, size) as pilot:
-        yield app, pilot
+def ids(*numbers: int) -> dict:
+    return {"taskIds": list(numbers), "taskParam": list(numbers)}
 
 
 def farm(clock=None) -> RenderbusSim:
@@ -66,9 +40,8 @@ def farm(clock=None) -> RenderbusSim:
 async def test_first_look_shows_services_tasks_and_the_block_grid_of_the_cursor_task():
     sim = farm()
     async with console(("sh-farm", sim)) as (app, pilot):
-        tree = app.query_one(TaskTree)
-        assert "cloakroom.max" in label_of(tree, "19084")
-        assert "running" in label_of(tree, "19088") and "30/0/68" in label_of(tree, "19088")
+        assert "cloakroom.max" in row_of(app, "19084")
+        assert "running" in row_of(app, "19088") and "30/0/68" in row_of(app, "19088")
         await cursor_to(pilot, "19088")
         grid = app.query_one(BlockGridView)
         assert grid.task_id == "19088" and len(grid.blocks) == 68
@@ -77,16 +50,16 @@ async def test_first_look_shows_services_tasks_and_the_block_grid_of_the_cursor_
         assert "Blocks · 19088" in str(app.query_one(BlockPane).border_title)
 
 
+
 async def test_s_stops_the_task_under_the_cursor_and_shows_the_result():
     sim = farm()
     async with console(("sh-farm", sim)) as (app, pilot):
         await cursor_to(pilot, "19088")
         await pilot.press("s")
         await settle(pilot)
-        assert sent(sim, "task/stopTask") == [{"taskParam": [19088]}]
-        assert "stopped" in label_of(app.query_one(TaskTree), "19088")
-        messages = [n.message for n in app._notifications]
-        assert "task 19088 stopped" in messages
+        assert sent(sim, "task/stopTask") == [ids(19088)]
+        assert "stopped" in row_of(app, "19088")
+        assert "task 19088 stopped" in toasts(app)
 
 
 async def test_marked_tasks_are_stopped_in_one_call():
@@ -95,13 +68,12 @@ async def test_marked_tasks_are_stopped_in_one_call():
         await cursor_to(pilot, "19088")
         await pilot.press("space")          # marks 19088, cursor moves on to 18380
         await pilot.press("space")          # marks 18380
-        tree = app.query_one(TaskTree)
-        assert label_of(tree, "19088").startswith("● ")
+        assert "● 19088" in row_of(app, "19088")
         assert "2 marked" in str(app.query_one("#tasks-pane").border_subtitle)
         await pilot.press("s")
         await settle(pilot)
-        assert sent(sim, "task/stopTask") == [{"taskParam": [19088, 18380]}]
-        assert not label_of(tree, "19088").startswith("● ")  # marks cleared after success
+        assert sent(sim, "task/stopTask") == [ids(19088, 18380)]
+        assert "● 19088" not in row_of(app, "19088")  # marks cleared after success
 
 
 async def test_abandon_asks_first_naming_task_and_service_and_no_sends_nothing():
@@ -121,8 +93,8 @@ async def test_abandon_asks_first_naming_task_and_service_and_no_sends_nothing()
         await settle(pilot)
         await pilot.press("y")
         await settle(pilot)
-        assert sent(sim, "task/abortTask") == [{"taskParam": [18278]}]
-        assert "abandoned" in label_of(app.query_one(TaskTree), "18278")
+        assert sent(sim, "task/abortTask") == [ids(18278)]
+        assert "abandoned" in row_of(app, "18278")
 
 
 async def test_delete_confirmed_removes_the_task_and_enter_on_cancel_is_safe():
@@ -138,16 +110,17 @@ async def test_delete_confirmed_removes_the_task_and_enter_on_cancel_is_safe():
         await settle(pilot)
         await pilot.press("y")
         await settle(pilot)
-        assert sent(sim, "task/deleteTask") == [{"taskParam": [18320]}]
-        assert "18320" not in app.query_one(TaskTree)._by_id
+        assert sent(sim, "task/deleteTask") == [ids(18320)]
+        assert "18320" not in app.query_one(TaskTable).visible_ids()
 
 
 async def test_actions_not_valid_for_the_status_are_not_offered_or_sent():
     sim = farm()
     async with console(("sh-farm", sim)) as (app, pilot):
         await cursor_to(pilot, "18320")     # done
-        assert app.check_action("service_action", ("stop",)) is False
-        assert app.check_action("service_action", ("delete",)) is True
+        pane = app.query_one(TasksPane)
+        assert pane.check_action("service_action", ("stop",)) is False
+        assert pane.check_action("service_action", ("delete",)) is True
         offered = app.screen.active_bindings   # what the footer draws from
         assert "d" in offered and "s" not in offered and "g" not in offered
         await pilot.press("s", "g", "f")
@@ -163,8 +136,8 @@ async def test_a_refused_action_shows_the_services_own_message():
         sim.tasks[19088].status = 25     # the farm finished it behind our back
         await pilot.press("s")
         await settle(pilot)
-        errors = [n for n in app._notifications if n.severity == "error"]
-        assert errors and "is not waiting or rendering" in errors[-1].message
+        errors = [message for message, severity in app.toasts if severity == "error"]
+        assert errors and "is not waiting or rendering" in errors[-1]
 
 
 async def test_read_only_shows_a_badge_and_sends_no_action():
@@ -173,7 +146,7 @@ async def test_read_only_shows_a_badge_and_sends_no_action():
         badge = app.query_one("#badge-readonly")
         assert badge.has_class("on") and badge.region.width >= len("READ-ONLY")
         await cursor_to(pilot, "19088")
-        assert app.check_action("service_action", ("stop",)) is False
+        assert app.query_one(TasksPane).check_action("service_action", ("stop",)) is False
         await pilot.press("s", "a")
         await settle(pilot)
         assert sent(sim, "task/stopTask") == sent(sim, "task/abortTask") == []
@@ -205,9 +178,9 @@ async def test_r_polls_now_and_plus_minus_change_the_interval():
         await settle(pilot)
         assert len(sent(sim, "task/getTaskList")) == polls + 1
         await pilot.press("minus")
-        assert app.interval == 60
+        assert app.poller.interval == 60
         await pilot.press("plus", "plus")
-        assert app.interval == 10
+        assert app.poller.interval == 10
         assert "refresh 10s" in str(app.query_one("#topbar-left").render())
 
 
@@ -216,22 +189,30 @@ async def test_help_lists_every_key_from_the_action_table():
         await pilot.press("question_mark")
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
+        from jobdeck.tui.keymap import COMMANDS
         from rich.console import Console
-        recorder = Console(width=120, record=True)
-        recorder.print(app.screen.query_one("Static").content)
+        recorder = Console(width=200, record=True)
+        for group in app.screen.query(".help-group"):
+            recorder.print(group.content)
         text = recorder.export_text()
-        for command in app.commands:
-            assert command.label in text and command.display_key in text
+        for command in COMMANDS:
+            assert command.label in text and command.display_key() in text
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
 
 
-async def test_palette_offers_the_actions_valid_for_the_cursor_task():
-    async with console(("sh-farm", farm())) as (app, pilot):
+async def test_palette_runs_a_command_on_the_cursor_task():
+    sim = farm()
+    async with console(("sh-farm", sim)) as (app, pilot):
         await cursor_to(pilot, "18278")      # stopped: resume, not stop
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        assert "Resume (g)" in titles and "Stop (s)" not in titles
-        assert "Help (?)" in titles
+        assert "Resume (g)" in titles and "Help (?)" in titles
+        app.action_command_palette()
+        await settle(pilot)
+        await pilot.press(*"resume")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert sent(sim, "task/startTask") == [ids(18278)]
 
 
 async def test_a_down_service_goes_stale_with_age_and_reason_while_the_other_updates():
@@ -249,11 +230,10 @@ async def test_a_down_service_goes_stale_with_age_and_reason_while_the_other_upd
         prompt = app.query_one("#services").get_option("la-farm").prompt.plain
         assert "stale 34s" in prompt and "HTTP 503" in prompt
         assert app.states["sh-farm"].health == "ok"
-        app.query_one("#services").highlighted = 1   # the operator picks la-farm
-        await settle(pilot)
+        await select_service(pilot, "la-farm")   # the operator picks la-farm
         title = str(app.query_one("#tasks-pane").border_title)
         assert "la-farm" in title and "STALE 34s" in title and "HTTP 503" in title
-        assert "cloakroom.max" in label_of(app.query_one(TaskTree), "19084")  # last good data
+        assert "cloakroom.max" in row_of(app, "19084")  # last good data
 
 
 async def test_cursor_and_collapse_survive_a_refresh_that_adds_tasks():
@@ -261,29 +241,28 @@ async def test_cursor_and_collapse_survive_a_refresh_that_adds_tasks():
     async with console(("sh-farm", sim)) as (app, pilot):
         await cursor_to(pilot, "18360")
         await pilot.press("left")            # collapse tower.max
-        tree = app.query_one(TaskTree)
-        assert not tree._by_id["18360"].is_expanded
+        table = app.query_one(TaskTable)
+        assert "18361" not in table.visible_ids() and "▶" in row_of(app, "18360")
         await cursor_to(pilot, "18330")
         sim.add_task(20001, "new_top.max", 0, frames=4, age_s=1)
         sim.add_task(20002, "another.max", 0, frames=4, age_s=1)
         await pilot.press("r")
         await settle(pilot)
-        assert "20001" in tree._by_id
-        assert tree.cursor_task_id == "18330"
-        assert not tree._by_id["18360"].is_expanded
+        assert "20001" in table.visible_ids()
+        assert table.cursor_task_id == "18330"
+        assert "18361" not in table.visible_ids()
 
 
 async def test_a_hostile_task_name_shows_literally_and_emits_no_escape():
     sim = farm()
     sim.add_task(99999, HOSTILE, 5, frames=2, age_s=5)
     async with console(("sh-farm", sim), size=(140, 36)) as (app, _):
-        tree = app.query_one(TaskTree)
-        label = tree._by_id["99999"].label
-        assert "[bold red]x[/]" in label.plain
-        assert "\x1b" not in label.plain and "\x07" not in label.plain
-        assert not any(span.style == "bold red" for span in label.spans)
-        for y in range(tree.size.height):
-            rendered = "".join(segment.text for segment in tree.render_line(y))
+        table = app.query_one(TaskTable)
+        row = row_of(app, "99999")
+        assert "[bold red]x[/]" in row
+        assert "\x1b" not in row and "\x07" not in row
+        for y in range(table.size.height):
+            rendered = "".join(segment.text for segment in table.render_line(y))
             assert "\x1b" not in rendered and "\x07" not in rendered
         svg = app.export_screenshot()
         assert "[bold&#160;red]x[/]" in svg or "[bold red]x[/]" in svg
@@ -295,12 +274,12 @@ async def test_filter_narrows_the_tree_and_escape_clears_it():
         await pilot.press(*"lobby")
         await pilot.press("enter")
         await settle(pilot)
-        tree = app.query_one(TaskTree)
-        assert set(tree._by_id) == {"18278"}
+        table = app.query_one(TaskTable)
+        assert table.visible_ids() == ["18278"]
         assert "filter: lobby" in str(app.query_one("#tasks-pane").border_subtitle)
         await pilot.press("slash", "escape")
         await settle(pilot)
-        assert len(tree._by_id) == 15
+        assert len(table.visible_ids()) == 17
 
 
 async def test_theme_key_cycles_and_the_choice_is_saved(tmp_path):
@@ -343,11 +322,10 @@ async def test_sort_cycles_and_keeps_the_cursor_task():
         await cursor_to(pilot, "18330")
         await pilot.press("o")               # by name
         await settle(pilot)
-        tree = app.query_one(TaskTree)
-        tops = [node.data for node in tree.root.children]
-        names = [label_of(tree, t).split()[1] for t in tops]
+        table = app.query_one(TaskTable)
+        names = [row.task.name for row in table.rows if row.depth == 0]
         assert names == sorted(names, key=str.lower)
-        assert tree.cursor_task_id == "18330"
+        assert table.cursor_task_id == "18330"
         assert "sort: name" in str(app.query_one("#tasks-pane").border_subtitle)
 
 
@@ -356,7 +334,7 @@ async def test_every_theme_renders_including_one_without_our_status_colours():
         await pilot.press("T", "T")          # jobdeck-light, then textual-dark (fallbacks)
         await settle(pilot)
         assert app.theme == "textual-dark"
-        tree = app.query_one(TaskTree)
-        running = [s for s in tree._by_id["19088"].label.spans if "running" in
-                   tree._by_id["19088"].label.plain[s.start:s.end]]
+        table = app.query_one(TaskTable)
+        running = [segment for segment in table.row_segments("19088")
+                   if segment.text.startswith("running")]
         assert running and running[0].style.color is not None

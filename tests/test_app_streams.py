@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+
 from jobdeck.adapters.ntv.sim import NtvSim
 from jobdeck.tui.screens.confirm import ConfirmScreen
 from jobdeck.tui.screens.viewers import ViewersScreen
-from jobdeck.tui.widgets.streams_table import StreamsTable
+from jobdeck.tui.widgets.streams_pane import StreamsPane
 
-from .conftest import FrozenClock, demo_app
-from .test_app_keys import cursor_to, settle, started
+from .conftest import FrozenClock, cursor_to, demo_app, select_service, settle
+from .conftest import started as start
+
+
+@asynccontextmanager
+async def started(app):
+    async with start(app) as pilot:
+        await select_service(pilot, "studio")
+        yield pilot
 
 
 async def to_stream(pilot, stream_id: str) -> None:
-    table = pilot.app.query_one(StreamsTable)
+    table = pilot.app.query_one(StreamsPane)
     table.focus()
     for _ in range(30):
         if table.cursor_stream and table.cursor_stream.id == stream_id:
@@ -36,7 +45,7 @@ def live_world():
 async def test_the_streams_pane_shows_live_and_disabled_streams():
     sim, app = live_world()
     async with started(app):
-        table = app.query_one(StreamsTable)
+        table = app.query_one(StreamsPane)
         assert app.query_one("#right").has_class("streams") and table.display
         assert list(table.streams) == ["live/live2", "live/大厅直播", "liveshow/jgdy",
                                        "show/board-room", "liveshow/spam-channel"]
@@ -63,7 +72,7 @@ async def test_k_asks_naming_app_and_stream_then_closes_it():
         await settle(pilot)
         assert sent(sim, "streamMgr/close_active_stream") == [
             {"application": "live", "stream": "大厅直播"}]
-        assert "live/大厅直播" not in app.query_one(StreamsTable).streams
+        assert "live/大厅直播" not in app.query_one(StreamsPane).streams
 
 
 async def test_shift_k_disables_and_e_enables():
@@ -76,10 +85,10 @@ async def test_shift_k_disables_and_e_enables():
         await settle(pilot)
         assert sent(sim, "closedStream/close") == [{"application": "show",
                                                     "stream": "board-room"}]
-        table = app.query_one(StreamsTable)
+        table = app.query_one(StreamsPane)
         assert table.streams["show/board-room"].state == "disabled"
         await to_stream(pilot, "show/board-room")
-        assert app.check_action("stream_action", ("close_stream",)) is False
+        assert table.check_action("service_action", ("close_stream",)) is False
         await pilot.press("e")
         await settle(pilot)
         assert sent(sim, "closedStream/open") == [{"application": "show", "stream": "board-room"}]

@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import os
+import time
 
 from .pty_terminal import COLS, ROWS, Terminal, jobdeck_command
 
 
-def test_demo_starts_in_a_real_terminal_answers_keys_and_quits_cleanly(tmp_path):
-    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(COLS), "LINES": str(ROWS),
+def demo(tmp_path, cols: int = COLS, rows: int = ROWS) -> Terminal:
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(cols), "LINES": str(rows),
            "JOBDECK_STATE_DIR": str(tmp_path), "TZ": "UTC"}
-    term = Terminal([*jobdeck_command(), "demo"], env)
+    return Terminal([*jobdeck_command(), "demo"], env, cols, rows)
+
+
+def test_demo_starts_in_a_real_terminal_answers_keys_and_quits_cleanly(tmp_path):
+    term = demo(tmp_path)
     try:
-        assert term.wait_for("cloakroom.max"), term.text()
+        assert term.wait_for("Attention"), term.text()
         screen = term.text()
         assert "sh-farm" in screen and "la-farm" in screen and "Services" in screen
         assert "Traceback" not in screen
+        term.send("\t")                 # to the service list
+        term.pump(0.3)
+        term.send("\x1b[B")             # down: sh-farm
+        assert term.wait_for("cloakroom.max"), term.text()
         term.send("?")
         assert term.wait_for("jobdeck keys"), term.text()
         term.send("\x1b")
@@ -28,3 +37,36 @@ def test_demo_starts_in_a_real_terminal_answers_keys_and_quits_cleanly(tmp_path)
         term.close()
         raise
     assert code == 0
+
+
+def test_within_a_minute_the_attention_view_shows_what_needs_the_operator(tmp_path):
+    """A failed render, a stalled one, a stream that ended and a farm that drops out, each with
+    its service; and the terminal bell rings when the farm drops out."""
+    term = demo(tmp_path, 140, 40)
+    wanted = {"failed": ("sh-farm", "broken_rig"), "stalled": ("sh-farm", "hangar_flyth"),
+              "gone": ("live", "guest-cam"), "stale": ("la-farm", "service")}
+    try:
+        assert term.wait_for("Attention"), term.text()
+        start = time.monotonic()
+        bell_before = None
+        seen: dict[str, float] = {}
+        while time.monotonic() - start < 70 and len(seen) < len(wanted):
+            term.pump(0.5)
+            lines = term.text().splitlines()
+            for status, (service, item) in wanted.items():
+                if status not in seen and any(service in line and item in line and
+                                              status in line for line in lines):
+                    seen[status] = time.monotonic() - start
+                    if status == "stale":
+                        bell_before = term.raw.count(b"\x07")
+        assert set(seen) == set(wanted), (seen, term.text())
+        assert max(seen.values()) < 65
+        term.pump(1.0)
+        # the farm dropping out rang the bell (Textual's bell is a raw BEL byte)
+        assert bell_before is not None and term.raw.count(b"\x07") >= 1
+        assert "Traceback" not in term.text()
+        term.send("q")
+        assert term.close() == 0
+    except BaseException:
+        term.close()
+        raise

@@ -24,8 +24,30 @@ async def steady(pilot) -> None:
         await app.workers.wait_for_complete()
     for state in app.states.values():
         state.latency_ms = 12.0
-    app._tick()
+    app.tick()
     await pilot.pause(0.1)
+
+
+async def pick(pilot, name: str) -> None:
+    """Select a service (the attention view opens first) and focus its task table."""
+    services = pilot.app.query_one("#services")
+    services.highlighted = services.get_option_index(name)
+    await steady(pilot)
+    pilot.app.query_one("#tasks").focus()
+    await steady(pilot)
+
+
+def test_attention_view_opens_first(snap_compare):
+    app, la = world()
+
+    async def run_before(pilot) -> None:
+        await steady(pilot)
+        la.outage = (10.0, 10.0)
+        app.clock.advance(42)
+        app.poller.poll("la-farm")
+        await steady(pilot)
+
+    assert snap_compare(app, terminal_size=(120, 30), run_before=run_before)
 
 
 def test_main_screen_wide(snap_compare):
@@ -33,6 +55,7 @@ def test_main_screen_wide(snap_compare):
 
     async def run_before(pilot) -> None:
         await steady(pilot)
+        await pick(pilot, "sh-farm")
         await pilot.press("down", "down")   # 19088: a running child with a block grid
         await steady(pilot)
 
@@ -44,9 +67,10 @@ def test_main_screen_80x24_with_a_stale_service_and_marks(snap_compare):
 
     async def run_before(pilot) -> None:
         await steady(pilot)
+        await pick(pilot, "sh-farm")
         la.outage = (10.0, 10.0)
         app.clock.advance(42)
-        app.poll("la-farm")
+        app.poller.poll("la-farm")
         await pilot.press("down", "down", "space", "space")
         await steady(pilot)
 
@@ -58,6 +82,7 @@ def test_abandon_confirmation(snap_compare):
 
     async def run_before(pilot) -> None:
         await steady(pilot)
+        await pick(pilot, "sh-farm")
         await pilot.press("a")
         await steady(pilot)
 
@@ -69,10 +94,22 @@ def test_help_screen(snap_compare):
 
     async def run_before(pilot) -> None:
         await steady(pilot)
+        await pick(pilot, "sh-farm")
         await pilot.press("question_mark")
         await pilot.pause(0.1)
 
-    assert snap_compare(app, terminal_size=(100, 40), run_before=run_before)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_help_screen_wide_lays_the_groups_side_by_side(snap_compare):
+    app, _ = world()
+
+    async def run_before(pilot) -> None:
+        await steady(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause(0.1)
+
+    assert snap_compare(app, terminal_size=(160, 44), run_before=run_before)
 
 
 def test_demo_with_all_four_kinds_encoder_clips(snap_compare):
@@ -89,9 +126,7 @@ def test_demo_with_all_four_kinds_encoder_clips(snap_compare):
 
     async def run_before(pilot) -> None:
         await steady(pilot)
-        services = app.query_one("#services")
-        services.highlighted = services.get_option_index("encoder")
-        await steady(pilot)
+        await pick(pilot, "encoder")
         await pilot.press("down", "down")   # Roshidere-08: clips encoding
         await steady(pilot)
 
@@ -109,6 +144,7 @@ def test_streams_pane(snap_compare):
 
     async def run_before(pilot) -> None:
         await steady(pilot)
+        await pick(pilot, "live")
         app.query_one("#streams").focus()
         await steady(pilot)
 

@@ -215,7 +215,7 @@ def make_adapters(config: Config, names: Sequence[str] | None = None,
 # the console -------------------------------------------------------------------------------------
 
 def run_console(config: Config, args: argparse.Namespace) -> int:
-    from .app import run_app
+    from .launch import run_app
 
     if not config.services:
         raise UsageError(f"{config.path}: no [[services]] configured (try `jobdeck demo`)")
@@ -223,8 +223,8 @@ def run_console(config: Config, args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from .app import run_app
     from .demo import build_demo
+    from .launch import run_app
 
     world = build_demo()
     # The demo keeps its own state (tracked ids of the simulators) apart from a real one.

@@ -1,22 +1,36 @@
-"""Server text is data: never parsed as markup, never allowed to emit terminal escapes."""
+"""Server text is data: never parsed as markup, never allowed to emit terminal escapes.
+
+The one way in for text a service sent (names, ids, messages, errors):
+- `clean()` for plain strings (the CLI's printers, fixed-width rows);
+- `literal()` for a Rich Text that shows exactly the cleaned characters;
+- `title()` for border titles and dialog titles, built from literal parts;
+- `set_titles()` to put them on a widget, only when they changed.
+Toasts go through JobdeckApp.notify, which cleans both title and message and never reads markup.
+"""
 
 from __future__ import annotations
 
 import re
+from typing import Any
+from weakref import WeakKeyDictionary
 
 from rich.text import Text
+from textual.widget import Widget
 
-# C0 controls (tab and newline included: a label is one line), DEL, C1 controls, and the
-# bidi overrides that can make a name read differently from what it is.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# C0 controls (tab and newline included: a label is one line), DEL, C1 controls, the bidi
+# overrides and isolates that can make a name read differently from what it is, and the
+# zero-width characters (and BOM, soft hyphen) that shift the columns after them.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e"
+                      "\u2060-\u2069\ufeff]")
 _ESCAPE_SEQUENCE = re.compile(
-    r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-Z\\-_])|\x9b[0-?]*[ -/]*[@-~]")
+    r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[PX^_][^\x1b]*\x1b\\|[@-Z\\-_])"
+    r"|\x9b[0-?]*[ -/]*[@-~]|\x9d[^\x07\x9c]*[\x07\x9c]")
 
 
 def clean(value: object) -> str:
     """Drop whole escape sequences first, then any stray control character."""
     text = "" if value is None else str(value)
-    if "\x1b" in text or "\x9b" in text:
+    if "\x1b" in text or "\x9b" in text or "\x9d" in text:
         text = _ESCAPE_SEQUENCE.sub("", text)
     return _CONTROL.sub("", text)
 
@@ -24,3 +38,36 @@ def clean(value: object) -> str:
 def literal(value: object, style: str = "") -> Text:
     """A Text that shows exactly the cleaned characters; Text() never interprets markup."""
     return Text(clean(value), style=style, no_wrap=True, end="")
+
+
+Part = str | Text | tuple[object, str]
+
+
+def title(*parts: Part) -> Text:
+    """A title from parts: each str is shown as it is (service text included), a (value, style)
+    pair likewise with a style; a Text is trusted as built."""
+    out = Text(no_wrap=True, end="")
+    for part in parts:
+        if isinstance(part, Text):
+            out.append_text(part)
+        elif isinstance(part, tuple):
+            out.append_text(literal(part[0], part[1]))
+        else:
+            out.append_text(literal(part))
+    return out
+
+
+_shown: WeakKeyDictionary[Widget, dict[str, Any]] = WeakKeyDictionary()
+
+
+def set_titles(widget: Widget, title: Any = ..., subtitle: Any = ...) -> None:
+    """Set a widget's border title and subtitle (Text or None; left alone when not given),
+    touching (and repainting) only what changed."""
+    shown = _shown.setdefault(widget, {})
+    for name, value in (("border_title", title), ("border_subtitle", subtitle)):
+        if value is ...:
+            continue
+        key = value.plain + repr(value.spans) if isinstance(value, Text) else value
+        if shown.get(name, ()) != key:
+            shown[name] = key
+            setattr(widget, name, value)

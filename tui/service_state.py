@@ -1,4 +1,4 @@
-"""What the console knows about one service between polls: last data, health, staleness."""
+"""What the console knows about one service between polls: last data, health, staleness, marks."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ class ServiceState:
     last_poll: float | None = None
     error: str | None = None
     latency_ms: float | None = None
+    failures: int = 0                   # polls failed in a row
+    next_try: float | None = None       # when a failing service is polled again
     marked: set[str] = field(default_factory=set)
 
     def apply(self, snapshot: ServiceSnapshot, now: float | None = None) -> None:
@@ -25,10 +27,12 @@ class ServiceState:
         self.last_poll = now
         if snapshot.ok:
             self.last_ok, self.error, self.latency_ms = now, None, snapshot.latency_ms
+            self.failures = 0
             alive = {t.id for t in snapshot.all_tasks()}
             self.marked &= alive
         else:
             self.error = snapshot.error or "failed"
+            self.failures += 1
 
     @property
     def health(self) -> str:
@@ -36,10 +40,28 @@ class ServiceState:
             return "waiting"
         return "ok" if self.error is None else ("stale" if self.last_ok else "error")
 
+    @property
+    def warnings(self) -> list[str]:
+        return self.snapshot.warnings if self.snapshot and self.error is None else []
+
     def stale_for(self, now: float | None = None) -> float | None:
         if self.error is None or self.last_ok is None:
             return None
         return (time.monotonic() if now is None else now) - self.last_ok
+
+    def counts(self) -> dict[str, int]:
+        """What the service list shows at a glance: running / queued / failed, live streams."""
+        snapshot = self.snapshot
+        counts = {"running": 0, "queued": 0, "failed": 0, "live": 0}
+        if snapshot is None:
+            return counts
+        for task in snapshot.tasks:   # top-level work, as an operator counts it
+            if task.status in ("running", "queued"):
+                counts[task.status] += 1
+            elif task.status in ("failed", "partial"):
+                counts["failed"] += 1
+        counts["live"] = sum(1 for s in snapshot.streams if s.state == "live")
+        return counts
 
 
 def age_text(seconds: float | None) -> str:
@@ -53,3 +75,13 @@ def age_text(seconds: float | None) -> str:
     if seconds < 86400:
         return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
     return f"{seconds // 86400}d{seconds % 86400 // 3600:02d}h"
+
+
+def latency_text(ms: float | None) -> str:
+    """Latency in steps, so a figure that jitters by a millisecond is not redrawn every poll."""
+    if ms is None:
+        return ""
+    for step in (10, 20, 50, 100, 200, 500, 1000, 2000, 5000):
+        if ms < step:
+            return f"<{step}ms" if step < 1000 else f"<{step // 1000}s"
+    return ">5s"

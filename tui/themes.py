@@ -30,3 +30,8 @@ def load_themes() -> list[Theme]:
             raise ValueError(f"theme {entry.name}: unknown keys {sorted(unknown)}")
         themes.append(Theme(**data))
     return themes
+
+
+def theme_ring(available: list[str]) -> list[str]:
+    """What T cycles through: ours, then one of Textual's (shows the fallbacks work)."""
+    return [*sorted(n for n in available if n.startswith("jobdeck-")), "textual-dark"]

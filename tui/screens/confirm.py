@@ -9,6 +9,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from ..safe_text import set_titles
+
 
 class ConfirmScreen(ModalScreen[bool]):
     BINDINGS = [
@@ -16,7 +18,7 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("y", "answer(True)", "Yes"),
     ]
 
-    def __init__(self, title: str, body: Text, verb: str) -> None:
+    def __init__(self, title: Text, body: Text, verb: str) -> None:
         super().__init__()
         self.title_text = title
         self.body = body
@@ -24,7 +26,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box") as box:
-            box.border_title = self.title_text
+            set_titles(box, self.title_text)
             yield Static(self.body, id="confirm-body")
             with Horizontal(id="confirm-buttons"):
                 yield Button("Cancel (n)", id="cancel", variant="default")

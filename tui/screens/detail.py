@@ -1,14 +1,14 @@
-"""`enter` on a task: its facts and, where the service has them, every frame record."""
+"""`enter` on a task: its facts and, where the service has them, every frame record.
+
+The frames come by the console's one road: a worker reads them and posts Loaded here.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
-
-from jobdeck.adapters.model import JobdeckError, Task, iso
+from jobdeck.adapters.base import Adapter
+from jobdeck.adapters.model import FrameRecord, Task, iso
 from rich.table import Table
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -16,24 +16,27 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from ..colours import status_style
-from ..safe_text import literal
+from ..messages import Loaded, load
+from ..safe_text import literal, set_titles, title
 
-FrameLoader = Callable[[str], Awaitable[list[dict[str, Any]]]]
+
+def number_text(value: float | None) -> Text:
+    return Text("—" if value is None else f"{value:g}")
 
 
 class DetailScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,enter", "app.pop_screen", "Close")]
 
-    def __init__(self, service: str, task: Task, load_frames: FrameLoader | None) -> None:
+    def __init__(self, service: str, task: Task, adapter: Adapter) -> None:
         super().__init__()
         self.service = service
         self.shown_task = task
-        self.load_frames = load_frames
+        self.adapter = adapter
 
     def compose(self) -> ComposeResult:
         with Vertical(id="detail-box") as box:
-            box.border_title = f"{self.service} · task {self.shown_task.id}"
-            box.border_subtitle = "esc closes"
+            set_titles(box, title(self.service, " · task ", self.shown_task.id),
+                       Text("esc closes"))
             yield Static(self._facts(), id="detail-facts")
             yield Static("", id="detail-status")
             yield DataTable(id="detail-frames", cursor_type="row", zebra_stripes=True)
@@ -44,8 +47,8 @@ class DetailScreen(ModalScreen[None]):
         table.add_column(style="bold", justify="right")
         table.add_column()
         table.add_row("name", literal(task.name))
-        table.add_row("status", Text(f"{task.status} (raw {task.raw_status})",
-                                     style=status_style(self.app, task.status)))
+        table.add_row("status", literal(f"{task.status} (raw {task.raw_status})",
+                                        str(status_style(self.app, task.status))))
         if task.progress is not None:
             table.add_row("progress", f"{task.progress * 100:.1f}%")
         if task.frames:
@@ -57,32 +60,27 @@ class DetailScreen(ModalScreen[None]):
             table.add_row("error", literal(task.error))
         if task.output_url:
             table.add_row("output", literal(task.output_url))
-        table.add_row("actions", ", ".join(task.actions) or "none now")
+        table.add_row("actions", literal(", ".join(task.actions) or "none now"))
         return table
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_columns("frame id", "frame", "block", "status", "started", "seconds", "cost")
-        if self.load_frames is None or self.shown_task.children:
+        if not self.adapter.has_frames or self.shown_task.children:
             table.display = False
             return
         self.query_one("#detail-status", Static).update(Text("loading frames…", style="dim"))
-        self.fetch()
+        load(self.app, self, "frames", self.adapter.frames(self.shown_task.id))
 
-    @work(exclusive=True, group="detail")
-    async def fetch(self) -> None:
-        assert self.load_frames is not None
+    def on_loaded(self, message: Loaded) -> None:
         status = self.query_one("#detail-status", Static)
-        try:
-            frames = await self.load_frames(self.shown_task.id)
-        except JobdeckError as exc:
-            status.update(literal(f"frames could not be read: {exc}", "bold"))
+        if message.error is not None:
+            status.update(literal(f"frames could not be read: {message.error}", "bold"))
             return
+        frames: list[FrameRecord] = message.value
         table = self.query_one(DataTable)
         for frame in frames:
-            table.add_row(
-                literal(frame["id"]), literal(frame["frame"]), literal(frame["block"]),
-                Text(frame["status"]), iso(frame["started_at"]) or "—",
-                literal(frame["seconds"] if frame["seconds"] is not None else "—"),
-                literal(frame["cost"] if frame["cost"] is not None else "—"), key=frame["id"])
+            table.add_row(literal(frame.id), literal(frame.frame), literal(frame.block),
+                          Text(frame.status), Text(iso(frame.started_at) or "—"),
+                          number_text(frame.seconds), number_text(frame.cost))
         status.update(Text(f"{len(frames)} frame records", style="dim"))

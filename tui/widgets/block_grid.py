@@ -7,42 +7,58 @@ BlockPane below it.
 
 from __future__ import annotations
 
-from jobdeck.adapters.model import BLOCK_STATUSES, Block, BlockGrid
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from jobdeck.adapters.base import Adapter
+from jobdeck.adapters.model import BLOCK_STATUSES, Block, BlockGrid, Task
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.binding import Binding
+from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.timer import Timer
 from textual.widgets import Static
 
 from ..colours import block_style
+from ..keymap import bindings_for
+from ..messages import Loaded, load
+from ..safe_text import clean, literal, set_titles, title
 from ..service_state import age_text
+from ..task_facts import task_facts
+
+if TYPE_CHECKING:
+    from ..app import JobdeckApp
 
 CELL_W = 3
 GLYPHS = {"done": "██", "waiting": "░░", "failed": "✗✗", "stopped": "▒▒", "running": "▓▓"}
 
 
 class BlockGridView(ScrollView, can_focus=True):
-    BINDINGS = [
-        Binding("left", "move(-1)", show=False), Binding("right", "move(1)", show=False),
-        Binding("up", "move_row(-1)", show=False), Binding("down", "move_row(1)", show=False),
-        Binding("home", "jump(0)", show=False), Binding("end", "jump(-1)", show=False),
-        Binding("R", "app.retry_block", "Retry clip", show=False),
-    ]
+    BINDINGS = bindings_for("blocks")
 
     class CursorMoved(Message):
         def __init__(self, index: int) -> None:
             super().__init__()
             self.index = index
 
+    class ActionRequested(Message):
+        """Run an adapter action on the block under the cursor (its index fills a param)."""
+
+        def __init__(self, service: str, action: str, task_id: str, block: Block) -> None:
+            super().__init__()
+            self.service, self.action, self.task_id, self.block = service, action, task_id, block
+
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.blocks: list[Block] = []
         self.task_id: str | None = None
+        self.service: str | None = None
+        self.task_actions: tuple[str, ...] = ()   # what the shown task offers now
         self.cursor = 0
         self._columns = 1
         self._strips: dict[int, Strip] = {}
@@ -134,14 +150,27 @@ class BlockGridView(ScrollView, can_focus=True):
         self.refresh()
         self.post_message(self.CursorMoved(index))
 
-    def action_move(self, step: int) -> None:
+    def action_step(self, step: int) -> None:
         self._set_cursor(self.cursor + step)
 
-    def action_move_row(self, step: int) -> None:
+    def action_cursor(self, step: int) -> None:
         self._set_cursor(self.cursor + step * self._columns)
 
-    def action_jump(self, where: int) -> None:
+    def action_edge(self, where: int) -> None:
         self._set_cursor(where if where >= 0 else len(self.blocks) - 1)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "service_action":
+            deck: JobdeckApp = self.app  # type: ignore[assignment]
+            name = str(parameters[0])
+            return bool(self.service and self.cursor_block is not None
+                        and name in self.task_actions and deck.may_act(self.service, name))
+        return True
+
+    def action_service_action(self, name: str) -> None:
+        block = self.cursor_block
+        if self.service and self.task_id and block is not None and name in self.task_actions:
+            self.post_message(self.ActionRequested(self.service, name, self.task_id, block))
 
     def on_focus(self) -> None:
         self._strips.pop(self.cursor // self._columns, None)
@@ -156,9 +185,46 @@ class BlockGridView(ScrollView, can_focus=True):
 
 
 class BlockPane(Vertical):
-    """The grid with its legend and the facts of the block under the cursor."""
+    """The grid with its legend and the facts of the block under the cursor. It reads the grid of
+    the task it is asked to show (a worker, then Loaded), and drops answers for a task it has
+    moved away from."""
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    DEBOUNCE_S = 0.15
+    _wanted: str | None = None
+    _timer: Timer | None = None
+
+    def later(self, show: Callable[[], None]) -> None:
+        """Run `show` once the cursor has rested (keys held down ask for no grid each)."""
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(self.DEBOUNCE_S, show)
+
+    def show_task(self, service: str, adapter: Adapter, task: Task | None) -> None:
+        if task is None:
+            self._wanted = None
+            self.show_grid(None, "no task under the cursor")
+        elif task.children:
+            self._wanted = None
+            self.show_grid(None, f"{task.id} is a parent task: move to one of its children to "
+                                 "see its blocks")
+        elif not adapter.has_blocks:
+            self._wanted = None
+            self.show_facts(task.id, task_facts(task))
+        else:
+            self._wanted = f"{service}\x00{task.id}"
+            self._actions = (service, task.actions)
+            load(self.app, self, self._wanted, adapter.blocks(task.id), group="blocks")
+
+    def on_loaded(self, message: Loaded) -> None:
+        if message.key != self._wanted:
+            return   # an answer for a task the cursor has left
+        service, actions = self._actions
+        if message.error is not None:
+            self.show_grid(None, f"blocks could not be read: {message.error}")
+        else:
+            self.show_grid(message.value, service=service, actions=actions)
+
+    def compose(self) -> ComposeResult:
         yield BlockGridView(id="block-grid")
         yield Static(id="block-legend")
 
@@ -172,22 +238,32 @@ class BlockPane(Vertical):
     def show_facts(self, task_id: str, facts: Text) -> None:
         """Kinds with no block grid: the lower pane shows the cursor task's facts instead."""
         self.add_class("facts")
-        self.border_title = f"Details · {task_id}"
+        set_titles(self, title("Details · ", task_id))
         self.grid.show_grid(None)
-        self.query_one("#block-legend", Static).update(facts)
+        self._update_legend(facts)
 
-    def show_grid(self, grid: BlockGrid | None, note: str | None = None) -> None:
+    def show_grid(self, grid: BlockGrid | None, note: str | None = None, *,
+                  service: str | None = None, actions: tuple[str, ...] = ()) -> None:
         self.remove_class("facts")
         self._shown = (grid, note)
         self._counts = grid.counts() if grid else {}  # once per refresh, not per cursor move
+        self.grid.service, self.grid.task_actions = service, actions
         self.grid.show_grid(grid)
-        self.border_title = f"Blocks · {grid.task_id}" if grid else "Blocks"
+        set_titles(self, title("Blocks · ", grid.task_id) if grid else title("Blocks"))
         self._legend(grid, note)
+
+    _legend_shown: tuple[str, object] | None = None
+
+    def _update_legend(self, text: Text) -> None:
+        key = (text.plain, repr(text.spans))
+        if key != self._legend_shown:
+            self._legend_shown = key
+            self.query_one("#block-legend", Static).update(text)
 
     def _legend(self, grid: BlockGrid | None, note: str | None) -> None:
         legend = Text(no_wrap=True, overflow="ellipsis")
         if grid is None or not self.grid.blocks:
-            legend.append(note or "no blocks for this task", style="dim")
+            legend.append_text(literal(note or "no blocks for this task", "dim"))
         else:
             counts = self._counts
             parts = []
@@ -201,20 +277,22 @@ class BlockPane(Vertical):
             block = self.grid.cursor_block
             if block is not None:
                 legend.append("\n")
-                legend.append(describe_block(block, grid.unit), style="dim")
+                legend.append_text(literal(describe_block(block, grid.unit), "dim"))
             if note:
-                legend.append(f"\n{note}", style="dim")
-        self.query_one("#block-legend", Static).update(legend)
+                legend.append("\n")
+                legend.append_text(literal(note, "dim"))
+        self._update_legend(legend)
 
     def on_block_grid_view_cursor_moved(self, _: BlockGridView.CursorMoved) -> None:
         self._legend(*self._shown)
 
 
 def describe_block(block: Block, unit: str = "frame") -> str:
+    index, number = clean(block.index), clean(block.block)
     if unit == "frame":
-        parts = [f"frame {block.index} block {block.block}: {block.status}"]
+        parts = [f"frame {index} block {number}: {block.status}"]
     else:
-        parts = [f"{unit} {block.index}: {block.status}"]
+        parts = [f"{unit} {index}: {block.status}"]
     if block.status == "running" and block.percent is not None:
         parts[0] += f" {block.percent}%"
     if block.used_s:

@@ -1,17 +1,28 @@
-"""The service list: one entry per service with health, latency, staleness and balance."""
+"""The service list: the attention view first, then one entry per service with its health,
+what it is doing at a glance (running / queued / failed, live streams), a warning mark, and its
+balance. A failing service says why and when it is tried next."""
 
 from __future__ import annotations
 
-import time
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from ..safe_text import literal
-from ..service_state import ServiceState, age_text
+from ..service_state import ServiceState, age_text, latency_text
 
 DOTS = {"ok": "●", "stale": "◐", "error": "○", "waiting": "◌"}
+ATTENTION = "attention"   # the first entry's id; no service may be called that
+
+
+@dataclass(slots=True)
+class Glance:
+    """Everything an entry shows besides the state: kept so an unchanged entry is not redrawn."""
+
+    next_try: float | None = None
+    attention: int = 0
 
 
 class ServiceList(OptionList):
@@ -20,20 +31,41 @@ class ServiceList(OptionList):
     def __init__(self, states: list[ServiceState], **kwargs: object) -> None:
         self._shown: dict[str, Text] = {}
         super().__init__(**kwargs)
+        self.add_option(Option(self.attention_prompt(0, 0), id=ATTENTION))
         self.add_options([Option(self.prompt(s), id=s.name) for s in states])
 
-    def prompt(self, state: ServiceState, now: float | None = None) -> Text:
-        now = time.monotonic() if now is None else now
+    def _colour(self, variable: str) -> str:
+        if not variable or not self.is_attached:
+            return ""
+        return self.app.theme_variables.get(variable.lstrip("$"), "")
+
+    def attention_prompt(self, items: int, muted: int) -> Text:
+        line = Text(no_wrap=True, overflow="ellipsis", end="")
+        style = self._colour("$error") if items else self._colour("$success")
+        line.append("◆ " if items else "◇ ", style=style)
+        line.append("attention", style="bold")
+        line.append(f" {items}" if items else " all clear", style=style)
+        line.append("\n")
+        line.append(f"  every service{f' · {muted} muted' if muted else ''}", style="dim")
+        return line
+
+    def prompt(self, state: ServiceState, now: float | None = None,
+               glance: Glance | None = None) -> Text:
+        glance = glance or Glance()
         health = state.health
-        colour = {"ok": "$success", "stale": "$warning", "error": "$error"}.get(health, "")
-        style = self._colour(colour)
+        style = self._colour({"ok": "$success", "stale": "$warning",
+                              "error": "$error"}.get(health, ""))
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append(DOTS[health] + " ", style=style)
         line.append_text(literal(state.name, "bold"))
+        if glance.attention:
+            line.append(f" !{glance.attention}", style=self._colour("$error") or "bold")
+        if state.warnings:
+            line.append(" ⚠", style=self._colour("$warning"))
         if health == "ok":
             line.append(" ok", style=style)
             if state.latency_ms is not None:
-                line.append(f" {state.latency_ms:.0f}ms", style="dim")
+                line.append(f" {latency_text(state.latency_ms)}", style="dim")
         elif health == "stale":
             line.append(f" stale {age_text(state.stale_for(now))}", style=style)
         elif health == "error":
@@ -41,19 +73,25 @@ class ServiceList(OptionList):
         else:
             line.append(" connecting…", style="dim")
         detail = Text(no_wrap=True, overflow="ellipsis", style="dim")
+        detail.append("  ")
         snapshot = state.snapshot
         if state.error:
-            detail.append("  ")
             detail.append_text(literal(state.error))
-        elif snapshot and snapshot.account:
+            if glance.next_try is not None:
+                detail.append(f" · retry in {age_text(glance.next_try)}")
+        elif snapshot is not None:
+            counts = state.counts()
+            words = [f"{counts[k]} {w}" for k, w in (("running", "run"), ("queued", "queued"),
+                                                     ("failed", "failed"), ("live", "live"))
+                     if counts[k]]
             account = snapshot.account
-            detail.append("  ")
-            if account.balance is not None:
-                detail.append(f"bal {account.balance:,.2f}")
-            if account.coupon:
-                detail.append(f" · cpn {account.coupon:,.2f}")
+            if account is not None and account.balance is not None:
+                words.append(f"bal {account.balance:,.2f}")
+            if state.warnings:
+                words.append(state.warnings[0])
+            detail.append_text(literal(" · ".join(words) or state.kind))
         else:
-            detail.append(f"  {state.kind}")
+            detail.append(state.kind)
         width = self.scrollable_content_region.width if self.is_attached else 0
         if width > 4:  # OptionList wraps long prompts; a health line must stay one line
             line.truncate(width - 1, overflow="ellipsis")
@@ -64,16 +102,18 @@ class ServiceList(OptionList):
         prompt.append_text(detail)
         return prompt
 
-    def _colour(self, variable: str) -> str:
-        if not variable:
-            return ""
-        return self.app.theme_variables.get(variable.lstrip("$"), "") if self.is_attached else ""
+    def _replace(self, option_id: str, prompt: Text) -> None:
+        key = prompt.plain + repr(prompt.spans)
+        if self._shown.get(option_id) != key:
+            self._shown[option_id] = key
+            self.replace_option_prompt(option_id, prompt)
 
-    def update_state(self, state: ServiceState, now: float | None = None) -> None:
-        prompt = self.prompt(state, now)
-        if self._shown.get(state.name) != prompt:
-            self._shown[state.name] = prompt
-            self.replace_option_prompt(state.name, prompt)
+    def update_state(self, state: ServiceState, now: float | None = None,
+                     glance: Glance | None = None) -> None:
+        self._replace(state.name, self.prompt(state, now, glance))
+
+    def update_attention(self, items: int, muted: int) -> None:
+        self._replace(ATTENTION, self.attention_prompt(items, muted))
 
     @property
     def selected_service(self) -> str | None:
