@@ -40,6 +40,7 @@ T = TypeVar("T")
 
 POLL_DEADLINE_S = 15.0     # one whole poll of one service, every request and retry included
 ACTION_DEADLINE_S = 30.0   # one action, all its targets
+SLOW_READ_S = 30.0         # how long a slowly changing secondary read's answer stands
 
 Target = Literal["task", "stream", "block", "client"]
 
@@ -95,6 +96,10 @@ async def read_together(*reads: Awaitable[Any]) -> list[Any]:
             tasks = [group.create_task(_as_coroutine(r)) for r in reads]
     except BaseExceptionGroup as failed:
         raise failed.exceptions[0] from None
+    finally:   # a read never started (cancelled first) is closed, not left to warn
+        for read in reads:
+            if asyncio.iscoroutine(read):
+                read.close()
     return [t.result() for t in tasks]
 
 
@@ -129,7 +134,10 @@ class Adapter(ABC):
         self.redact = Redactor(config.secret_values())
         self.http = HttpTransport(config.base_url, redact=self.redact, transport=transport)
         self.poll_deadline = config.poll_deadline or POLL_DEADLINE_S
+        self.action_deadline = ACTION_DEADLINE_S
+        self.slow_read_every = SLOW_READ_S
         self._last: ServiceSnapshot | None = None
+        self._slow: dict[str, tuple[float, Any]] = {}   # what -> (read at, answer)
         self.setup()
 
     def setup(self) -> None:
@@ -264,6 +272,31 @@ class Adapter(ABC):
     async def read(self) -> ServiceSnapshot:
         """One full read of the service; raises ServiceError."""
 
+    def expire(self, what: str) -> None:
+        """Make a `now_and_then` read due at the next ask."""
+        self._slow.pop(what, None)
+
+    def kept(self, what: str) -> bool:
+        """Would a `now_and_then` read be answered from memory now?"""
+        kept = self._slow.get(what)
+        return kept is not None and time.monotonic() - kept[0] < self.slow_read_every
+
+    async def now_and_then(self, what: str, read: Callable[[], Awaitable[T]],
+                           reads: Reads) -> T | None:
+        """A secondary read whose answer changes slowly (a balance, the recordings, the disabled
+        streams): its last answer stands for `slow_read_every` seconds, so a poll costs fewer
+        requests; an action of ours makes it due at once. A failure is not kept: the next poll
+        asks again, and meanwhile it is a warning like any secondary read's."""
+        if self.kept(what):
+            return self._slow[what][1]
+        now = time.monotonic()
+        answer = await reads.optional(read(), what)
+        if answer is None:
+            self._slow.pop(what, None)
+        else:
+            self._slow[what] = (now, answer)
+        return answer
+
     # acting -----------------------------------------------------------------------------------------
 
     def spec(self, action: str) -> ActionSpec:
@@ -279,7 +312,7 @@ class Adapter(ABC):
         service's message; a request that went out with no answer as outcome "unknown"."""
         spec = self.spec(action)
         try:
-            async with asyncio.timeout(ACTION_DEADLINE_S):
+            async with asyncio.timeout(self.action_deadline):
                 if spec is UNTRACK:  # every tracking kind forgets ids the same way
                     self.untrack(targets)
                     return ActionResult(self.name, action, targets, ok=True,
@@ -288,13 +321,15 @@ class Adapter(ABC):
         except OutcomeUnknown as exc:
             return self.unknown(spec, targets, exc.reason)
         except TimeoutError:
-            return self.unknown(spec, targets, f"no answer within {ACTION_DEADLINE_S:g} s")
+            return self.unknown(spec, targets, f"no answer within {self.action_deadline:g} s")
         except ServiceError as exc:
             return ActionResult(self.name, action, targets, ok=False,
                                 message=self.redact.line(exc.reason), code=exc.code)
         except Exception as exc:  # an odd reply: the action's fate is unknown, say so
             return self.unknown(spec, targets,
                                 f"unexpected reply ({describe_exception(exc, self.redact)})")
+        finally:
+            self._slow.clear()   # whatever it changed shows on the next poll
 
     def unknown(self, spec: ActionSpec, targets: list[str], why: str) -> ActionResult:
         return ActionResult(self.name, spec.name, targets, ok=False, outcome="unknown",

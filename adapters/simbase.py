@@ -20,11 +20,13 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
+
+if TYPE_CHECKING:
+    from http.server import BaseHTTPRequestHandler
 
 FAULTS = ("latency", "hang", "drip", "5xx", "html", "reset", "truncated", "shape", "auth",
           "skew", "down")
@@ -105,6 +107,7 @@ class Simulator(ABC):
         self._wall = wall or time.time         # signatures, timestamps, serverTime
         self.lock = threading.RLock()
         self.received: list[Received] = []
+        self.requests: list[tuple[str, str, str]] = []   # every request, faults included
         self.outage: tuple[float, float] | None = None  # (period s, down s): periodic 503s
         self.fault: Fault | None = None
         self._fault_until: float | None = None
@@ -164,6 +167,7 @@ class Simulator(ABC):
 
     def handle(self, request: SimRequest) -> SimResponse:
         with self.lock:
+            self.requests.append((request.method, request.path, request.query.get("request", "")))
             if self.outage and (self.clock() - self._born) % self.outage[0] >= (
                     self.outage[0] - self.outage[1]):
                 return SimResponse(503, b"service unavailable (simulated outage)",
@@ -247,6 +251,7 @@ class SimServer:
     def __init__(self, sim: Simulator, host: str = "127.0.0.1", port: int = 0) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("simulators only listen on loopback")
+        from http.server import ThreadingHTTPServer  # the in-process demo needs no server
         self.sim = sim
         handler = _handler_for(sim)
         self.server = ThreadingHTTPServer((host, port), handler)
@@ -277,14 +282,18 @@ class SimServer:
 
 
 def _handler_for(sim: Simulator) -> type[BaseHTTPRequestHandler]:
+    from http.server import BaseHTTPRequestHandler
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True  # headers and body go in two writes; no 40 ms stalls
 
         def _abort(self) -> None:
-            """Close with a TCP reset: the client sees 'connection reset by peer'."""
+            """Close with a TCP reset, no FIN first: the client sees 'connection reset by
+            peer' (the server's own shutdown of the socket then finds it closed)."""
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                                        struct.pack("ii", 1, 0))
+            self.connection.close()
             self.close_connection = True
 
         def _serve(self) -> None:

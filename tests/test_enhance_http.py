@@ -118,3 +118,29 @@ async def test_quoted_numbers_count_as_numbers(enhance, tmp_path):
     assert task.status == "queued" and task.queue_position == 3
     with pytest.raises(ServiceError, match="errorcode"):
         to_task("t1", {"errorcode": "oops"}, None)
+
+
+async def test_a_finished_task_is_asked_again_only_after_a_while(enhance, clock, tmp_path,
+                                                                  monkeypatch):
+    """No list call: each tracked task is a request a poll, so finished ones are spared."""
+    import jobdeck.adapters.enhance.adapter as module
+    sim, server = enhance
+    adapter = adapter_for(sim, server, tmp_path)
+    clock.advance(30)
+    first = await adapter.poll()
+    finished = [t for t in first.tasks if t.status in ("done", "failed")]
+    assert finished and len(finished) < len(first.tasks)
+
+    def asked() -> int:
+        return sum(1 for r in sim.requests if r[1] == "/gettask")
+
+    before = asked()
+    second = await adapter.poll()
+    assert asked() - before == len(first.tasks) - len(finished)
+    assert [(t.id, t.status, t.output_url) for t in second.tasks] == \
+        [(t.id, t.status, t.output_url) for t in first.tasks]
+    monkeypatch.setattr(module, "FINISHED_REREAD_S", 0.0)
+    before = asked()
+    await adapter.poll()
+    assert asked() - before == len(first.tasks)
+    await adapter.close()

@@ -77,13 +77,16 @@ async def test_a_skewed_local_clock_is_corrected_from_timestamp(eva, tmp_path):
     await adapter.close()
 
 
-async def test_without_the_offset_the_60_second_rule_refuses(eva, tmp_path):
+async def test_a_timestamp_outside_the_60_seconds_is_refused_then_the_clock_taken_again(
+        eva, tmp_path):
     sim, server = eva
     adapter = adapter_for(sim, server, tmp_path)
     adapter.client.clock = lambda: 1_000.0
     adapter.client._synced_at = 1_000.0  # pretend we synced: offset 0
     snapshot = await adapter.poll()
-    assert not snapshot.ok and "4000" in snapshot.error
+    assert snapshot.ok, snapshot.error
+    assert any(r.answered == 4000 for r in sim.received)     # refused once for the clock
+    assert [r.path for r in sim.received].count("timestamp") >= 1   # then synced again
     await adapter.close()
 
 

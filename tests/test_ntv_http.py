@@ -235,3 +235,22 @@ async def test_paging_never_asks_past_the_pages_the_first_reply_gave():
     snapshot = await adapter.poll()
     assert snapshot.ok and len(snapshot.streams) == 6
     await adapter.close()
+
+
+async def test_slowly_changing_lists_are_read_now_and_then(ntv):
+    """Disabled streams and recordings stand for a while; viewers and the live list do not.
+    An action of ours, or a stream leaving the live list, makes the disabled list due at once."""
+    sim, server = ntv
+    adapter = adapter_for(sim, server)
+    for _ in range(3):
+        assert (await adapter.poll()).ok
+    assert len(calls(sim, "closedStream/list")) == 1 and len(calls(sim, "demandDvr/list")) == 1
+    assert len(calls(sim, "statMgr/connection_count")) == 3
+    assert (await adapter.perform("disable_stream", ["live/大厅直播"])).ok
+    stream = next(s for s in (await adapter.poll()).streams if s.id == "live/大厅直播")
+    assert stream.state == "disabled" and len(calls(sim, "closedStream/list")) == 2
+    sim.closed["live/live2"] = 1_795_600_000          # disabled by someone else
+    del sim.streams["live/live2"]
+    stream = next(s for s in (await adapter.poll()).streams if s.id == "live/live2")
+    assert stream.state == "disabled"
+    await adapter.close()

@@ -16,7 +16,8 @@ from .conftest import FIXED_EPOCH, service_config
 V1 = {"stop": "task/stopTask", "resume": "task/startTask", "abandon": "task/abortTask",
       "delete": "task/deleteTask", "full_speed": "task/fullSpeed",
       "retry_failed": "task/restartFailedFrames", "retry_frames": "task/restartFrame",
-      "set_timeout": "task/setOverTimeStop", "list": "task/getTaskList"}
+      "set_timeout": "task/setOverTimeStop", "list": "task/getTaskList",
+      "profile": "user/queryUserProfile"}
 # rayvision_api/url.py (2.0.0), relative to /api/
 V2 = {"stop": "rendering/task/renderingTask/stopTask",
       "resume": "rendering/task/renderingTask/startTask",
@@ -24,7 +25,8 @@ V2 = {"stop": "rendering/task/renderingTask/stopTask",
       "full_speed": "render/handle/fullSpeedRendering",
       "retry_failed": "render/handle/recommitTasks",
       "retry_frames": "render/handle/recommitTaskFrames",
-      "set_timeout": "render/handle/setTaskOverTimeStop", "list": "render/handle/getTaskList"}
+      "set_timeout": "render/handle/setTaskOverTimeStop", "list": "render/handle/getTaskList",
+      "profile": "render/setUp/queryUserProfile"}
 PATHS = {"1.0.0": V1, "2.0.0": V2}
 
 
@@ -56,6 +58,18 @@ async def test_poll_reads_every_page_and_builds_the_tree(adapter, sim, generatio
     assert parent.status == "running"
     assert snapshot.account.name == "rayvision" and snapshot.account.balance == 1250.40
     assert snapshot.warnings == []
+    await adapter.close()
+
+
+async def test_the_balance_is_read_now_and_then_and_after_an_action(adapter, sim, generation):
+    profile = PATHS[generation]["profile"]
+    for _ in range(3):
+        assert (await adapter.poll()).account.balance == 1250.40
+    assert len(calls(sim, profile)) == 1 and len(calls(sim, PATHS[generation]["list"])) > 3
+    sim.balance = 99.5
+    await adapter.perform("stop", ["18360"])
+    assert (await adapter.poll()).account.balance == 99.5
+    assert len(calls(sim, profile)) == 2
     await adapter.close()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,6 +16,10 @@ from .client import EnhanceClient, describe
 
 PARALLEL_READS = 8
 GONE = {1002001, 1002002}
+# A finished task (output ready, or failed) does not change again, and the service has no list
+# call: each tracked task is one request a poll. Finished ones are asked again only this often,
+# so a queue of mostly finished work costs a request or two a poll instead of one per task.
+FINISHED_REREAD_S = 60.0
 
 
 def human_size(value: Any) -> str | None:
@@ -99,19 +104,29 @@ class EnhanceAdapter(Adapter):
     def setup(self) -> None:
         self.client = EnhanceClient(self.http, token=str(self.option("token")))
         self.enhance_type = self.option("enhance_type")
+        self.finished: dict[str, tuple[float, dict[str, Any]]] = {}   # id -> (read at, reply)
 
     async def read(self) -> ServiceSnapshot:
         ids = self.tracked_ids()
         gate = asyncio.Semaphore(PARALLEL_READS)
+        now = time.monotonic()
+        wanted = set(ids)
+        self.finished = {i: seen for i, seen in self.finished.items() if i in wanted}
 
         async def one(task_id: str) -> tuple[str, dict[str, Any] | str]:
+            seen = self.finished.get(task_id)
+            if seen and now - seen[0] < FINISHED_REREAD_S:
+                return task_id, seen[1]
             async with gate:
                 try:
-                    return task_id, await self.client.get(task_id, self.enhance_type)
+                    data = await self.client.get(task_id, self.enhance_type)
                 except ServiceError as exc:
                     if exc.code in GONE:  # this task is gone; the service itself is fine
                         return task_id, exc.reason
                     raise
+            if integer_or(data.get("errorcode"), 0, "errorcode") or data.get("outputurl"):
+                self.finished[task_id] = (now, data)
+            return task_id, data
 
         labels = self.state.labels(self.name) if self.state else {}
         tasks = []

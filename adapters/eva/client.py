@@ -85,10 +85,17 @@ class EvaClient:
         return reply
 
     async def task(self, task_id: str) -> dict[str, Any]:
-        """The raw reply for one task: code 4300 running, 200 done, else that task's failure."""
-        params = await self.signed({"task_id": task_id})
-        reply = self._reply(await self.http.request("GET", "/v1/render/task", idempotent=True,
-                                                    params=params))
+        """The raw reply for one task: code 4300 running, 200 done, else that task's failure.
+        An invalid request (4000, which is also how a timestamp out of the server's 60 s window
+        is refused) takes the clock from /timestamp again and asks once more: a read may."""
+        for attempt in (1, 2):
+            params = await self.signed({"task_id": task_id})
+            reply = self._reply(await self.http.request("GET", "/v1/render/task",
+                                                        idempotent=True, params=params))
+            if reply["code"] == 4000 and attempt == 1:
+                await self.sync_clock()
+                continue
+            break
         if reply["code"] in SERVICE_CODES:
             raise ServiceError(describe(reply["code"], reply.get("message")), code=reply["code"])
         return reply

@@ -15,8 +15,8 @@ Where /stat lists more than one server, stream ids carry the index: `1:live/cam1
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ElementTree
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import httpx
@@ -24,6 +24,9 @@ import httpx
 from ..base import ActionSpec, Adapter
 from ..model import ActionResult, ServiceError, ServiceSnapshot, Stream, Viewer
 from ..options import Option
+
+if TYPE_CHECKING:
+    from xml.etree import ElementTree
 
 ACTIONS = {
     "close_stream": ActionSpec("close_stream", "Close stream", destructive=True,
@@ -80,6 +83,7 @@ def parse_target(target: str, with_client: bool = False) -> tuple[int, str, str,
 
 
 def parse_stat(xml_text: str, host: str, now: datetime) -> list[Stream]:
+    from xml.etree import ElementTree  # only a kind in use pays for the XML parser
     try:
         root = ElementTree.fromstring(xml_text)
     except ElementTree.ParseError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Awaitable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -78,6 +79,7 @@ class NtvAdapter(Adapter):
     def setup(self) -> None:
         self.client = NtvClient(self.http, username=str(self.config.get("username")),
                                 password=str(self.config.get("password")))
+        self._live: set[str] = set()   # the streams live at the last poll
 
     async def close(self) -> None:
         try:
@@ -90,19 +92,27 @@ class NtvAdapter(Adapter):
         self.client.warnings = []
         reads = Reads()
         items = self.client.items
+
+        def disabled() -> Awaitable[list[dict[str, Any]] | None]:
+            return self.now_and_then(SECONDARY["closed"], lambda: items(
+                "closedStream", "list", key=lambda r: stream_key(r, "application")), reads)
+
+        remembered = self.kept(SECONDARY["closed"])
         active, counts, closed, working, recording = await read_together(
             items("streamMgr", "get_active_streams", key=stream_key),
             reads.optional(items("statMgr", "connection_count",
                                  key=lambda r: (*stream_key(r, "application"), r.get("ver"))),
                            SECONDARY["connection_count"]),
-            reads.optional(items("closedStream", "list",
-                                 key=lambda r: stream_key(r, "application")),
-                           SECONDARY["closed"]),
+            disabled(),
             reads.optional(items("transcodeMgr", "list_working", key=lambda r: r.get("src_id")),
                            SECONDARY["transcodes"]),
-            reads.optional(items("demandDvr", "list", key=lambda r: stream_key(r, "application")),
-                           SECONDARY["recordings"]),
+            self.now_and_then(SECONDARY["recordings"], lambda: items(
+                "demandDvr", "list", key=lambda r: stream_key(r, "application")), reads),
         )
+        was_live, self._live = self._live, {"/".join(stream_key(r)) for r in active}
+        if remembered and was_live - self._live:   # it may have been disabled by someone else
+            self.expire(SECONDARY["closed"])
+            closed = await disabled()
         viewers: dict[str, int] | None = None
         if counts is not None:
             viewers = {}

@@ -4,7 +4,8 @@ A token dies after 30 idle minutes and the spec gives no code for that, so any n
 a read that carried a token may mean expiry: log in again once and repeat the read. If the repeat
 is refused the same way, that read is refused for what it is (a server without the module, an
 account limited by auth_func/auth_app, spec 15.1), not for the token: it is remembered for
-REFUSAL_MEMORY_S, and its refusals start no new login in that time.
+REFUSAL_MEMORY_S, and while the token is seen working for other reads, its refusals start no
+new login. (When no read works with the token, it is the token: a login, shared by every read.)
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class NtvClient:
         self.clock = clock
         self.logins = 0
         self._refused: dict[tuple[str, str], float] = {}   # read -> when it was found refused
+        self._working: str | None = None   # a token some read has succeeded with
         self.warnings: list[str] = []
 
     async def _get(self, group: str, request: str, params: dict[str, Any], *,
@@ -108,9 +110,10 @@ class NtvClient:
         finally:
             self._token = None
 
-    def _known_refused(self, read: tuple[str, str]) -> bool:
+    def _known_refused(self, read: tuple[str, str], token: str | None) -> bool:
         when = self._refused.get(read)
-        return when is not None and self.clock() - when < REFUSAL_MEMORY_S
+        return when is not None and self.clock() - when < REFUSAL_MEMORY_S \
+            and token is not None and token == self._working
 
     async def read(self, group: str, request: str, **params: Any) -> dict[str, Any]:
         """A read with the token; one fresh login and one repeat if the answer is not 0,
@@ -120,15 +123,18 @@ class NtvClient:
         used = self._token
         reply = await self._get(group, request, params, idempotent=True)
         if not self._failed(reply):
+            self._working = used
             return reply
         read = (group, request)
-        if self._known_refused(read):
+        if self._known_refused(read, used):
             raise self._error(f"{group} {request}", reply)
         await self._relogin(used)
+        fresh = self._token
         reply = await self._get(group, request, params, idempotent=True)
         if self._failed(reply):
             self._refused[read] = self.clock()   # a fresh token did not help: not an expiry
             raise self._error(f"{group} {request}", reply)
+        self._working = fresh
         self._refused.pop(read, None)
         return reply
 

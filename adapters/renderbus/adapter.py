@@ -216,7 +216,8 @@ class RenderbusAdapter(Adapter):
         reads = Reads()
         self.client.warnings = []
         account, items = await read_together(
-            reads.optional(self._account(), "account"), self.client.all_tasks(self.page_size))
+            self.now_and_then("account", self._account, reads),
+            self.client.all_tasks(self.page_size))
         return ServiceSnapshot(name=self.name, kind=self.kind, account=account,
                                tasks=[to_task(item) for item in items],
                                warnings=reads.warnings + self.client.warnings,

@@ -1,0 +1,76 @@
+"""One contract for every registered kind, checked against its own simulator: the poll works,
+what it offers is declared, every declared action has a key or is CLI-only on purpose, every
+key's action exists somewhere, and the kind's block of the config template is valid."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+import pytest
+from jobdeck.adapters.base import Adapter
+from jobdeck.adapters.config import parse_service, template
+from jobdeck.adapters.registry import ADAPTERS, PACKAGES, _package
+from jobdeck.tui.demo import build_demo
+from jobdeck.tui.keymap import CLI_ONLY, COMMANDS, service_actions
+
+KINDS = list(PACKAGES)
+
+
+@pytest.fixture(params=KINDS)
+def kind(request) -> str:
+    return request.param
+
+
+async def test_the_kinds_simulator_answers_its_poll_with_declared_actions_only(kind):
+    sims = _package(kind).demo()
+    world = build_demo(sims)
+    for adapter in world.adapters().values():
+        snapshot = await adapter.poll()
+        assert snapshot.ok, snapshot.error
+        offered = {a for t in snapshot.all_tasks() for a in t.actions} | {
+            a for s in snapshot.streams for a in s.actions}
+        assert offered <= set(adapter.actions), offered - set(adapter.actions)
+        assert snapshot.tasks or snapshot.streams
+        await adapter.close()
+
+
+def test_every_declared_action_has_a_key_or_is_cli_only(kind):
+    cls: type[Adapter] = ADAPTERS[kind]
+    keyed = service_actions()
+    for name, spec in cls.actions.items():
+        assert spec.name == name
+        assert name in keyed or name in CLI_ONLY, f"{kind}.{name} has no key and is not CLI-only"
+        assert spec.target in ("task", "stream", "block", "client")
+
+
+def test_every_keyed_action_exists_in_some_kind():
+    declared = {name for cls in ADAPTERS.values() for name in cls.actions}
+    for command in COMMANDS:
+        if command.service_action:
+            assert command.name in declared, f"key {command.key} runs {command.name}: no kind has it"
+    assert CLI_ONLY <= declared
+
+
+def test_the_kinds_options_and_submit_fields_are_well_formed(kind):
+    cls = ADAPTERS[kind]
+    names = [o.name for o in cls.options]
+    assert len(names) == len(set(names)) and all(o.help for o in cls.options)
+    fields = [f.name for f in cls.submit_fields]
+    assert len(fields) == len(set(fields))
+    assert sum(f.positional for f in cls.submit_fields) <= 1
+    assert bool(cls.submit_fields) == (cls.submit is not Adapter.submit)
+
+
+def test_the_kinds_block_of_the_template_is_a_valid_service(kind, monkeypatch):
+    text = template(ADAPTERS)
+    blocks = text.split("\n\n")
+    block = next(b for b in blocks if f'kind = "{kind}"' in b)
+    lines = [re.sub(r"^# ", "", line) for line in block.splitlines()
+             if re.match(r"^(# )?(\[\[services\]\]|[a-z_]+ = )", line)]
+    entry = tomllib.loads("\n".join(lines))["services"][0]
+    for value in entry.values():
+        if isinstance(value, dict) and "env" in value:
+            monkeypatch.setenv(value["env"], "s" * 12)
+    service = parse_service(entry, 1, "template", None, ADAPTERS)
+    assert service.kind == kind
