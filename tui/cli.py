@@ -206,8 +206,7 @@ def make_adapters(config: Config, names: Sequence[str] | None = None,
     adapters = {}
     for service in wanted:
         adapter = adapter_class(service.kind)(service, state=state)
-        if service.poll_deadline is None:
-            adapter.poll_deadline = config.poll_deadline
+        adapter.poll_deadline = service.poll_deadline or config.poll_deadline
         adapters[service.name] = adapter
     return adapters
 

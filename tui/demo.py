@@ -17,11 +17,13 @@ class DemoWorld:
     sims: dict[str, Simulator]
 
     def adapters(self, state: StateStore | None = None) -> dict[str, Adapter]:
-        return {
-            service.name: adapter_class(service.kind)(
+        adapters = {}
+        for service in self.config.services:
+            adapter = adapter_class(service.kind)(
                 service, transport=self.sims[service.name].transport(), state=state)
-            for service in self.config.services
-        }
+            adapter.poll_deadline = service.poll_deadline or self.config.poll_deadline
+            adapters[service.name] = adapter
+        return adapters
 
 
 # In the demo a render that stops moving is stalled after 30 s, not 30 minutes, so the attention

@@ -1,0 +1,177 @@
+"""`jobdeck watch` as a real process against simulators that change state over loopback HTTP:
+transitions as text and as JSON lines, exit 0 on SIGINT and SIGTERM, Prometheus metrics."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import tomli_w
+from jobdeck.adapters.ntv.sim import NtvSim
+from jobdeck.adapters.renderbus.sim import RenderbusSim
+from jobdeck.adapters.simbase import SimServer
+from prometheus_client.parser import text_string_to_metric_families
+
+from .conftest import FIXED_EPOCH, FrozenClock
+
+JOBDECK = str(Path(sys.executable).with_name("jobdeck"))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def farms(tmp_path):
+    sims = {"sh-farm": RenderbusSim(clock=FrozenClock(), epoch=FIXED_EPOCH),
+            "live": NtvSim(clock=FrozenClock())}
+    servers = {name: SimServer(sim).start() for name, sim in sims.items()}
+    config = tmp_path / "config.toml"
+    config.write_text(tomli_w.dumps({"refresh": 0.2, "poll_deadline": 5.0, "services": [
+        sim.service_entry(name, servers[name].base_url) for name, sim in sims.items()]}))
+    yield sims, config
+    for server in servers.values():
+        server.stop()
+
+
+class Process:
+    def __init__(self, *args: str, env_dir: Path) -> None:
+        env = {**os.environ, "JOBDECK_STATE_DIR": str(env_dir), "PYTHONUNBUFFERED": "1"}
+        self.process = subprocess.Popen([JOBDECK, *args], stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, env=env)
+        self.lines: list[str] = []
+
+    def read_until(self, check, seconds: float = 20) -> str:
+        deadline = time.monotonic() + seconds
+        buffer = b""
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self.process.stdout], [], [], 0.1)
+            if ready:
+                chunk = os.read(self.process.stdout.fileno(), 65536)
+                if not chunk:
+                    break
+                buffer += chunk
+                while b"\n" in buffer:
+                    line, buffer = buffer.split(b"\n", 1)
+                    text = line.decode()
+                    self.lines.append(text)
+                    if check(text):
+                        return text
+        raise AssertionError(f"nothing matched; got {self.lines}; "
+                             f"stderr: {self.stop(signal.SIGKILL)[1]}")
+
+    def stop(self, how: int = signal.SIGTERM) -> tuple[int, str]:
+        if self.process.poll() is None:
+            self.process.send_signal(how)
+        try:
+            code = self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            code = self.process.wait()
+        return code, self.process.stderr.read().decode()
+
+
+def test_watch_json_prints_each_transition_and_exits_0_on_sigterm(farms, tmp_path):
+    sims, config = farms
+    watch = Process("watch", "--json", "--config", str(config), env_dir=tmp_path)
+    try:
+        time.sleep(1.5)   # first polls: a baseline, never a transition
+        assert watch.lines == []
+        sims["sh-farm"].tasks[18278].status = 45          # lobby.max fails
+        failed = json.loads(watch.read_until(lambda line: '"to": "failed"' in line))
+        assert failed["service"] == "sh-farm" and failed["what"] == "task"
+        assert failed["id"] == "18278" and failed["from"] == "stopped"
+        assert set(failed) == {"at", "service", "what", "id", "name", "from", "to", "detail"}
+        sims["sh-farm"].outage = (10.0, 10.0)
+        down = json.loads(watch.read_until(lambda line: '"to": "down"' in line))
+        assert down["what"] == "service" and "503" in down["detail"]
+        sims["sh-farm"].outage = None
+        back = json.loads(watch.read_until(lambda line: '"to": "ok"' in line, 40))
+        assert back["from"] == "down"
+        del sims["live"].streams["live/live2"]             # a stream ends
+        gone = json.loads(watch.read_until(lambda line: '"what": "stream"' in line))
+        assert gone["id"] == "live/live2" and gone["to"] == "gone"
+    finally:
+        code, err = watch.stop(signal.SIGTERM)
+    assert code == 0 and "Traceback" not in err
+
+
+def test_watch_text_lines_one_service_and_sigint(farms, tmp_path):
+    sims, config = farms
+    watch = Process("watch", "--service", "sh-farm", "--config", str(config), env_dir=tmp_path)
+    try:
+        time.sleep(1.5)
+        sims["sh-farm"].tasks[18278].status = 45
+        sims["live"].streams.clear()          # not watched: no line for it
+        line = watch.read_until(lambda text: "18278" in text)
+        assert "sh-farm task 18278 lobby.max: stopped -> failed" in line
+        time.sleep(1.0)
+        assert not any("live" in text.split()[1] for text in watch.lines)
+    finally:
+        code, err = watch.stop(signal.SIGINT)
+    assert code == 0 and "Traceback" not in err
+
+
+def test_watch_serves_prometheus_metrics(farms, tmp_path):
+    sims, config = farms
+    port = free_port()
+    watch = Process("watch", "--metrics", f"127.0.0.1:{port}", "--config", str(config),
+                    env_dir=tmp_path)
+    try:
+        deadline = time.monotonic() + 20
+        samples: dict = {}
+        while time.monotonic() < deadline:
+            try:
+                text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2).text
+            except httpx.HTTPError:
+                time.sleep(0.2)
+                continue
+            samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
+                       for family in text_string_to_metric_families(text)
+                       for s in family.samples}
+            if ("jobdeck_balance", (("kind", "renderbus"), ("service", "sh-farm"))) in samples:
+                break
+            time.sleep(0.2)
+        farm = (("kind", "renderbus"), ("service", "sh-farm"))
+        live = (("kind", "ntv"), ("service", "live"))
+        assert samples[("jobdeck_up", farm)] == 1.0 and samples[("jobdeck_up", live)] == 1.0
+        assert samples[("jobdeck_balance", farm)] == pytest.approx(1250.40)
+        assert samples[("jobdeck_tasks", (*farm, ("status", "failed")))] == 1.0
+        assert samples[("jobdeck_tasks", (*farm, ("status", "running")))] >= 1
+        assert samples[("jobdeck_streams_live", live)] == 4.0
+        viewers = len(sims["live"].streams["live/live2"].viewers)   # a frozen clock: steady
+        assert samples[("jobdeck_stream_viewers", (*live, ("stream", "live/live2")))] == viewers
+        assert samples[("jobdeck_last_poll_age_seconds", farm)] < 5
+        assert samples[("jobdeck_attention_items", farm)] >= 2
+        sims["sh-farm"].outage = (10.0, 10.0)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2).text
+            if 'jobdeck_up{kind="renderbus",service="sh-farm"} 0.0' in text:
+                break
+            time.sleep(0.2)
+        assert 'jobdeck_up{kind="renderbus",service="sh-farm"} 0.0' in text
+        assert 'jobdeck_transitions_total{event="service_down",kind="renderbus",' \
+               'service="sh-farm"} 1.0' in text
+    finally:
+        code, err = watch.stop()
+    assert code == 0, err
+
+
+def test_watch_metrics_address_is_checked(farms, tmp_path):
+    _, config = farms
+    result = subprocess.run([JOBDECK, "watch", "--metrics", "nowhere", "--config", str(config)],
+                            capture_output=True, text=True, timeout=30,
+                            env={**os.environ, "JOBDECK_STATE_DIR": str(tmp_path)})
+    assert result.returncode == 2 and "HOST:PORT" in result.stderr
