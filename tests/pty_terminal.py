@@ -40,7 +40,9 @@ class Terminal:
         self.written = 0
         self.raw = bytearray()   # every byte the program wrote, escapes and bells included
 
-    def pump(self, seconds: float) -> None:
+    def pump(self, seconds: float, until: str | None = None) -> bool:
+        """Read what the program writes for `seconds`, or until `until` is on the screen
+        (checked after every read, so a first paint is timed to the read that brought it)."""
         end = time.monotonic() + seconds
         while time.monotonic() < end:
             ready, _, _ = select.select([self.master], [], [], 0.05)
@@ -48,24 +50,28 @@ class Terminal:
                 try:
                     data = os.read(self.master, 65536)
                 except OSError:
-                    return
+                    return False
                 self.written += len(data)
                 self.raw += data
                 self.stream.feed(data)
+                if until is not None and until in self.text():
+                    return True
+        return False
 
     def wait_for(self, text: str, seconds: float = 20) -> bool:
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            self.pump(0.2)
-            if text in self.text():
-                return True
-        return False
+        return text in self.text() or self.pump(seconds, until=text)
 
     def text(self) -> str:
         return "\n".join(self.screen.display)
 
     def send(self, keys: str) -> None:
         os.write(self.master, keys.encode())
+
+    def hang_up(self) -> None:
+        """The terminal goes away under the program, as when an SSH session dies without
+        a SIGHUP reaching it (the program here has no controlling terminal to get one)."""
+        os.close(self.master)
+        self.master = -1
 
     def close(self) -> int | None:
         try:
@@ -74,4 +80,5 @@ class Terminal:
             os.killpg(self.process.pid, signal.SIGKILL)
             return None
         finally:
-            os.close(self.master)
+            if self.master >= 0:
+                os.close(self.master)

@@ -228,7 +228,7 @@ async def test_a_down_service_goes_stale_with_age_and_reason_while_the_other_upd
         state = app.states["la-farm"]
         assert state.health == "stale" and "503" in state.error
         prompt = app.query_one("#services").get_option("la-farm").prompt.plain
-        assert "stale 34s" in prompt and "HTTP 503" in prompt
+        assert "stale 30s" in prompt and "HTTP 503" in prompt
         assert app.states["sh-farm"].health == "ok"
         await select_service(pilot, "la-farm")   # the operator picks la-farm
         title = str(app.query_one("#tasks-pane").border_title)

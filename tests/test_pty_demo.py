@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import time
 
 from .pty_terminal import COLS, ROWS, Terminal, jobdeck_command
@@ -17,9 +19,9 @@ def demo(tmp_path, cols: int = COLS, rows: int = ROWS) -> Terminal:
 def test_demo_starts_in_a_real_terminal_answers_keys_and_quits_cleanly(tmp_path):
     term = demo(tmp_path)
     try:
-        assert term.wait_for("Attention"), term.text()
+        assert term.wait_for("Attention") and term.wait_for("la-farm"), term.text()
         screen = term.text()
-        assert "sh-farm" in screen and "la-farm" in screen and "Services" in screen
+        assert "sh-farm" in screen and "Services" in screen
         assert "Traceback" not in screen
         term.send("\t")                 # to the service list
         term.pump(0.3)
@@ -70,3 +72,29 @@ def test_within_a_minute_the_attention_view_shows_what_needs_the_operator(tmp_pa
     except BaseException:
         term.close()
         raise
+
+
+def test_a_terminal_that_goes_away_ends_the_console_instead_of_spinning(tmp_path):
+    """Textual's input thread loops at full speed on a hung-up terminal (Textual PR #6690);
+    over SSH that would leave an orphan burning a core for every dropped session."""
+    term = demo(tmp_path)
+    try:
+        assert term.wait_for("Attention"), term.text()
+    finally:
+        term.hang_up()
+    pid = term.process.pid
+    started = cpu_seconds(pid)
+    try:
+        code = term.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        spent = cpu_seconds(pid) - started
+        os.killpg(pid, signal.SIGKILL)
+        term.process.wait()
+        raise AssertionError(f"still running 10 s after its terminal went away "
+                             f"({spent:.1f} s of CPU meanwhile)") from None
+    assert code == 0
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

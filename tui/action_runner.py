@@ -6,8 +6,8 @@ New work (n) and tracking (t) go the same road: a form, a worker, a message back
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from jobdeck.adapters.base import ActionSpec, Adapter
 from jobdeck.adapters.files import StateStore
@@ -16,7 +16,6 @@ from rich.text import Text
 
 from .messages import ActionDone
 from .safe_text import literal, title
-from .screens.confirm import ConfirmScreen
 
 if TYPE_CHECKING:
     from .app import JobdeckApp
@@ -78,6 +77,7 @@ class ActionRunner:
         spec = self.adapter(service).spec(action)
         ids = [item.id for item in items]
         if spec.destructive and self.app.config.confirm_destructive:
+            from .screens.confirm import ConfirmScreen  # screens load when first opened
             self.app.push_screen(
                 ConfirmScreen(title(f"{spec.label} · ", service),
                               confirm_body(spec, service, items, skipped), spec.label),
@@ -130,11 +130,6 @@ class ActionRunner:
             self.app.poller.poll(service)
 
         self.app.push_screen(SubmitScreen(service, adapter), callback=submitted)
-
-    def run_submit(self, service: str, values: dict[str, Any],
-                   progress: Callable[[int, int], None]) -> Any:
-        """The submit itself, for the form's worker: same adapter call as `jobdeck submit`."""
-        return self.adapter(service).submit(values, progress)
 
     def track(self, service: str) -> None:
         from .screens.submit import TrackScreen

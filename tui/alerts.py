@@ -81,6 +81,10 @@ async def run_hook(command: str, transition: Transition, timeout: float) -> str 
         process.kill()
         await process.wait()
         return f"alert command took longer than {timeout:g} s and was stopped"
+    except asyncio.CancelledError:   # the console is closing: the hook goes with it
+        process.kill()
+        await asyncio.shield(process.wait())
+        raise
     if process.returncode:
         last = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
         return f"alert command exited {process.returncode}" + (f": {last[0]}" if last[0] else "")

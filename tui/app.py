@@ -28,14 +28,13 @@ from textual.worker import Worker
 
 from .action_runner import ActionRunner
 from .alerts import run_hook
+from .hangup import terminal_gone, watched_fd
 from .keymap import bindings_for
 from .messages import ActionDone, SnapshotReady
 from .oncall import OnCall
 from .palette import palette_commands
 from .poller import Poller
 from .safe_text import clean
-from .screens.help import HelpScreen
-from .screens.history import HistoryScreen
 from .service_state import ServiceState, age_text
 from .themes import STATUS_DEFAULTS, load_themes, theme_ring
 from .widgets.attention_pane import AttentionPane
@@ -65,11 +64,18 @@ class JobdeckApp(App[int]):
         self.oncall = OnCall(config, {n: a.kind for n, a in adapters.items()}, state,
                              notify=lambda message, title, severity: self.notify(
                                  message, title=title, severity=severity, timeout=8),
-                             bell=self.bell, clock=clock)
+                             bell=lambda: self.bell(), clock=clock)
         self.poller = Poller(self, adapters, config.refresh, clock)
         self.runner = ActionRunner(self, state)
         self.selected: str = ATTENTION
         self.toasts: list[tuple[str, str]] = []   # the last toasts shown, newest last
+        # The theme is chosen before the first stylesheet parse: set in on_mount, it would
+        # make Textual parse every stylesheet twice before the first frame.
+        for theme in load_themes():
+            self.register_theme(theme)
+        saved = (self.store.load().get("theme") if self.store else None) or self.config.theme
+        self.theme = saved if saved in self.available_themes else "jobdeck-dark"
+        self._theme_missing = None if saved in self.available_themes else saved
 
     def compose(self) -> ComposeResult:
         yield Topbar(id="topbar")
@@ -82,19 +88,18 @@ class JobdeckApp(App[int]):
         return dict(STATUS_DEFAULTS)
 
     def on_mount(self) -> None:
-        for theme in load_themes():
-            self.register_theme(theme)
-        saved = (self.store.load().get("theme") if self.store else None) or self.config.theme
-        self.theme = saved if saved in self.available_themes else "jobdeck-dark"
-        if saved not in self.available_themes:
-            self.notify(f"theme {saved!r} not found; using jobdeck-dark", severity="warning")
+        if self._theme_missing:
+            self.notify(f"theme {self._theme_missing!r} not found; using jobdeck-dark",
+                        severity="warning")
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.set_keymap(self.config.keys)
         services = self.query_one(ServiceList)
         services.border_title, services.highlighted = "Services", 0   # the attention view
         self.query_one(AttentionPane).focus()
-        self.poller.start()
+        self.call_after_refresh(self.poller.start)   # the first frame, then the first polls
         self.set_interval(1.0, self.tick)
+        if not self.is_headless and (fd := watched_fd()) is not None:
+            self.set_interval(2.0, lambda: terminal_gone(fd) and self.exit(0))
         self.query_one(Workspace).show(self.selected)
 
     def on_resize(self) -> None:
@@ -193,10 +198,14 @@ class JobdeckApp(App[int]):
     def action_track(self) -> None:
         self.runner.track(self.selected)
 
+    # Screens are imported when first opened: the first frame needs none of them.
+
     def action_help(self) -> None:
+        from .screens.help import HelpScreen
         self.push_screen(HelpScreen(self.config.keys))
 
     def action_history(self) -> None:
+        from .screens.history import HistoryScreen
         self.push_screen(HistoryScreen(self.oncall.alerter.history))
 
     def action_refresh(self) -> None:

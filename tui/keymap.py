@@ -14,10 +14,11 @@ name from the adapter to the key, the palette, `act` and the audit log.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 
 from textual.binding import Binding
+from textual.dom import DOMNode
 
 # "app"; "tasks" (the pane: actions, marks, filter), "table" (the task rows themselves: moving
 # the cursor, opening parents), "streams", "blocks", "attention"
@@ -78,7 +79,7 @@ COMMANDS: tuple[Command, ...] = (
             "cursor", "detail", ("tasks",), "selection"),
     Command("jump", "enter", "Go to", "Go to the item under the cursor in its service", "jump",
             ("attention",), "selection"),
-    Command("mute", "m", "Mute", "Mute the item under the cursor (for an hour, or until it "
+    Command("mute", "m", "Mute", "Mute the item under the cursor (for a while, or until it "
             "changes)", "mute", ("attention",), "selection", footer=True),
     Command("submit", "n", "New", "Start new work on the selected service (upload, render, "
             "enhance)", "submit", ("app",), "selection", footer=True),
@@ -117,12 +118,14 @@ COMMANDS: tuple[Command, ...] = (
     _nav("expand", "right", "Expand a parent task", "expand", ("table",)),
     _nav("collapse", "left", "Collapse a parent task, or go to its parent", "collapse",
          ("table",)),
-    _nav("cursor_up", "up", "Cursor up", "cursor(-1)", ("table", "attention", "blocks")),
-    _nav("cursor_down", "down", "Cursor down", "cursor(1)", ("table", "attention", "blocks")),
-    _nav("page_up", "pageup", "Page up", "page(-1)", ("table", "attention")),
-    _nav("page_down", "pagedown", "Page down", "page(1)", ("table", "attention")),
-    _nav("first", "home", "First row", "edge(0)", ("table", "attention", "blocks")),
-    _nav("last", "end", "Last row", "edge(-1)", ("table", "attention", "blocks")),
+    _nav("cursor_up", "up", "Cursor up", "cursor(-1)",
+         ("table", "attention", "streams", "blocks")),
+    _nav("cursor_down", "down", "Cursor down", "cursor(1)",
+         ("table", "attention", "streams", "blocks")),
+    _nav("page_up", "pageup", "Page up", "page(-1)", ("table", "attention", "streams")),
+    _nav("page_down", "pagedown", "Page down", "page(1)", ("table", "attention", "streams")),
+    _nav("first", "home", "First row", "edge(0)", ("table", "attention", "streams", "blocks")),
+    _nav("last", "end", "Last row", "edge(-1)", ("table", "attention", "streams", "blocks")),
     _nav("block_left", "left", "Previous block", "step(-1)", ("blocks",)),
     _nav("block_right", "right", "Next block", "step(1)", ("blocks",)),
 )
@@ -147,5 +150,19 @@ def commands_for(targets: Iterable[Target]) -> list[Command]:
 
 
 def service_actions() -> set[str]:
-    """Adapter actions that have a key; every other action is `act`-only."""
+    """Adapter actions that have a key."""
     return {c.name for c in COMMANDS if c.service_action}
+
+
+# Adapter actions with no key, on purpose: they take parameters a key cannot give (frame ids,
+# seconds) or pick one client among many (the viewers list shows the ids). `jobdeck act` runs them.
+CLI_ONLY = {"retry_frames", "set_timeout", "kick"}
+
+
+def refresh_bindings_on_change(node: DOMNode, key: Hashable) -> None:
+    """Ask the footer to redraw only when what `check_action` reads (`key`) has changed:
+    Textual's footer rebuilds itself on every `refresh_bindings`, and a cursor moving over tasks
+    that all offer the same actions must not cost a rebuild per key press."""
+    if getattr(node, "_bindings_key", None) != key:
+        node._bindings_key = key  # type: ignore[attr-defined]
+        node.refresh_bindings()

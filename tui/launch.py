@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import sys
 
 from jobdeck.adapters.base import Adapter
@@ -31,8 +32,8 @@ def run_app(config: Config, adapters: dict[str, Adapter], *, read_only: bool = F
         return 0
     redact = Redactor(secret for a in adapters.values() for secret in a.config.secret_values())
     text = redact(report.getvalue())
-    last = next((line.strip(" │") for line in reversed(text.splitlines())
-                 if line.strip(" │") and not line.startswith(("╰", "─"))), "")
+    last = next((line.strip() for line in reversed(text.splitlines())
+                 if re.match(r"[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b", line)), "")
     where = ""
     if state is not None and text:
         try:

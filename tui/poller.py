@@ -31,11 +31,12 @@ BACKOFF_FIRST_S, BACKOFF_CAP_S = 2.0, 30.0
 GROUP = "poll:"
 
 
-def backoff(failures: int, interval: float, jitter: Callable[[], float] = random.random) -> float:
+def backoff(failures: int, interval: float, jitter: Callable[[], float] = random.random,
+            first: float = BACKOFF_FIRST_S, cap: float = BACKOFF_CAP_S) -> float:
     """Seconds until the next try after `failures` failed polls in a row (0: the interval)."""
     if failures <= 0:
         return interval
-    delay = min(BACKOFF_CAP_S, BACKOFF_FIRST_S * 2 ** (failures - 1))
+    delay = min(cap, first * 2 ** (failures - 1))
     return max(interval, delay * (0.8 + 0.4 * jitter()))
 
 
@@ -55,6 +56,7 @@ class Poller:
         self.clock = clock
         self.paused = False
         self.stopped = False
+        self.backoff_first, self.backoff_cap = BACKOFF_FIRST_S, BACKOFF_CAP_S
         self.schedules = {name: Schedule() for name in adapters}
 
     def start(self) -> None:
@@ -105,7 +107,8 @@ class Poller:
         schedule.failures = schedule.failures + 1 if failed else 0
         if self.paused or self.stopped:
             return
-        delay = backoff(schedule.failures, self.interval)
+        delay = backoff(schedule.failures, self.interval, first=self.backoff_first,
+                        cap=self.backoff_cap)
         if schedule.timer is not None:
             schedule.timer.stop()
         schedule.due = self.clock() + delay

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from jobdeck.adapters.model import ServiceSnapshot
+from jobdeck.adapters.model import ServiceSnapshot, Task
 
 
 @dataclass(slots=True)
@@ -20,16 +20,19 @@ class ServiceState:
     failures: int = 0                   # polls failed in a row
     next_try: float | None = None       # when a failing service is polled again
     marked: set[str] = field(default_factory=set)
+    task_count: int = 0                 # every task of the snapshot, children included
 
     def apply(self, snapshot: ServiceSnapshot, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now
         self.snapshot = snapshot
+        self.task_count = count_tasks(snapshot.tasks)
         self.last_poll = now
         if snapshot.ok:
-            self.last_ok, self.error, self.latency_ms = now, None, snapshot.latency_ms
+            self.last_ok, self.error = now, None
+            self.latency_ms = steady_latency(self.latency_ms, snapshot.latency_ms)
             self.failures = 0
-            alive = {t.id for t in snapshot.all_tasks()}
-            self.marked &= alive
+            if self.marked:
+                self.marked &= {t.id for t in snapshot.all_tasks()}
         else:
             self.error = snapshot.error or "failed"
             self.failures += 1
@@ -64,6 +67,10 @@ class ServiceState:
         return counts
 
 
+def count_tasks(tasks: list[Task]) -> int:
+    return len(tasks) + sum(count_tasks(t.children) for t in tasks if t.children)
+
+
 def age_text(seconds: float | None) -> str:
     if seconds is None:
         return "never"
@@ -77,11 +84,35 @@ def age_text(seconds: float | None) -> str:
     return f"{seconds // 86400}d{seconds % 86400 // 3600:02d}h"
 
 
+SLOW_MS = 500.0   # the service list names a latency from here up; below, "ok" says enough
+
+
+def steady_latency(shown: float | None, measured: float | None) -> float | None:
+    """The latency to show: kept until a poll takes under half or over twice as long, so a
+    figure that jitters around a step is not redrawn (and sent over SSH) every poll."""
+    if measured is None or shown is None or not shown / 2 <= measured <= shown * 2:
+        return measured
+    return shown
+
+
 def latency_text(ms: float | None) -> str:
-    """Latency in steps, so a figure that jitters by a millisecond is not redrawn every poll."""
     if ms is None:
         return ""
-    for step in (10, 20, 50, 100, 200, 500, 1000, 2000, 5000):
-        if ms < step:
-            return f"<{step}ms" if step < 1000 else f"<{step // 1000}s"
-    return ">5s"
+    if ms < 1000:
+        return f"{ms:.2g}ms" if ms < 100 else f"{round(ms, -1):.0f}ms"
+    return f"{ms / 1000:.1f}s"
+
+
+def rough_age(seconds: float | None) -> str:
+    """An age that changes rarely, for columns redrawn when it does: 10 s steps under a
+    minute, then minutes, hours, days."""
+    if seconds is None:
+        return ""
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds // 10 * 10}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h"
+    return f"{seconds // 86400}d"

@@ -69,17 +69,28 @@ class BlockGridView(ScrollView, can_focus=True):
     def show_grid(self, grid: BlockGrid | None) -> None:
         blocks = [b for row in grid.rows for b in row] if grid else []
         task_id = grid.task_id if grid else None
+        same = task_id == self.task_id and len(blocks) == len(self.blocks)
         if task_id != self.task_id:
             self.cursor = 0
             self.scroll_to(0, 0, animate=False)
-        # Strips are drawn lazily, only for rows on screen; dropping them all costs one screen of
-        # rows, less than comparing 100k blocks to find the changed ones. The cache serves scrolls
-        # and cursor moves between refreshes.
-        self._strips.clear()
+        old = self.blocks
         self.task_id, self.blocks = task_id, blocks
         self.cursor = min(self.cursor, max(0, len(blocks) - 1))
-        self._layout()
-        self.refresh()
+        if not same:
+            self._strips.clear()
+            self._layout()
+            self.refresh()
+            return
+        # The same task again: only rows on screen are compared (a screenful, not 100k
+        # blocks); a changed one is redrawn alone. Rows off screen just forget their strips.
+        columns, top = self._columns, self.scroll_offset.y
+        visible = range(top, top + self.size.height)
+        self._strips = {row: strip for row, strip in self._strips.items() if row in visible}
+        for row in visible:
+            start = row * columns
+            if old[start:start + columns] != blocks[start:start + columns]:
+                self._strips.pop(row, None)
+                self.refresh_line(row)
 
     def _layout(self) -> None:
         width = max(1, self.scrollable_content_region.width or self.size.width)

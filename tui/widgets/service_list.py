@@ -11,7 +11,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from ..safe_text import literal
-from ..service_state import ServiceState, age_text, latency_text
+from ..service_state import SLOW_MS, ServiceState, latency_text, rough_age
 
 DOTS = {"ok": "●", "stale": "◐", "error": "○", "waiting": "◌"}
 ATTENTION = "attention"   # the first entry's id; no service may be called that
@@ -64,10 +64,11 @@ class ServiceList(OptionList):
             line.append(" ⚠", style=self._colour("$warning"))
         if health == "ok":
             line.append(" ok", style=style)
-            if state.latency_ms is not None:
-                line.append(f" {latency_text(state.latency_ms)}", style="dim")
+            if state.latency_ms is not None and state.latency_ms >= SLOW_MS:
+                line.append(f" slow {latency_text(state.latency_ms)}", style=self._colour(
+                    "$warning"))
         elif health == "stale":
-            line.append(f" stale {age_text(state.stale_for(now))}", style=style)
+            line.append(f" stale {rough_age(state.stale_for(now))}", style=style)
         elif health == "error":
             line.append(" error", style=style)
         else:
@@ -76,13 +77,13 @@ class ServiceList(OptionList):
         detail.append("  ")
         snapshot = state.snapshot
         if state.error:
-            detail.append_text(literal(state.error))
             if glance.next_try is not None:
-                detail.append(f" · retry in {age_text(glance.next_try)}")
+                detail.append(f"retry in {rough_age(glance.next_try) or '0s'} · ")
+            detail.append_text(literal(state.error))
         elif snapshot is not None:
             counts = state.counts()
-            words = [f"{counts[k]} {w}" for k, w in (("running", "run"), ("queued", "queued"),
-                                                     ("failed", "failed"), ("live", "live"))
+            words = [f"{counts[k]} {w}" for k, w in (("running", "run"), ("queued", "wait"),
+                                                     ("failed", "fail"), ("live", "live"))
                      if counts[k]]
             account = snapshot.account
             if account is not None and account.balance is not None:

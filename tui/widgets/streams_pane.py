@@ -13,27 +13,27 @@ from typing import TYPE_CHECKING
 from jobdeck.adapters.model import Stream
 from rich.text import Text
 from textual.message import Message
-from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
 from ..colours import status_style
-from ..keymap import bindings_for
+from ..keymap import bindings_for, refresh_bindings_on_change
 from ..safe_text import literal, set_titles, title
-from ..service_state import ServiceState, age_text
+from ..service_state import ServiceState, rough_age
+from .keyed_table import KeyedTable
 
 if TYPE_CHECKING:
     from ..app import JobdeckApp
 
-COLUMNS = (("state", "", 1), ("app", "APP", 8), ("stream", "STREAM", 16),
+COLUMNS = (("state", "", 1), ("app", "APP", 8), ("stream", "STREAM", 0),
            ("protocol", "PROTO", 5), ("host", "HOST", 10), ("live", "LIVE FOR", 8),
-           ("viewers", "VIEWERS", 7), ("codec", "CODEC", 8), ("bitrate", "KBPS", 4),
+           ("viewers", "VIEWERS", 7), ("codec", "CODEC", 8), ("bitrate", "KBPS", 5),
            ("rec", "", 4))
 ORDER = {"live": 0, "idle": 1, "disabled": 2}
 LOOK = {"live": ("●", "running"), "idle": ("◌", "queued"), "disabled": ("○", "abandoned")}
 
 
-class StreamsPane(DataTable):
+class StreamsPane(KeyedTable):
     BINDINGS = bindings_for("streams")
+    COLUMNS = COLUMNS
 
     class ActionRequested(Message):
         def __init__(self, service: str, action: str, stream: Stream) -> None:
@@ -46,24 +46,19 @@ class StreamsPane(DataTable):
             self.service, self.stream = service, stream
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        super().__init__(**kwargs)
         self.streams: dict[str, Stream] = {}
-        self._cells: dict[str, tuple[object, ...]] = {}
         self.service: str | None = None
 
     @property
     def deck(self) -> JobdeckApp:
         return self.app  # type: ignore[return-value]
 
-    def on_mount(self) -> None:
-        for key, label, width in COLUMNS:
-            self.add_column(label, key=key, width=width)
-
-    def cells(self, stream: Stream, now: datetime) -> tuple[object, ...]:
+    def row_cells(self, stream: Stream, now: datetime) -> tuple[Text, ...]:
         dot, look = LOOK.get(stream.state, LOOK["idle"])
         live = stream.state == "live"
         dim = "" if live else "dim"
-        started = age_text((now - stream.started_at).total_seconds()) \
+        started = rough_age((now - stream.started_at).total_seconds()) \
             if stream.state != "disabled" and stream.started_at else ""
         return (Text(dot, style=status_style(self.app, look)), literal(stream.app, dim),
                 literal(stream.name, "bold" if live else dim), literal(stream.protocol, dim),
@@ -78,58 +73,31 @@ class StreamsPane(DataTable):
 
     def show(self, state: ServiceState, now: datetime) -> None:
         if state.name != self.service:
-            self.clear()
-            self.streams.clear()
-            self._cells.clear()
             self.service = state.name
+            self.set_rows([])
         streams = state.snapshot.streams if state.snapshot else []
-        cursor = self.cursor_stream.id if self.cursor_stream else None
         ordered = sorted(streams, key=lambda s: (ORDER.get(s.state, 3), s.app, s.name))
-        wanted = {s.id for s in ordered}
-        for key in [k for k in self.streams if k not in wanted]:
-            self.remove_row(key)
-            self.streams.pop(key)
-            self._cells.pop(key, None)
-        column_keys = [key for key, _, _ in COLUMNS]
-        for stream in ordered:
-            cells = self.cells(stream, now)
-            if stream.id not in self.streams:
-                self.add_row(*cells, key=stream.id)
-            else:
-                old = self._cells.get(stream.id, ())
-                for column, (before, after) in enumerate(zip(old, cells, strict=True)):
-                    if before != after:
-                        try:
-                            self.update_cell(stream.id, column_keys[column], after)
-                        except CellDoesNotExist:
-                            pass
-            self.streams[stream.id] = stream
-            self._cells[stream.id] = cells
-        if cursor in self.streams:
-            try:
-                self.move_cursor(row=self.get_row_index(cursor), animate=False)
-            except RowDoesNotExist:
-                pass
+        self.streams = {s.id: s for s in ordered}
+        self.set_rows([(s.id, self.row_cells(s, now)) for s in ordered])
         counts = {s: sum(1 for x in ordered if x.state == s) for s in ORDER}
         words = [f"{counts['live']} live"] + [f"{counts[s]} {s}" for s in ("idle", "disabled")
                                               if counts[s]]
-        set_titles(self, title("Streams · ", state.name), literal(" · ".join(words)))
+        parts: list = ["Streams · ", state.name]
+        if state.warnings:
+            parts += [(" · ⚠ ", "bold"), state.warnings[0]]
+        set_titles(self, title(*parts), literal(" · ".join(words)))
+        self.on_keyed_table_cursor_moved()
 
     def go_to(self, stream_id: str) -> None:
         """Put the cursor on a stream and take the focus (from the attention view)."""
         if stream_id in self.streams:
-            self.move_cursor(row=self.get_row_index(stream_id), animate=False)
+            self.move_cursor(row=self.get_row_index(stream_id))
         self.focus()
 
     @property
     def cursor_stream(self) -> Stream | None:
-        if not self.row_count or self.cursor_row < 0:
-            return None
-        try:
-            key = self.coordinate_to_cell_key((self.cursor_row, 0)).row_key.value
-        except (CellDoesNotExist, RowDoesNotExist):  # the row left between a refresh and this read
-            return None
-        return self.streams.get(str(key))
+        key = self.cursor_key
+        return self.streams.get(key) if key is not None else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         stream = self.cursor_stream
@@ -151,5 +119,6 @@ class StreamsPane(DataTable):
         if self.service and stream:
             self.post_message(self.ViewersRequested(self.service, stream))
 
-    def on_data_table_row_highlighted(self) -> None:
-        self.refresh_bindings()
+    def on_keyed_table_cursor_moved(self) -> None:
+        stream = self.cursor_stream
+        refresh_bindings_on_change(self, (self.service, stream and stream.actions))

@@ -52,8 +52,12 @@ class Row:
 
 
 def signature(task: Task, marked: bool, expanded: bool) -> Signature:
-    return (task.name, task.status, task.progress, task.queue_position, task.frames,
-            task.submitted_at, marked, bool(task.children), expanded)
+    """Exactly what a row draws: equal signatures, same line (and no redraw)."""
+    frames = task.frames
+    return (task.name, task.status, task.progress, task.queue_position,
+            frames.done if frames else None, frames.failed if frames else None,
+            frames.total if frames else None, task.submitted_at, marked, bool(task.children),
+            expanded)
 
 
 class TaskTable(ScrollView, can_focus=True):
@@ -100,22 +104,15 @@ class TaskTable(ScrollView, can_focus=True):
             self.scroll_to(0, 0, animate=False)
         cursor_id = self.cursor_task_id
         self._tasks, self._marked = tasks, marked
-        rows = self._flatten(tasks)
-        if [(r.task.id, r.depth, r.guides) for r in rows] != \
-                [(r.task.id, r.depth, r.guides) for r in self.rows]:
-            self._set_rows(rows, cursor_id)
+        changed = self._same_shape(tasks, marked)
+        if changed is None:
+            self._set_rows(self._flatten(tasks), cursor_id)
             return
-        changed = []
-        for number, row in enumerate(rows):
-            task_id = row.task.id
-            new = signature(row.task, task_id in marked, task_id not in self._collapsed)
-            if self._signatures.get(task_id) != new:
-                self._signatures[task_id] = new
-                self._strips.pop(task_id, None)
-                changed.append(number)
-        self.rows = rows
+        top = self.scroll_offset.y   # a row off screen has only lost its strip; it is drawn
+        bottom = top + self.size.height   # afresh when scrolled to
         for number in changed:
-            self.refresh_line(number)
+            if top <= number < bottom:
+                self.refresh_line(number)
 
     def relabel(self) -> None:
         """New widths or colours: every row drawn again (cursor and expansion stay)."""
@@ -170,6 +167,38 @@ class TaskTable(ScrollView, can_focus=True):
         return True
 
     # the flat list of rows --------------------------------------------------------------------------
+
+    def _same_shape(self, tasks: list[Task], marked: set[str]) -> list[int] | None:
+        """A poll's usual case, in one pass: the same rows as before, in the same places. Each
+        row takes its new task and keeps its cached strip unless what it draws changed; the
+        numbers of those rows come back. None when rows came, went or moved."""
+        rows, collapsed, signatures, strips = self.rows, self._collapsed, self._signatures, \
+            self._strips
+        count = len(rows)
+        changed: list[int] = []
+        number = 0
+
+        def walk(level: list[Task], depth: int) -> bool:
+            nonlocal number
+            for task in level:
+                if number >= count:
+                    return False
+                row, task_id = rows[number], task.id
+                if row.depth != depth or row.task.id != task_id:
+                    return False
+                row.task = task
+                new = signature(task, task_id in marked, task_id not in collapsed)
+                if signatures.get(task_id) != new:
+                    signatures[task_id] = new
+                    strips.pop(task_id, None)
+                    changed.append(number)
+                number += 1
+                if task.children and task_id not in collapsed and \
+                        not walk(task.children, depth + 1):
+                    return False
+            return True
+
+        return changed if walk(tasks, 0) and number == count else None
 
     def _flatten(self, tasks: list[Task]) -> list[Row]:
         rows: list[Row] = []

@@ -15,7 +15,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from ..keymap import bindings_for
+from ..keymap import bindings_for, refresh_bindings_on_change
 from ..safe_text import literal, set_titles, title
 from ..service_state import ServiceState, age_text
 from ..task_filter import SORTS, arrange
@@ -80,6 +80,17 @@ class TasksPane(Vertical):
         self.table.show_tasks(state.name, arrange(tasks, self.filter_text, self.sort),
                               state.marked)
         self.show_titles(now)
+        self.keys_may_have_changed()
+
+    def keys_may_have_changed(self) -> None:
+        """The footer offers the actions of the targets: redrawn when those change."""
+        state = self.state
+        if state is not None and state.marked:
+            key: tuple = (state.name, "marked", frozenset(state.marked))
+        else:
+            task = self.table.cursor_task
+            key = (state and state.name, task.actions if task else None)
+        refresh_bindings_on_change(self, key)
 
     def show_titles(self, now: float) -> None:
         state = self.state
@@ -100,9 +111,7 @@ class TasksPane(Vertical):
             if len(state.warnings) > 1:
                 parts.append(f" (+{len(state.warnings) - 1} more)")
         self.set_class(state.error is not None, "stale")
-        snapshot = state.snapshot
-        total = sum(1 for _ in snapshot.all_tasks()) if snapshot else 0
-        words = [f"{total} tasks"]
+        words = [f"{state.task_count} tasks"]
         if state.marked:
             words.append(f"{len(state.marked)} marked")
         if self.filter_text:

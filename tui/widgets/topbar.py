@@ -15,10 +15,12 @@ class Topbar(Horizontal):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self._shown = ""
+        self._fresh = ""
         self._badges: tuple[bool, bool] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(id="topbar-left")
+        yield Static(id="topbar-fresh")   # apart, so the ticking age rewrites only itself
         with Horizontal(id="badges"):
             yield Static("PAUSED", id="badge-paused", classes="badge")
             yield Static("READ-ONLY", id="badge-readonly", classes="badge")
@@ -26,14 +28,16 @@ class Topbar(Horizontal):
     def show(self, title: str, services: int, interval: float, freshness: str, *,
              paused: bool, read_only: bool) -> None:
         words = f" · {services} service{'s' if services != 1 else ''} · refresh {interval:g}s"
-        if freshness:
-            words += f" · {freshness}"
         if title + words != self._shown:
             self._shown = title + words
             line = Text(no_wrap=True, overflow="ellipsis")
             line.append_text(literal(title, "bold"))
             line.append(words)
             self.query_one("#topbar-left", Static).update(line)
+        fresh = f" · {freshness}" if freshness else ""
+        if fresh != self._fresh:
+            self._fresh = fresh
+            self.query_one("#topbar-fresh", Static).update(Text(fresh, no_wrap=True), layout=False)
         if (paused, read_only) != self._badges:
             self._badges = (paused, read_only)
             self.query_one("#badge-paused").set_class(paused, "on")

@@ -13,9 +13,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 
-from ..screens.detail import DetailScreen
-from ..screens.history import MuteScreen
-from ..screens.viewers import ViewersScreen
 from .attention_pane import AttentionPane
 from .block_grid import BlockGridView, BlockPane
 from .service_list import ATTENTION, ServiceList
@@ -69,7 +66,7 @@ class Workspace(Vertical):
     @on(TaskTable.CursorMoved)
     def _task_moved(self) -> None:
         self.query_one(BlockPane).later(self.show_blocks)
-        self.deck.refresh_bindings()
+        self.query_one(TasksPane).keys_may_have_changed()
 
     # what the panes ask for ---------------------------------------------------------------------
 
@@ -116,14 +113,17 @@ class Workspace(Vertical):
                 self.show_attention()
                 self.deck.tick()
 
+        from ..screens.history import MuteScreen  # screens load when first opened
         self.deck.push_screen(MuteScreen(event.item), callback=chosen)
 
     @on(TasksPane.DetailRequested)
     def _detail(self, event: TasksPane.DetailRequested) -> None:
+        from ..screens.detail import DetailScreen
         self.deck.push_screen(DetailScreen(event.service, event.task,
                                            self.deck.adapters[event.service]))
 
     @on(StreamsPane.ViewersRequested)
     def _viewers(self, event: StreamsPane.ViewersRequested) -> None:
+        from ..screens.viewers import ViewersScreen
         self.deck.push_screen(ViewersScreen(event.service, event.stream,
                                             self.deck.adapters[event.service]))
