@@ -104,14 +104,23 @@ class TaskTable(ScrollView, can_focus=True):
             self.scroll_to(0, 0, animate=False)
         cursor_id = self.cursor_task_id
         self._tasks, self._marked = tasks, marked
-        changed = self._same_shape(tasks, marked)
-        if changed is None:
+        if not self._same_shape(tasks):
             self._set_rows(self._flatten(tasks), cursor_id)
             return
-        top = self.scroll_offset.y   # a row off screen has only lost its strip; it is drawn
-        bottom = top + self.size.height   # afresh when scrolled to
-        for number in changed:
-            if top <= number < bottom:
+        # Only the rows on screen are compared with what they drew; the strips of the others
+        # are let go and drawn afresh if scrolled to. A poll's work beyond one walk of the tree
+        # is then the size of the screen, not of the farm.
+        top = self.scroll_offset.y
+        shown = range(top, min(len(self.rows), top + self.size.height))
+        kept = {self.rows[number].task.id for number in shown}
+        self._strips = {k: v for k, v in self._strips.items() if k in kept}
+        self._signatures = {k: v for k, v in self._signatures.items() if k in kept}
+        for number in shown:
+            task = self.rows[number].task
+            drawn = self._signatures.get(task.id)
+            if drawn is not None and drawn != signature(task, task.id in marked,
+                                                        task.id not in self._collapsed):
+                self._strips.pop(task.id, None)
                 self.refresh_line(number)
 
     def relabel(self) -> None:
@@ -168,14 +177,11 @@ class TaskTable(ScrollView, can_focus=True):
 
     # the flat list of rows --------------------------------------------------------------------------
 
-    def _same_shape(self, tasks: list[Task], marked: set[str]) -> list[int] | None:
-        """A poll's usual case, in one pass: the same rows as before, in the same places. Each
-        row takes its new task and keeps its cached strip unless what it draws changed; the
-        numbers of those rows come back. None when rows came, went or moved."""
-        rows, collapsed, signatures, strips = self.rows, self._collapsed, self._signatures, \
-            self._strips
+    def _same_shape(self, tasks: list[Task]) -> bool:
+        """A poll's usual case, in one pass: the same rows as before, in the same places; each
+        row takes its new task. False when rows came, went or moved."""
+        rows, collapsed = self.rows, self._collapsed
         count = len(rows)
-        changed: list[int] = []
         number = 0
 
         def walk(level: list[Task], depth: int) -> bool:
@@ -187,18 +193,13 @@ class TaskTable(ScrollView, can_focus=True):
                 if row.depth != depth or row.task.id != task_id:
                     return False
                 row.task = task
-                new = signature(task, task_id in marked, task_id not in collapsed)
-                if signatures.get(task_id) != new:
-                    signatures[task_id] = new
-                    strips.pop(task_id, None)
-                    changed.append(number)
                 number += 1
                 if task.children and task_id not in collapsed and \
                         not walk(task.children, depth + 1):
                     return False
             return True
 
-        return changed if walk(tasks, 0) and number == count else None
+        return walk(tasks, 0) and number == count
 
     def _flatten(self, tasks: list[Task]) -> list[Row]:
         rows: list[Row] = []
@@ -221,9 +222,7 @@ class TaskTable(ScrollView, can_focus=True):
         old_cursor = self.cursor
         self.rows = rows
         self._index = {row.task.id: n for n, row in enumerate(rows)}
-        self._signatures = {row.task.id: signature(row.task, row.task.id in self._marked,
-                                                   row.task.id not in self._collapsed)
-                            for row in rows}
+        self._signatures.clear()
         self._strips.clear()
         self.virtual_size = Size(self._width, len(rows))
         number = self._index.get(cursor_id) if cursor_id is not None else None
@@ -355,11 +354,13 @@ class TaskTable(ScrollView, can_focus=True):
         if number >= len(self.rows):
             return Strip.blank(self.size.width, self.rich_style)
         cursor = number == self.cursor and self.has_focus
-        task_id = self.rows[number].task.id
-        strip = self._strips.get(task_id)
+        task = self.rows[number].task
+        strip = self._strips.get(task.id)
         if strip is None:
             strip = self._row_strip(number, cursor)
-            self._strips[task_id] = strip
+            self._strips[task.id] = strip
+            self._signatures[task.id] = signature(task, task.id in self._marked,
+                                                  task.id not in self._collapsed)
         return strip.crop_extend(0, self.size.width, self.rich_style)
 
     def _row_strip(self, number: int, cursor: bool) -> Strip:
