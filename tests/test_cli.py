@@ -122,6 +122,29 @@ def test_config_init_check_and_path(capsys, tmp_path, monkeypatch):
     assert code == 0 and "1 service(s)" in out
 
 
+def test_config_keys_lists_every_command_with_its_key_remapped_or_not(capsys, tmp_path):
+    from jobdeck.tui.keymap import COMMANDS
+    code, out, _ = run(capsys, "config", "keys", "--config", str(tmp_path / "none.toml"))
+    assert code == 0
+    listed = {line.split()[0]: line.split()[1] for line in out.splitlines()[1:]}
+    assert listed == {c.name: c.display_key() for c in COMMANDS}
+    path = tmp_path / "keys.toml"
+    path.write_text('[keys]\nstop = "x"\n')
+    out = run(capsys, "config", "keys", "--config", str(path))[1]
+    assert any(line.split()[:3] == ["stop", "x", "*"] for line in out.splitlines())
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path):
+    """`jobdeck ... | head`: the pipe closes before jobdeck writes; it stops quietly."""
+    jobdeck = Path(sys.executable).with_name("jobdeck")
+    process = subprocess.Popen([str(jobdeck), "config", "keys", "--config",
+                                str(tmp_path / "none.toml")],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()            # the reader is gone before the first line
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 0 and err == b""
+
+
 def test_track_refuses_kinds_that_list_their_own_tasks(capsys, config_file):
     code, _, err = run(capsys, "track", "sh-farm", "1", "--config", str(config_file))
     assert code == 2 and "nothing to track" in err

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import sys
 import time
@@ -120,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
                                   help="validate the config, then ask each service")
     check.add_argument("--offline", action="store_true", help="only validate the file")
     config_sub.add_parser("path", parents=[common], help="show which file is used")
+    config_sub.add_parser("keys", parents=[common],
+                          help="every command [keys] may remap, with its key and what it does")
     return parser
 
 
@@ -142,6 +145,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_FAILED
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:   # the reader left (`| head`): it has what it wanted, say no more
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception as exc:
         if os.environ.get("JOBDECK_DEBUG"):
             raise
@@ -403,6 +410,8 @@ def config_command(args: argparse.Namespace) -> int:
     if args.config_command == "path":
         print(path)
         return EXIT_OK
+    if args.config_command == "keys":
+        return print_keys(read_config(args).keys if path.exists() else {})
     if args.config_command == "init":
         if path.exists() and not args.force:
             raise UsageError(f"{path} exists; add --force to overwrite it")
@@ -425,6 +434,18 @@ def config_command(args: argparse.Namespace) -> int:
     print(f"{path}: ok, {len(config.services)} service(s)"
           + (f", {problems} problem(s) found on the services" if problems else ""))
     return EXIT_OK if not problems else EXIT_FAILED
+
+
+def print_keys(remapped: dict[str, str]) -> int:
+    from .keymap import COMMANDS
+
+    print(f"{'COMMAND':<16}{'KEY':<10}WHAT IT DOES")
+    for command in COMMANDS:
+        key = command.display_key(remapped) + (" *" if command.name in remapped else "")
+        print(f"{command.name:<16}{key:<10}{command.help}")
+    if remapped:
+        print("* remapped in [keys]")
+    return EXIT_OK
 
 
 async def probe_all(adapters: dict[str, Adapter]) -> dict[str, list[str]]:
