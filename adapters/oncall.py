@@ -59,6 +59,17 @@ class Transition:
         return f"{iso(self.at)} {subject}: {self.from_} -> {self.to}{detail}"
 
 
+def trouble(task: Task) -> str | None:
+    """What went wrong with a failed or partial task, in the service's words when it gave
+    any, else from its frame counts."""
+    if task.error:
+        return task.error
+    frames = task.frames
+    if frames and frames.failed:
+        return f"{frames.failed} of {frames.total} frames failed"
+    return None
+
+
 @dataclass(slots=True)
 class Item:
     """One thing that needs attention now."""
@@ -138,7 +149,7 @@ class ServiceWatch:
             before = self.statuses.get(task.id)
             if before is not None and before != task.status and task.status in ("failed",
                                                                                  "partial"):
-                transition("task", task.id, task.name, before, task.status, task.error)
+                transition("task", task.id, task.name, before, task.status, trouble(task))
                 self.first_seen[task.id] = now
             self.statuses[task.id] = task.status
             self.names[task.id] = task.name
@@ -193,7 +204,7 @@ class ServiceWatch:
                 since = self.first_seen.get(task.id, now)
                 if task.status in ("failed", "partial"):
                     items.append(Item(self.name, self.kind, "task", task.id, task.name,
-                                      task.status, since, task.error or "", task))
+                                      task.status, since, trouble(task) or "", task))
                 elif task.raw_status == ARREARS and self.kind == "renderbus":
                     items.append(Item(self.name, self.kind, "task", task.id, task.name,
                                       "arrears", since, task.error or "stopped for arrears",

@@ -248,3 +248,13 @@ def test_alert_settings_parse_and_refuse_unknown_events(tmp_path):
         assert "c.toml" in str(exc) and "'explode'" in str(exc)
     else:
         raise AssertionError("an unknown event passed")
+
+
+def test_a_failed_task_without_words_is_described_by_its_frames():
+    from jobdeck.adapters.model import FrameCounts, Task
+    from jobdeck.adapters.oncall import trouble
+    task = Task("1", "forest.blend", "failed", "7", frames=FrameCounts(12, 0, 12, 0, 0))
+    assert trouble(task) == "12 of 12 frames failed"
+    task.error = "license server unreachable"
+    assert trouble(task) == "license server unreachable"
+    assert trouble(Task("2", "x", "failed", "7")) is None

@@ -68,10 +68,12 @@ async def test_one_task_moving_redraws_its_line_and_nothing_else(monkeypatch):
         assert region.height == 1 and region.y == row - table.scroll_offset.y
 
 
-@pytest.mark.parametrize(("specs", "total", "widths"), [
-    ([1, 12, -22, 8, 0], 80, [1, 12, 24, 8, 24]),     # the two flexible ones share the rest
-    ([1, 12, -22, 8, 0], 50, [1, 12, 22, 8, 9]),      # narrow: ITEM keeps its minimum
-    ([5, 5], 40, [5, 5]),
+@pytest.mark.parametrize(("specs", "total", "optional", "widths"), [
+    ([1, 12, -22, 8, 0], 80, (), [1, 12, 31, 8, 17]),    # flexible ones share what is left
+    ([1, 12, -22, 8, 0], 50, (), [1, 12, 22, 8, 8]),     # narrow: each keeps its minimum
+    ([1, 12, -16, 8, 5, 10, 0], 78, (5,), [1, 12, 24, 8, 5, 0, 16]),   # KIND gives way
+    ([1, 12, -16, 8, 5, 10, 0], 140, (5,), [1, 12, 49, 8, 5, 10, 41]),  # and comes back
+    ([5, 5], 40, (), [5, 5]),
 ])
-def test_column_widths(specs, total, widths):
-    assert column_widths(specs, total) == widths
+def test_column_widths(specs, total, optional, widths):
+    assert column_widths(specs, total, optional) == widths

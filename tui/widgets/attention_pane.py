@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from ..app import JobdeckApp
 
 # What must be seen at 80 columns comes first: where, what, how bad, since when.
-COLUMNS = (("dot", "", 1), ("service", "SERVICE", 12), ("name", "ITEM", -22),
+COLUMNS = (("dot", "", 1), ("service", "SERVICE", 12), ("name", "ITEM", -16),
            ("status", "STATUS", 8), ("age", "AGE", 5), ("kind", "KIND", 10),
            ("detail", "DETAIL", 0))
 # item status -> the theme's status colour it borrows
@@ -36,6 +36,7 @@ COLOURS = {"failed": "failed", "partial": "partial", "stalled": "stopped", "arre
 class AttentionPane(KeyedTable):
     BINDINGS = bindings_for("attention")
     COLUMNS = COLUMNS
+    OPTIONAL = ("kind",)
 
     class JumpRequested(Message):
         def __init__(self, item: Item) -> None:

@@ -24,17 +24,29 @@ Cells = tuple[Text, ...]
 GAP = 2   # spaces between columns
 
 
-def column_widths(specs: list[int], total: int) -> list[int]:
-    """A width > 0 is fixed; 0 or -n share what the fixed ones leave, -n taking at least n."""
-    flexible = [n for n, w in enumerate(specs) if w <= 0]
-    fixed = sum(w for w in specs if w > 0) + GAP * (len(specs) - 1) + 2   # + the left margin
-    share = max(0, total - fixed) // max(1, len(flexible))
-    return [w if w > 0 else max(-w or 8, share) for w in specs]
+def column_widths(specs: list[int], total: int, optional: tuple[int, ...] = ()) -> list[int]:
+    """A width > 0 is fixed; 0 or -n is flexible (at least 8, or n) and shares what is left.
+    When the flexible ones would get little beyond their minimum, the optional columns (by
+    index, first given first) are hidden: width 0."""
+    hidden: set[int] = set()
+    for drop in (None, *optional):
+        if drop is not None:
+            hidden.add(drop)
+        shown = [n for n in range(len(specs)) if n not in hidden]
+        flexible = [n for n in shown if specs[n] <= 0]
+        fixed = sum(specs[n] for n in shown if specs[n] > 0) + GAP * (len(shown) - 1) + 2
+        least = sum(-specs[n] or 8 for n in flexible)
+        extra = total - fixed - least
+        if extra >= 8 * len(flexible):
+            break
+    share = max(0, extra) // max(1, len(flexible))
+    return [0 if n in hidden else w if w > 0 else (-w or 8) + share for n, w in enumerate(specs)]
 
 
 class KeyedTable(ScrollView, can_focus=True):
     # (key, header, width): see column_widths
     COLUMNS: ClassVar[tuple[tuple[str, str, int], ...]] = ()
+    OPTIONAL: ClassVar[tuple[str, ...]] = ()   # keys of columns to hide first when narrow
     COMPONENT_CLASSES = {"keyed-table--header", "keyed-table--cursor"}
 
     class CursorMoved(Message):
@@ -53,7 +65,7 @@ class KeyedTable(ScrollView, can_focus=True):
         self.cursor_row = 0
         self._strips: dict[str, Strip] = {}
         self._header: Strip | None = None
-        self._widths: list[int] = [w for _, _, w in self.COLUMNS]
+        self._widths = column_widths([w for _, _, w in self.COLUMNS], 80)   # until sized
 
     # rows ---------------------------------------------------------------------------------------
 
@@ -135,7 +147,9 @@ class KeyedTable(ScrollView, can_focus=True):
     # drawing ------------------------------------------------------------------------------------
 
     def on_resize(self, event: Resize) -> None:
-        self._widths = column_widths([w for _, _, w in self.COLUMNS], event.size.width)
+        keys = [key for key, _, _ in self.COLUMNS]
+        self._widths = column_widths([w for _, _, w in self.COLUMNS], event.size.width,
+                                     tuple(keys.index(key) for key in self.OPTIONAL))
         self._strips.clear()
         self._header = None
         self.virtual_size = Size(event.size.width, len(self.keys) + 1)
@@ -144,9 +158,13 @@ class KeyedTable(ScrollView, can_focus=True):
     def _line(self, cells: Cells, style: Style) -> Strip:
         console = self.app.console
         segments: list[Segment] = [Segment(" ", style)]
-        for number, (cell, width) in enumerate(zip(cells, self._widths, strict=False)):
-            if number:
+        first = True
+        for cell, width in zip(cells, self._widths, strict=False):
+            if not width:
+                continue   # a column hidden for want of room
+            if not first:
                 segments.append(Segment(" " * GAP, style))
+            first = False
             text = cell.copy()
             text.no_wrap = True
             if cell_len(text.plain) > width:

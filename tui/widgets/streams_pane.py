@@ -34,6 +34,7 @@ LOOK = {"live": ("●", "running"), "idle": ("◌", "queued"), "disabled": ("○
 class StreamsPane(KeyedTable):
     BINDINGS = bindings_for("streams")
     COLUMNS = COLUMNS
+    OPTIONAL = ("host", "protocol")
 
     class ActionRequested(Message):
         def __init__(self, service: str, action: str, stream: Stream) -> None:
