@@ -1,11 +1,17 @@
 """Figures for the console's hot paths; prints them, asserts nothing.
 
-  first paint of 10,000 tasks (2,000 parents x 4 children) and a 100,000-block grid,
-  a refresh where 1% of them changed (diffed in place) against a naive clear-and-rebuild,
-  poll-to-paint through the app's own message path, a queue of 5,000 tracked entries whose
-  positions all move when its head finishes, and peak RSS.
+  tasks: the first snapshot of N tasks (parents x children) to the painted table; a key (down,
+    page down, end) to the painted cursor; a refresh where 1 % of the tasks changed: the work
+    of applying it (the table's diff) and the whole message path from SnapshotReady to paint
+  blocks: the first 100,000-block grid to paint; a refresh where 1 % of them changed
+  a queue of 5,000 tracked entries whose positions all move when its head finishes
+  peak RSS of the process
 
-Run: .venv/bin/python bench/bench_refresh.py [--parents 2000] [--blocks 100000]
+Each figure is the median of several runs, with the test harness's own floor (two Pilot
+pauses with nothing to do) printed apart. Defaults give 10,000 tasks; `--parents 4000
+--children 4` gives 20,000.
+
+Run: .venv/bin/python bench/bench_refresh.py [--parents 2000] [--children 4] [--blocks 100000]
 """
 
 from __future__ import annotations
@@ -15,26 +21,33 @@ import asyncio
 import random
 import resource
 import statistics
+import sys
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from jobdeck.adapters.base import ActionSpec, Adapter
-from jobdeck.adapters.config import Config, ServiceConfig
+from jobdeck.adapters.config import Config
 from jobdeck.adapters.model import (
     ActionResult,
     Block,
     BlockGrid,
     FrameCounts,
+    ServiceConfig,
     ServiceSnapshot,
     Task,
 )
 from jobdeck.tui.app import JobdeckApp
-from jobdeck.tui.messages import BlocksReady, SnapshotReady
+from jobdeck.tui.messages import SnapshotReady
 from jobdeck.tui.widgets.block_grid import BlockGridView
-from jobdeck.tui.widgets.task_tree import TaskTree
+from jobdeck.tui.widgets.service_list import ServiceList
+from jobdeck.tui.widgets.task_table import TaskTable
 
 BASE = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
+SIZE = (160, 50)
 
 
 def make_tasks(parents: int, children: int, rng: random.Random) -> list[Task]:
@@ -44,7 +57,7 @@ def make_tasks(parents: int, children: int, rng: random.Random) -> list[Task]:
         kids = []
         for c in range(children):
             next_id += 1
-            done = rng.randint(0, 100)
+            done = rng.randint(0, 96)
             kids.append(Task(id=str(next_id), name=f"shot_{p:04d}_layer{c}", status="running",
                              raw_status="5", progress=done / 100,
                              frames=FrameCounts(100, done, 0, 4, 96 - done),
@@ -55,6 +68,24 @@ def make_tasks(parents: int, children: int, rng: random.Random) -> list[Task]:
                           submitted_at=BASE + timedelta(seconds=p), actions=("stop",),
                           children=kids))
     return tasks
+
+
+def change_one_percent(tasks: list[Task], rng: random.Random) -> tuple[list[Task], int]:
+    """A new snapshot, as a poll brings it: new objects throughout, 1 % of them different."""
+    flat = [t for top in tasks for t in top.walk()]
+    chosen = {t.id for t in rng.sample(flat, len(flat) // 100)}
+
+    def bump(task: Task) -> Task:
+        children = [bump(c) for c in task.children]
+        frames = replace(task.frames or FrameCounts())   # a parse makes every object anew
+        if task.id in chosen:
+            frames.done = min(frames.total, frames.done + 1)
+            frames.waiting = max(0, frames.waiting - 1)
+            return replace(task, progress=frames.done / max(1, frames.total),
+                           children=children, frames=frames)
+        return replace(task, children=children, frames=frames)
+
+    return [bump(t) for t in tasks], len(chosen)
 
 
 def make_queue(entries: int) -> list[Task]:
@@ -71,29 +102,12 @@ def drain_one(queue: list[Task]) -> list[Task]:
                      if t.status == "queued" else t for t in rest]
 
 
-def change_one_percent(tasks: list[Task], rng: random.Random) -> tuple[list[Task], int]:
-    flat = [t for top in tasks for t in top.walk()]
-    chosen = {t.id for t in rng.sample(flat, len(flat) // 100)}
-
-    def bump(task: Task) -> Task:
-        children = [bump(c) for c in task.children]
-        if task.id in chosen:
-            frames = task.frames or FrameCounts()
-            done = min(frames.total, frames.done + 1)
-            return replace(task, progress=done / max(1, frames.total), children=children,
-                           frames=replace(frames, done=done))
-        return replace(task, children=children) if children != task.children else task
-
-    return [bump(t) for t in tasks], len(chosen)
-
-
 def make_grid(blocks: int, rng: random.Random) -> BlockGrid:
     per_row = 100
-    rows = []
-    for r in range(blocks // per_row):
-        rows.append([Block(index=str(r), block=str(b + 1),
-                           status=rng.choice(("done", "done", "waiting", "running")),
-                           percent=rng.randint(0, 99)) for b in range(per_row)])
+    rows = [[Block(index=str(r), block=str(b + 1),
+                   status=rng.choice(("done", "done", "waiting", "running")),
+                   percent=rng.randint(0, 99)) for b in range(per_row)]
+            for r in range(blocks // per_row)]
     return BlockGrid(task_id="bench", rows=rows)
 
 
@@ -108,11 +122,10 @@ def change_grid(grid: BlockGrid, rng: random.Random) -> BlockGrid:
 
 
 class BenchAdapter(Adapter):
-    """Answers instantly with a prepared snapshot: the figures are the console's, not I/O's."""
+    """Answers at once with what the bench hands it: the figures are the console's, not I/O's."""
 
     kind = "renderbus"
     actions = {"stop": ActionSpec("stop", "Stop")}
-    has_blocks = True
 
     def __init__(self, tasks: list[Task], grid: BlockGrid) -> None:
         super().__init__(ServiceConfig(name="bench", kind="renderbus", base_url="http://b.test"))
@@ -132,134 +145,159 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:8.1f} ms"
 
 
-async def settle(pilot) -> None:
+def line(label: str, values: list[float], floor: float = 0.0) -> float:
+    median = statistics.median(values)
+    beyond = f", {ms(median - floor).strip()} beyond the floor" if floor else ""
+    print(f"  {label:<58}{ms(median)}  (median of {len(values)}, min {ms(min(values)).strip()}, "
+          f"max {ms(max(values)).strip()}{beyond})")
+    return median
+
+
+async def painted(pilot) -> None:
     await pilot.pause()
     await pilot.pause()
+
+
+async def timed(repeats: int, step: Callable[[], Awaitable[None]]) -> list[float]:
+    values = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        await step()
+        values.append(time.perf_counter() - t0)
+    return values
+
+
+def bench_app() -> tuple[JobdeckApp, BenchAdapter]:
+    """The console on one service with nothing yet; the bench hands it what to show."""
+    adapter = BenchAdapter([], BlockGrid("bench", []))
+    return JobdeckApp(Config(refresh=3600.0), {"bench": adapter}), adapter
+
+
+async def task_figures(parents: int, children: int, repeats: int, rng: random.Random) -> None:
+    tasks = make_tasks(parents, children, rng)
+    count = sum(1 for top in tasks for _ in top.walk())
+    app, adapter = bench_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await painted(pilot)
+        services = app.query_one(ServiceList)
+        services.highlighted = services.get_option_index("bench")
+        await painted(pilot)
+        table = app.query_one(TaskTable)
+        table.focus()
+        await painted(pilot)
+        floor = await timed(repeats, lambda: painted(pilot))
+
+        print(f"tasks: {count:,} ({parents:,} parents x {children} children), {SIZE[0]}x{SIZE[1]}")
+        line("harness floor: two Pilot pauses, nothing changed", floor)
+        adapter.tasks = tasks
+        t0 = time.perf_counter()
+        app.post_message(SnapshotReady(await adapter.poll()))
+        while len(table.rows) < count:
+            await pilot.pause(0.005)
+        await painted(pilot)
+        first = time.perf_counter() - t0
+        print(f"  {'first paint: the first snapshot to the painted table':<58}{ms(first)}")
+
+        async def press(key: str) -> None:
+            await pilot.press(key)
+            await painted(pilot)
+
+        idle_key = line("harness floor: a key bound to nothing, pressed to painted",
+                        await timed(repeats * 4, lambda: press("f12")))
+        for key in ("down", "pagedown"):
+            line(f"a key answers ({key}): pressed to painted",
+                 await timed(repeats * 4, lambda key=key: press(key)), idle_key)
+        ends = []
+        for _ in range(repeats):
+            for key in ("end", "home"):
+                t0 = time.perf_counter()
+                await press(key)
+                ends.append(time.perf_counter() - t0)
+        line("a key answers (end, home): pressed to painted", ends, idle_key)
+
+        work, whole = [], []
+        current = tasks
+        changed = 0
+        for _ in range(repeats):
+            current, changed = change_one_percent(current, rng)
+            adapter.tasks = current
+            snapshot = await adapter.poll()
+            t0 = time.perf_counter()
+            app.on_snapshot_ready(SnapshotReady(snapshot))   # the handler's work, no paint
+            work.append(time.perf_counter() - t0)
+            await app.workers.wait_for_complete()
+            await painted(pilot)
+            current, changed = change_one_percent(current, rng)
+            adapter.tasks = current
+            snapshot = await adapter.poll()
+            t0 = time.perf_counter()
+            app.post_message(SnapshotReady(snapshot))
+            await painted(pilot)
+            whole.append(time.perf_counter() - t0)
+            await app.workers.wait_for_complete()   # the grid refetch the snapshot starts
+            await painted(pilot)
+        print(f"refresh, {changed:,} of {count:,} tasks changed:")
+        line("the work: the snapshot handler (state, attention, table diff)", work)
+        line("poll-to-paint: SnapshotReady to the painted screen", whole)
+
+
+async def grid_figures(blocks: int, repeats: int, rng: random.Random) -> None:
+    grid = make_grid(blocks, rng)
+    app, _ = bench_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await painted(pilot)
+        view = app.query_one(BlockGridView)
+        print(f"blocks: {blocks:,} (rows of 100)")
+        t0 = time.perf_counter()
+        view.show_grid(grid)
+        await painted(pilot)
+        print(f"  {'first paint: show_grid to the painted grid':<58}"
+              f"{ms(time.perf_counter() - t0)}")
+        work, whole = [], []
+        for _ in range(repeats):
+            grid = change_grid(grid, rng)
+            t0 = time.perf_counter()
+            view.show_grid(grid)
+            work.append(time.perf_counter() - t0)
+            await painted(pilot)
+            whole.append(time.perf_counter() - t0)
+        line("1 % changed: show_grid's work", work)
+        line("1 % changed: to the painted grid", whole)
 
 
 async def queue_figures(entries: int, repeats: int) -> None:
     queue = make_queue(entries)
-    app = JobdeckApp(Config(refresh=3600), {"bench": BenchAdapter(queue, BlockGrid("q", []))})
-    started = time.perf_counter()
-    async with app.run_test(size=(160, 50)) as pilot:
-        tree = app.query_one(TaskTree)
-        while len(tree._by_id) < entries:
-            await pilot.pause(0.01)
-        await settle(pilot)
-        print(f"queue of {entries:,} tracked entries: first paint       "
-              f"{ms(time.perf_counter() - started)}")
-        applied, painted = [], []
+    app, _ = bench_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await painted(pilot)
+        services = app.query_one(ServiceList)
+        services.highlighted = services.get_option_index("bench")
+        await painted(pilot)
+        table = app.query_one(TaskTable)
+        t0 = time.perf_counter()
+        table.show_tasks("bench", queue, set())
+        await painted(pilot)
+        print(f"queue: {entries:,} tracked entries")
+        print(f"  {'first paint':<58}{ms(time.perf_counter() - t0)}")
+        work, whole = [], []
         for _ in range(repeats):
             queue = drain_one(queue)
             t0 = time.perf_counter()
-            tree.show_tasks("bench", queue, set())
-            applied.append(time.perf_counter() - t0)
-            await settle(pilot)
-            painted.append(time.perf_counter() - t0)
-        print(f"  head finishes, all {entries:,} positions move: apply  "
-              f"{ms(statistics.median(applied))}  (median of {repeats})")
-        print(f"  head finishes, all {entries:,} positions move: + paint"
-              f"{ms(statistics.median(painted))}  (median of {repeats})")
+            table.show_tasks("bench", queue, set())
+            work.append(time.perf_counter() - t0)
+            await painted(pilot)
+            whole.append(time.perf_counter() - t0)
+        line(f"the head finishes, all {entries:,} positions move: work", work)
+        line("  ... to the painted table", whole)
 
 
-async def run(parents: int, children: int, blocks: int, repeats: int,
-              queue_entries: int = 5000) -> None:
+async def run(args: argparse.Namespace) -> None:
     rng = random.Random(42)
-    tasks = make_tasks(parents, children, rng)
-    grid = make_grid(blocks, rng)
-    count = sum(1 for top in tasks for _ in top.walk())
-    adapter = BenchAdapter(tasks, grid)
-    app = JobdeckApp(Config(refresh=3600), {"bench": adapter})
-    started = time.perf_counter()
-    async with app.run_test(size=(160, 50)) as pilot:
-        tree = app.query_one(TaskTree)
-        while len(tree._by_id) < count:
-            await pilot.pause(0.01)
-        await settle(pilot)
-        first_paint = time.perf_counter() - started
-        print(f"tasks: {count:,} ({parents:,} parents x {children} children); "
-              f"blocks: {sum(len(r) for r in grid.rows):,}")
-        print(f"first paint, {count:,} tasks (app start to painted tree) {ms(first_paint)}")
-
-        grid_view = app.query_one(BlockGridView)
-        t0 = time.perf_counter()
-        app.post_message(BlocksReady("bench", tree.cursor_task_id or "", grid))
-        while len(grid_view.blocks) < blocks:
-            await pilot.pause(0.01)
-        await settle(pilot)
-        print(f"first paint, {blocks:,}-block grid                       {ms(time.perf_counter() - t0)}")
-
-        diffed, naive, grid_diff, grid_naive, poll_to_paint = [], [], [], [], []
-        applied, grid_applied = [], []
-        current = tasks
-        for _ in range(repeats):
-            current, changed = change_one_percent(current, rng)
-            t0 = time.perf_counter()
-            tree.show_tasks("bench", current, set())
-            applied.append(time.perf_counter() - t0)
-            await settle(pilot)
-            diffed.append(time.perf_counter() - t0)
-
-            t0 = time.perf_counter()
-            tree.clear()
-            tree._by_id.clear()
-            tree._signatures.clear()
-            tree._parents.clear()
-            tree.show_tasks("bench", current, set())
-            await settle(pilot)
-            naive.append(time.perf_counter() - t0)
-
-            current, _ = change_one_percent(current, rng)
-            snapshot = ServiceSnapshot(name="bench", kind="renderbus", tasks=current)
-            t0 = time.perf_counter()
-            app.post_message(SnapshotReady(snapshot))
-            await settle(pilot)
-            poll_to_paint.append(time.perf_counter() - t0)
-            await app.workers.wait_for_complete()  # its block refetch must not land below
-            await settle(pilot)
-
-            new_grid = change_grid(grid, rng)
-            t0 = time.perf_counter()
-            grid_view.show_grid(new_grid)
-            grid_applied.append(time.perf_counter() - t0)
-            await settle(pilot)
-            grid_diff.append(time.perf_counter() - t0)
-            t0 = time.perf_counter()   # naive: draw every row, as a non-lazy widget must
-            grid_view.show_grid(new_grid)
-            for row in range(grid_view.virtual_size.height):
-                grid_view._render_row(row)
-            await settle(pilot)
-            grid_naive.append(time.perf_counter() - t0)
-            grid = new_grid
-
-        floor = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            await settle(pilot)
-            floor.append(time.perf_counter() - t0)
-
-        def line(label: str, values: list[float]) -> float:
-            median = statistics.median(values)
-            print(f"{label:<56}{ms(median)}  (median of {len(values)}, max {ms(max(values)).strip()})")
-            return median
-
-        line("test harness floor: two Pilot pauses with nothing changed", floor)
-        print(f"refresh, {changed} of {count:,} tasks changed:")
-        line("  diffed in place: apply only (show_tasks)", applied)
-        d = line("  diffed in place: apply + paint", diffed)
-        n = line("  naive clear-and-rebuild + paint", naive)
-        print(f"  rebuild / diff ratio                                  {n / d:8.1f} x")
-        work = (n - statistics.median(floor)) / max(1e-6, d - statistics.median(floor))
-        print(f"  rebuild / diff ratio, harness floor removed           {work:8.1f} x")
-        line("  poll-to-paint (SnapshotReady message to painted)", poll_to_paint)
-        print(f"refresh, 1% of {blocks:,} blocks changed:")
-        line("  lazy strips: apply only (show_grid)", grid_applied)
-        gd = line("  lazy strips: apply + paint (rows on screen drawn)", grid_diff)
-        gn = line("  naive: every row drawn + paint", grid_naive)
-        print(f"  rebuild / diff ratio                                  {gn / gd:8.1f} x")
-    await queue_figures(queue_entries, repeats)
+    await task_figures(args.parents, args.children, args.repeats, rng)
+    await grid_figures(args.blocks, args.repeats, rng)
+    await queue_figures(args.queue, args.repeats)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS                                                {peak:8.1f} MB")
+    print(f"peak RSS (the whole bench process)                            {peak:8.1f} MB")
 
 
 def main() -> None:
@@ -269,8 +307,7 @@ def main() -> None:
     parser.add_argument("--blocks", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--queue", type=int, default=5000)
-    args = parser.parse_args()
-    asyncio.run(run(args.parents, args.children, args.blocks, args.repeats, args.queue))
+    asyncio.run(run(parser.parse_args()))
 
 
 if __name__ == "__main__":
