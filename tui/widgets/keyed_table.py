@@ -37,7 +37,7 @@ def column_widths(specs: list[int], total: int, optional: tuple[int, ...] = ()) 
         fixed = sum(specs[n] for n in shown if specs[n] > 0) + GAP * (len(shown) - 1) + 2
         least = sum(-specs[n] or 8 for n in flexible)
         extra = total - fixed - least
-        if extra >= 8 * len(flexible):
+        if extra >= 12 * len(flexible):
             break
     share = max(0, extra) // max(1, len(flexible))
     return [0 if n in hidden else w if w > 0 else (-w or 8) + share for n, w in enumerate(specs)]
