@@ -148,7 +148,9 @@ class KeyedTable(ScrollView, can_focus=True):
 
     def on_resize(self, event: Resize) -> None:
         keys = [key for key, _, _ in self.COLUMNS]
-        self._widths = column_widths([w for _, _, w in self.COLUMNS], event.size.width,
+        # event.size is the outer size: the border and the scrollbar are not ours to fill
+        self._widths = column_widths([w for _, _, w in self.COLUMNS],
+                                     self.scrollable_content_region.width,
                                      tuple(keys.index(key) for key in self.OPTIONAL))
         self._strips.clear()
         self._header = None
