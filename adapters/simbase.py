@@ -254,7 +254,10 @@ class SimServer:
         from http.server import ThreadingHTTPServer  # the in-process demo needs no server
         self.sim = sim
         handler = _handler_for(sim)
-        self.server = ThreadingHTTPServer((host, port), handler)
+        # socketserver listens with a backlog of 5: a client that opens a sixth connection at
+        # once has its SYN dropped and retries it a second later, which looked like a slow service
+        server_class = type("SimHTTPServer", (ThreadingHTTPServer,), {"request_queue_size": 128})
+        self.server = server_class((host, port), handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True,
                                        name=f"sim-{sim.kind}")
