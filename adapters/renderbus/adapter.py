@@ -252,9 +252,7 @@ class RenderbusAdapter(Adapter):
         else:
             lines.insert(0, f"! platform {self.client.platform} is not one of this account's "
                             f"platforms: {known or 'none listed'}; set platform = one of them")
-        if self.client.answered:
-            lines.append(f"API generation {self.client.answered} answered")
-        return list(dict.fromkeys(lines))
+        return lines
 
     @staticmethod
     def _task_int(task_id: str) -> int:
