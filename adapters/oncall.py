@@ -35,6 +35,11 @@ class Transition:
     detail: str | None = None
 
     @property
+    def label(self) -> str:
+        """The id, and the name when it says more (EVA and enhance tasks are named by id)."""
+        return self.id if self.name in ("", self.id) else f"{self.id} {self.name}"
+
+    @property
     def event(self) -> str:
         """The [alerts] `on` name of this transition."""
         if self.what == "service":
@@ -54,8 +59,8 @@ class Transition:
     def line(self) -> str:
         """One line of text for `watch` and the history screen."""
         detail = f" ({self.detail})" if self.detail else ""
-        subject = self.service if self.what == "service" else f"{self.service} {self.what} " \
-                                                               f"{self.id} {self.name}"
+        subject = self.service if self.what == "service" else \
+            f"{self.service} {self.what} {self.label}"
         return f"{iso(self.at)} {subject}: {self.from_} -> {self.to}{detail}"
 
 

@@ -175,3 +175,17 @@ def test_watch_metrics_address_is_checked(farms, tmp_path):
                             capture_output=True, text=True, timeout=30,
                             env={**os.environ, "JOBDECK_STATE_DIR": str(tmp_path)})
     assert result.returncode == 2 and "HOST:PORT" in result.stderr
+
+
+def test_a_transition_names_its_item_once_when_the_name_is_the_id():
+    from datetime import UTC, datetime
+
+    from jobdeck.adapters.oncall import Transition
+    from jobdeck.tui.alerts import describe
+
+    at = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    eva = Transition(at, "promo", "eva", "task", "Tt0b", "Tt0b", "running", "failed", "4340")
+    farm = Transition(at, "sh-farm", "renderbus", "task", "18304", "rig.ma", "running", "failed")
+    assert eva.line() == "2026-11-30T12:00:00Z promo task Tt0b: running -> failed (4340)"
+    assert describe(eva) == "task Tt0b: running -> failed (4340)"
+    assert farm.line() == "2026-11-30T12:00:00Z sh-farm task 18304 rig.ma: running -> failed"

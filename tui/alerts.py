@@ -62,8 +62,7 @@ def describe(transition: Transition) -> str:
         return f"{transition.service} is {'back' if transition.to == 'ok' else 'down'}" + (
             f": {transition.detail}" if transition.detail else "")
     detail = f" ({transition.detail})" if transition.detail else ""
-    return f"{transition.what} {transition.id} {transition.name}: {transition.from_} -> " \
-           f"{transition.to}{detail}"
+    return f"{transition.what} {transition.label}: {transition.from_} -> {transition.to}{detail}"
 
 
 async def run_hook(command: str, transition: Transition, timeout: float) -> str | None:
