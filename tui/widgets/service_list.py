@@ -78,7 +78,9 @@ class ServiceList(OptionList):
         snapshot = state.snapshot
         if state.error:
             if glance.next_try is not None:
-                detail.append(f"retry in {rough_age(glance.next_try) or '0s'} · ")
+                soon = glance.next_try < 10   # rough ages step by 10 s: "in 0s" would be a lie
+                detail.append("retry soon · " if soon else
+                              f"retry in {rough_age(glance.next_try)} · ")
             detail.append_text(literal(state.error))
         elif snapshot is not None:
             counts = state.counts()
@@ -90,7 +92,8 @@ class ServiceList(OptionList):
                 words.append(f"bal {account.balance:,.2f}")
             if state.warnings:
                 words.append(state.warnings[0])
-            detail.append_text(literal(" · ".join(words) or state.kind))
+            idle = "nothing running" if snapshot.tasks or snapshot.streams else "no tasks"
+            detail.append_text(literal(" · ".join(words) or idle))
         else:
             detail.append(state.kind)
         width = self.scrollable_content_region.width if self.is_attached else 0
