@@ -5,6 +5,7 @@ from __future__ import annotations
 from jobdeck.adapters.enhance.sim import EnhanceSim
 from jobdeck.adapters.eva.sim import EvaSim
 from jobdeck.adapters.finalrip.sim import CLIP_S, FinalRipSim
+from jobdeck.adapters.renderbus.sim import RenderbusSim
 from jobdeck.tui.screens.confirm import ConfirmScreen
 from jobdeck.tui.widgets.block_grid import BlockGridView, BlockPane
 from jobdeck.tui.widgets.task_table import TaskTable
@@ -184,3 +185,14 @@ async def test_t_tracks_task_ids_on_eva():
         await pilot.press(*"New_render_0000000001", "enter")
         await settle(pilot)
         assert "done" in row_of(app, "New_render_0000000001")
+
+
+async def test_the_tasks_pane_says_which_renderbus_generation_answered():
+    # rayvision_api url.py (2.0.0): a farm that answers only the new paths is found by "auto"
+    new = RenderbusSim(clock=FrozenClock(), epoch=FIXED_EPOCH, generation="2.0.0")
+    app = demo_app(("old-farm", farm()), ("new-farm", new), clock=FrozenClock())
+    async with started(app) as pilot:
+        pane = app.query_one("#tasks-pane")
+        for name, generation in (("old-farm", "1.0.0"), ("new-farm", "2.0.0")):
+            await pick(pilot, name)
+            assert str(pane.border_subtitle).endswith(f"API {generation}")

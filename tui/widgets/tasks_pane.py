@@ -117,6 +117,8 @@ class TasksPane(Vertical):
         if self.filter_text:
             words.append(f"filter: {self.filter_text}")
         words.append(f"sort: {self.sort}")
+        if state.snapshot is not None and state.snapshot.api_version:
+            words.append(f"API {state.snapshot.api_version}")   # the generation that answered
         set_titles(self, title(*parts), literal(" · ".join(words)))
 
     def on_task_table_columns_changed(self) -> None:
