@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json as jsonlib
 import random
+import ssl
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -28,6 +29,18 @@ BACKOFF_S = (0.25, 0.75)
 # An upload of many gigabytes takes as long as it takes; only a stall (no byte moving) ends it.
 UPLOAD_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=120.0, pool=10.0)
 UNKNOWN_STATUSES = {502, 504}   # a gateway gave up waiting: the service may have acted
+
+_tls: ssl.SSLContext | None = None
+
+
+def shared_tls() -> ssl.SSLContext:
+    """One TLS context for every service. httpx makes a new one per client, reading the CA
+    bundle again each time: about 35 ms a service, which six services paid before the first
+    frame (measured in bench/bench_terminal.py's startup)."""
+    global _tls
+    if _tls is None:
+        _tls = httpx.create_ssl_context()
+    return _tls
 
 
 class Redactor:
@@ -128,13 +141,22 @@ class HttpTransport:
         self.redact = redact
         self.backoff = backoff
         self.deadline = deadline
-        self._client = httpx.AsyncClient(
-            base_url=self.base_url, transport=transport, timeout=timeout,
-            headers={"User-Agent": "jobdeck"}, follow_redirects=False,
-        )
+        self._transport, self._timeout = transport, timeout
+        self._client: httpx.AsyncClient | None = None   # made by the first request, not at start
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(
+                base_url=self.base_url, transport=self._transport, timeout=self._timeout,
+                headers={"User-Agent": "jobdeck"}, follow_redirects=False,
+                verify=shared_tls() if self._transport is None else True,
+            )
+        return self._client
 
     async def close(self) -> None:
-        await self._client.aclose()
+        if self._client is not None:
+            await self._client.aclose()
 
     async def request(
         self,
@@ -161,7 +183,7 @@ class HttpTransport:
                 await asyncio.sleep(delay * (1 + random.random() / 4))
             try:
                 async with asyncio.timeout(limit):
-                    response = await self._client.request(
+                    response = await self.client.request(
                         method, path, headers=headers, content=content, params=params,
                         data=data, files=files, json=json,
                         timeout=timeout or httpx.USE_CLIENT_DEFAULT,

@@ -415,3 +415,21 @@ def test_backoff_grows_to_its_cap_with_jitter():
     assert delays == [2.0, 4.0, 8.0, 16.0, 30.0, 30.0, 30.0]
     low, high = backoff(3, 2.0, jitter=lambda: 0.0), backoff(3, 2.0, jitter=lambda: 1.0)
     assert math.isclose(low, 6.4) and math.isclose(high, 9.6)
+
+
+async def test_services_share_one_tls_context_and_make_no_client_before_their_first_request(
+        sim, server):
+    # httpx reads the CA bundle for every client it makes (~35 ms): six services paid that
+    # before the console's first frame
+    from jobdeck.adapters.http import HttpTransport, Redactor, shared_tls
+
+    one, two = (HttpTransport(f"https://farm-{n}.example", redact=Redactor()) for n in (1, 2))
+    assert one._client is None and two._client is None
+    assert one.client._transport._pool._ssl_context is shared_tls()
+    assert two.client._transport._pool._ssl_context is shared_tls()
+    local = HttpTransport(server.base_url, redact=Redactor())
+    assert local._client is None
+    await local.request("POST", "/api/render/common/queryPlatforms", idempotent=True, json={})
+    assert local._client is not None
+    for transport in (one, two, local):
+        await transport.close()
