@@ -158,6 +158,15 @@ async def painted(pilot) -> None:
     await pilot.pause()
 
 
+async def bench_table(pilot) -> TaskTable:
+    """The bench service selected and its task table, once painted."""
+    await painted(pilot)
+    services = pilot.app.query_one(ServiceList)
+    services.highlighted = services.get_option_index("bench")
+    await painted(pilot)
+    return pilot.app.query_one(TaskTable)
+
+
 async def timed(repeats: int, step: Callable[[], Awaitable[None]]) -> list[float]:
     values = []
     for _ in range(repeats):
@@ -178,11 +187,7 @@ async def task_figures(parents: int, children: int, repeats: int, rng: random.Ra
     count = sum(1 for top in tasks for _ in top.walk())
     app, adapter = bench_app()
     async with app.run_test(size=SIZE) as pilot:
-        await painted(pilot)
-        services = app.query_one(ServiceList)
-        services.highlighted = services.get_option_index("bench")
-        await painted(pilot)
-        table = app.query_one(TaskTable)
+        table = await bench_table(pilot)
         table.focus()
         await painted(pilot)
         floor = await timed(repeats, lambda: painted(pilot))
@@ -269,11 +274,7 @@ async def queue_figures(entries: int, repeats: int) -> None:
     queue = make_queue(entries)
     app, _ = bench_app()
     async with app.run_test(size=SIZE) as pilot:
-        await painted(pilot)
-        services = app.query_one(ServiceList)
-        services.highlighted = services.get_option_index("bench")
-        await painted(pilot)
-        table = app.query_one(TaskTable)
+        table = await bench_table(pilot)
         t0 = time.perf_counter()
         table.show_tasks("bench", queue, set())
         await painted(pilot)

@@ -94,21 +94,34 @@ async def test_eva_details_show_the_output_link_and_u_untracks():
         assert "GfNE_AXLj0CHizT_9UDVp" not in app.query_one(TaskTable).visible_ids()
 
 
-async def test_n_submits_a_finalrip_encode_with_upload_progress(tmp_path, monkeypatch):
+def encode_files(tmp_path, video_name: str, size: int):
+    """A video of `size` bytes and the simulator's own VapourSynth script, on disk."""
     from jobdeck.adapters.finalrip.sim import DEMO_SCRIPT
-    from jobdeck.tui.screens.submit import SubmitScreen
 
-    video = tmp_path / "Ep-20.mkv"
-    video.write_bytes(b"v" * 600_000)
+    video = tmp_path / video_name
+    video.write_bytes(b"v" * size)
     script = tmp_path / "enc.vpy"
     script.write_text(DEMO_SCRIPT)
+    return video, script
+
+
+async def open_form(pilot, service: str):
+    from jobdeck.tui.screens.submit import SubmitScreen
+
+    await pick(pilot, service)
+    await pilot.press("n")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, SubmitScreen)
+    return pilot.app.screen
+
+
+async def test_n_submits_a_finalrip_encode_with_upload_progress(tmp_path, monkeypatch):
+    from jobdeck.tui.screens.submit import SubmitScreen
+
+    video, script = encode_files(tmp_path, "Ep-20.mkv", 600_000)
     sims, app = kinds_world()
     async with started(app, (120, 40)) as pilot:
-        await pick(pilot, "encoder")
-        await pilot.press("n")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, SubmitScreen)
+        screen = await open_form(pilot, "encoder")
         assert screen.query_one("#field-encode_param").value == (
             "ffmpeg -i - -c:v libx265 -crf 16 FINALRIP_ENCODED_CLIP.mkv")
         screen.query_one("#field-video").value = str(video)
@@ -136,19 +149,12 @@ async def test_n_submits_a_finalrip_encode_with_upload_progress(tmp_path, monkey
 
 
 async def test_n_on_finalrip_keeps_the_form_with_the_servers_own_refusal(tmp_path):
-    from jobdeck.adapters.finalrip.sim import DEMO_SCRIPT
     from jobdeck.tui.screens.submit import SubmitScreen
 
-    video = tmp_path / "Ep-21.mkv"
-    video.write_bytes(b"v" * 100)
-    script = tmp_path / "enc.vpy"
-    script.write_text(DEMO_SCRIPT)
+    video, script = encode_files(tmp_path, "Ep-21.mkv", 100)
     _, app = kinds_world()
     async with started(app, (120, 40)) as pilot:
-        await pick(pilot, "encoder")
-        await pilot.press("n")
-        await settle(pilot)
-        screen = app.screen
+        screen = await open_form(pilot, "encoder")
         screen.query_one("#field-video").value = str(video)
         screen.query_one("#field-script").value = str(script)
         screen.query_one("#field-encode_param").value = "ffmpeg -i - out.mkv"
@@ -164,9 +170,7 @@ async def test_n_on_enhance_shows_the_services_refusal_in_plain_words():
 
     _, app = kinds_world()
     async with started(app, (120, 40)) as pilot:
-        await pick(pilot, "photo")
-        await pilot.press("n")
-        await settle(pilot)
+        await open_form(pilot, "photo")
         app.screen.query_one("#field-picture").value = "https://pics.sim/huge.jpg"
         await pilot.click("#submit")
         await settle(pilot)
