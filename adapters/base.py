@@ -11,6 +11,7 @@ What a kind can do is declared here once:
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
@@ -98,9 +99,18 @@ async def read_together(*reads: Awaitable[Any]) -> list[Any]:
         raise failed.exceptions[0] from None
     finally:   # a read never started (cancelled first) is closed, not left to warn
         for read in reads:
-            if asyncio.iscoroutine(read):
-                read.close()
+            close_unstarted(read)
     return [t.result() for t in tasks]
+
+
+def close_unstarted(read: object) -> None:
+    """Close a coroutine that never ran, and the coroutines it was given to await (as in
+    `reads.optional(client.items())`): closing only the outer one left the inner to warn
+    'never awaited' on stderr."""
+    if asyncio.iscoroutine(read) and inspect.getcoroutinestate(read) == inspect.CORO_CREATED:
+        for argument in read.cr_frame.f_locals.values():
+            close_unstarted(argument)
+        read.close()
 
 
 async def _as_coroutine(awaitable: Awaitable[T]) -> T:

@@ -433,3 +433,25 @@ async def test_services_share_one_tls_context_and_make_no_client_before_their_fi
     assert local._client is not None
     for transport in (one, two, local):
         await transport.close()
+
+
+def test_a_read_cancelled_before_it_started_leaves_no_coroutine_unawaited():
+    # read_together closes the reads its cancelled tasks never started; a read that wraps a
+    # client call (reads.optional(client.items())) left that call to warn 'coroutine ... was
+    # never awaited' on stderr (seen under test_faults' ntv hang and auth)
+    import gc
+    import warnings
+
+    from jobdeck.adapters.base import Reads, close_unstarted
+
+    async def items() -> list:
+        return []
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        close_unstarted(Reads().optional(items(), "recordings"))
+        gc.collect()
+        assert not [w for w in caught if "never awaited" in str(w.message)]
+        Reads().optional(items(), "recordings").close()   # what read_together did before
+        gc.collect()
+        assert [w for w in caught if "never awaited" in str(w.message)]
