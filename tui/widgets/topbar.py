@@ -21,6 +21,7 @@ class Topbar(Horizontal):
     def compose(self) -> ComposeResult:
         yield Static(id="topbar-left")
         yield Static(id="topbar-fresh")   # apart, so the ticking age rewrites only itself
+        yield Static(id="topbar-gap")
         with Horizontal(id="badges"):
             yield Static("PAUSED", id="badge-paused", classes="badge")
             yield Static("READ-ONLY", id="badge-readonly", classes="badge")
