@@ -1,6 +1,7 @@
 """Figures for the console in a real pseudo-terminal: startup, and what idling costs.
 
-  startup: spawn to first paint of `jobdeck demo`, against a bare Textual app in the same run
+  startup: spawn to first paint of `jobdeck demo`, against a bare Textual app in the same run;
+    and of the console on a config of five services served over loopback
   idle on static services: five simulators that do not change (frozen clocks, served over
     loopback by this process), the console polling them every 2 s at 120x40, no key pressed:
     CPU of the console's process and bytes written to the terminal, on the attention view and
@@ -95,6 +96,11 @@ def idle(env: dict[str, str], seconds: float) -> None:
         config = Path(env["JOBDECK_STATE_DIR"]) / "static.toml"
         config.write_text(tomli_w.dumps({"refresh": 2.0, "services": [
             sim.service_entry(name, servers[name].base_url) for name, sim in sims.items()]}))
+        argv = [*jobdeck_command(), "--config", str(config)]
+        starts = [first_paint(argv, env, "Attention") for _ in range(7)]
+        print("startup on a config of 5 services over loopback (median of 7):")
+        print(f"  jobdeck --config                            "
+              f"{statistics.median(starts) * 1000:8.0f} ms")
         term = Terminal([*jobdeck_command(), "--config", str(config)], env, cols=120, rows=40)
         try:
             if not term.wait_for("Attention", 30):
