@@ -150,6 +150,7 @@ def test_watch_serves_prometheus_metrics(farms, tmp_path):
         assert samples[("jobdeck_tasks", (*farm, ("status", "failed")))] == 1.0
         assert samples[("jobdeck_tasks", (*farm, ("status", "running")))] >= 1
         assert samples[("jobdeck_streams_live", live)] == 4.0
+        assert ("jobdeck_streams_live", farm) not in samples   # a farm has no streams to count
         viewers = len(sims["live"].streams["live/live2"].viewers)   # a frozen clock: steady
         assert samples[("jobdeck_stream_viewers", (*live, ("stream", "live/live2")))] == viewers
         assert samples[("jobdeck_last_poll_age_seconds", farm)] < 5

@@ -24,6 +24,7 @@ from .cli import UsageError
 @dataclass
 class Seen:
     kind: str
+    streams: bool = False   # the kind lists streams: a render farm has no 'streams live' to say
     snapshot: ServiceSnapshot | None = None
     last_poll: float | None = None
     attention: int = 0
@@ -35,7 +36,8 @@ class JobdeckCollector:
 
     def __init__(self, adapters: dict[str, Adapter]) -> None:
         self.lock = threading.Lock()
-        self.seen = {name: Seen(adapter.kind) for name, adapter in adapters.items()}
+        self.seen = {name: Seen(adapter.kind, adapter.lists_streams)
+                     for name, adapter in adapters.items()}
 
     def record(self, snapshot: ServiceSnapshot, watch: ServiceWatch) -> None:
         now = time.monotonic()
@@ -85,7 +87,9 @@ class JobdeckCollector:
                 for status in STATUSES:
                     tasks.add_metric([*key, status],
                                      float(sum(1 for t in snapshot.tasks if t.status == status)))
-                live.add_metric(key, float(sum(1 for s in snapshot.streams if s.state == "live")))
+                if seen.streams:
+                    live.add_metric(key, float(sum(1 for s in snapshot.streams
+                                                   if s.state == "live")))
                 for stream in snapshot.streams:
                     if stream.viewers is not None:
                         viewers.add_metric([*key, stream.id], float(stream.viewers))
