@@ -79,7 +79,7 @@ class ActionRunner:
         if spec.destructive and self.app.config.confirm_destructive:
             from .screens.confirm import ConfirmScreen  # screens load when first opened
             self.app.push_screen(
-                ConfirmScreen(title(f"{spec.label} · ", service),
+                ConfirmScreen(title(spec.label, " · ", service),
                               confirm_body(spec, service, items, skipped), spec.label),
                 callback=lambda ok: self.send(service, action, ids, params) if ok else None)
         else:
@@ -97,7 +97,7 @@ class ActionRunner:
     def done(self, result: ActionResult) -> None:
         severity = "information" if result.ok else (
             "warning" if result.outcome == "unknown" else "error")
-        self.app.notify(result.message, title=f"{result.service} · {result.action}",
+        self.app.notify(literal(result.message), title=title(result.service, " · ", result.action),
                         severity=severity, timeout=4 if result.ok else 10)
         if self.store is not None:
             self.store.audit_action(result, via="console")
@@ -121,8 +121,9 @@ class ActionRunner:
             if result is None:
                 return
             words = "; ".join(result.notes)
-            self.app.notify(f"submitted {result.task_id}" + (f" ({words})" if words else ""),
-                            title=f"{service} · new")
+            self.app.notify(title("submitted ", result.task_id,
+                                  *((" (", words, ")") if words else ())),
+                            title=title(service, " · new"))
             if self.store is not None:
                 self.store.audit({"service": service, "action": "submit", "via": "console",
                                   "targets": [result.task_id], "ok": True,
@@ -144,9 +145,9 @@ class ActionRunner:
             try:
                 adapter.track(ids)
             except (JobdeckError, OSError) as exc:
-                self.app.notify(f"not tracked: {exc}", severity="error")
+                self.app.notify(title("not tracked: ", str(exc)), severity="error")
                 return
-            self.app.notify(f"watching {', '.join(ids)}", title=f"{service} · track")
+            self.app.notify(title("watching ", ", ".join(ids)), title=title(service, " · track"))
             self.app.poller.poll(service)
 
         self.app.push_screen(TrackScreen(service), callback=chosen)

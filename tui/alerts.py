@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from jobdeck.adapters import jsonsafe
 from jobdeck.adapters.alerts_config import AlertsConfig
 from jobdeck.adapters.oncall import Transition
+from rich.text import Text
+
+from .safe_text import literal, title
 
 
 @dataclass(slots=True)
@@ -27,7 +30,7 @@ class Alert:
 @dataclass
 class Alerter:
     config: AlertsConfig
-    notify: Callable[[str, str, str], None]     # message, title, severity
+    notify: Callable[[Text, Text, str], None]     # message, title, severity
     bell: Callable[[], None]
     clock: Callable[[], float]
     history: list[Alert] = field(default_factory=list)
@@ -46,11 +49,12 @@ class Alerter:
             self.history.append(Alert(transition, transition in wanted, transition in due))
         if len(due) > self.config.burst:
             services = sorted({t.service for t in due})
-            self.notify(f"{len(due)} alerts at once on {', '.join(services)}: press H for the "
-                        "list", "alerts", "error")
+            self.notify(title(str(len(due)), " alerts at once on ", ", ".join(services),
+                              ": press H for the list"), title("alerts"), "error")
         else:
             for transition in due:
-                self.notify(describe(transition), f"{transition.service} · {transition.what}",
+                self.notify(literal(describe(transition)),
+                            title(transition.service, " · ", transition.what),
                             "information" if transition.event == "service_up" else "error")
         if due and self.config.bell:
             self.bell()

@@ -18,6 +18,7 @@ from jobdeck.adapters.base import Adapter
 from jobdeck.adapters.config import Config
 from jobdeck.adapters.files import StateStore
 from jobdeck.adapters.oncall import Transition
+from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Horizontal
@@ -34,7 +35,8 @@ from .messages import ActionDone, SnapshotReady
 from .oncall import OnCall
 from .palette import palette_commands
 from .poller import Poller
-from .safe_text import clean
+from .safe_text import clean, literal
+from .safe_text import title as safe_title
 from .service_state import ServiceState, age_text
 from .themes import STATUS_DEFAULTS, load_themes, theme_ring
 from .widgets.attention_pane import AttentionPane
@@ -89,8 +91,8 @@ class JobdeckApp(App[int]):
 
     def on_mount(self) -> None:
         if self._theme_missing:
-            self.notify(f"theme {self._theme_missing!r} not found; using jobdeck-dark",
-                        severity="warning")
+            self.notify(safe_title("theme ", repr(self._theme_missing),
+                                   " not found; using jobdeck-dark"), severity="warning")
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.set_keymap(self.config.keys)
         services = self.query_one(ServiceList)
@@ -105,10 +107,13 @@ class JobdeckApp(App[int]):
     def on_resize(self) -> None:
         self.screen.set_class(self.size.width < 100, "narrow")
 
-    def notify(self, message: str, *, title: str = "", severity: Any = "information",
-               timeout: float | None = None, markup: bool = False) -> None:
-        """Every toast: its words cleaned of escapes and never read as markup."""
-        message, title = clean(message), clean(title)
+    def notify(self, message: Text | str, *, title: Text | str = "",
+               severity: Any = "information", timeout: float | None = None,
+               markup: bool = False) -> None:
+        """Every toast: its words cleaned of escapes and never read as markup. Ours come as
+        Text built by safe_text's title()/literal() (tests/test_safe_text.py fails a toast
+        made with an f-string); Textual's own come as plain str and are cleaned here."""
+        message, title = (clean(v.plain if isinstance(v, Text) else v) for v in (message, title))
         self.toasts = [*self.toasts[-49:], (message, severity)]
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
@@ -138,7 +143,7 @@ class JobdeckApp(App[int]):
         alerts = self.config.alerts
         if alerts.command and (failed := await run_hook(alerts.command, transition,
                                                         alerts.command_timeout)):
-            self.notify(failed, title="alert command", severity="warning")
+            self.notify(literal(failed), title="alert command", severity="warning")
 
     def tick(self) -> None:
         """Once a second: ages, the service list, the top line. Unchanged text is not redrawn."""
@@ -217,11 +222,13 @@ class JobdeckApp(App[int]):
         self.tick()
 
     def action_faster(self) -> None:
-        self.notify(f"polling every {self.poller.step_interval(-1):g}s", timeout=1.5)
-        self.tick()
+        self.say_interval(self.poller.step_interval(-1))
 
     def action_slower(self) -> None:
-        self.notify(f"polling every {self.poller.step_interval(1):g}s", timeout=1.5)
+        self.say_interval(self.poller.step_interval(1))
+
+    def say_interval(self, seconds: float) -> None:
+        self.notify(safe_title("polling every ", format(seconds, "g"), "s"), timeout=1.5)
         self.tick()
 
     def action_next_theme(self) -> None:
@@ -238,7 +245,7 @@ class JobdeckApp(App[int]):
             try:
                 self.store.update(theme=theme.name)
             except OSError as exc:
-                self.notify(f"theme not saved: {exc.strerror}", severity="warning")
+                self.notify(safe_title("theme not saved: ", exc.strerror), severity="warning")
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

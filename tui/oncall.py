@@ -10,13 +10,14 @@ from jobdeck.adapters.config import Config
 from jobdeck.adapters.files import StateStore
 from jobdeck.adapters.model import ServiceSnapshot
 from jobdeck.adapters.oncall import Item, Mutes, ServiceWatch, Transition, newest_first
+from rich.text import Text
 
 from .alerts import Alerter
 
 
 class OnCall:
     def __init__(self, config: Config, kinds: dict[str, str], store: StateStore | None, *,
-                 notify: Callable[[str, str, str], None], bell: Callable[[], None],
+                 notify: Callable[[Text, Text, str], None], bell: Callable[[], None],
                  clock: Callable[[], float]) -> None:
         self.clock = clock
         self.watches = {name: ServiceWatch(name, kind, config.stall_after * 60,

@@ -38,7 +38,7 @@ class SubmitScreen(ModalScreen[SubmitResult | None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="submit-box") as box:
-            set_titles(box, title("New work · ", self.service, f" ({self.adapter.kind})"),
+            set_titles(box, title("New work · ", self.service, " (", self.adapter.kind, ")"),
                        Text("enter or Submit sends · esc cancels"))
             yield Static(id="submit-status")     # on top: a refusal is seen without scrolling
             yield ProgressBar(total=100, show_eta=False, id="submit-progress")
