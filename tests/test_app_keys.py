@@ -129,6 +129,25 @@ async def test_actions_not_valid_for_the_status_are_not_offered_or_sent():
         assert sent(sim, "task/fullSpeed") == []
 
 
+def footer_keys(app) -> set[str]:
+    """The keys the footer shows now (not what it would show if it were redrawn)."""
+    return {key.key for key in app.screen.query("Footer FooterKey")}
+
+
+async def test_the_footer_follows_the_marked_tasks_when_their_status_changes():
+    sim = farm()
+    async with console(("sh-farm", sim)) as (app, pilot):
+        await cursor_to(pilot, "19088")     # running
+        await pilot.press("space")
+        await settle(pilot)
+        assert "s" in footer_keys(app)
+        sim.tasks[19088].status = 25         # done behind our back: nothing left to stop
+        await pilot.press("r")
+        await settle(pilot)
+        assert "19088" in app.states["sh-farm"].marked
+        assert "s" not in footer_keys(app) and "d" in footer_keys(app)
+
+
 async def test_a_refused_action_shows_the_services_own_message():
     sim = farm()
     async with console(("sh-farm", sim)) as (app, pilot):

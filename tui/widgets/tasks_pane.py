@@ -83,14 +83,10 @@ class TasksPane(Vertical):
         self.keys_may_have_changed()
 
     def keys_may_have_changed(self) -> None:
-        """The footer offers the actions of the targets: redrawn when those change."""
-        state = self.state
-        if state is not None and state.marked:
-            key: tuple = (state.name, "marked", frozenset(state.marked))
-        else:
-            task = self.table.cursor_task
-            key = (state and state.name, task.actions if task else None)
-        refresh_bindings_on_change(self, key)
+        """The footer offers the actions of the targets: redrawn when those change (a marked
+        task's status changing counts, not only the marks)."""
+        offered = frozenset(name for task in self.targets() for name in task.actions)
+        refresh_bindings_on_change(self, (self.state and self.state.name, offered))
 
     def show_titles(self, now: float) -> None:
         state = self.state
