@@ -121,7 +121,7 @@ async def test_actions_not_valid_for_the_status_are_not_offered_or_sent():
         pane = app.query_one(TasksPane)
         assert pane.check_action("service_action", ("stop",)) is False
         assert pane.check_action("service_action", ("delete",)) is True
-        offered = app.screen.active_bindings   # what the footer draws from
+        offered = footer_keys(app)
         assert "d" in offered and "s" not in offered and "g" not in offered
         await pilot.press("s", "g", "f")
         await settle(pilot)
