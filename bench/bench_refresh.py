@@ -29,9 +29,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from jobdeck.adapters.base import ActionSpec, Adapter
-from jobdeck.adapters.config import Config
-from jobdeck.adapters.model import (
+from jobdeck.adapters.contract.base import ActionSpec, Adapter
+from jobdeck.adapters.contract.model import (
     ActionResult,
     Block,
     BlockGrid,
@@ -40,11 +39,12 @@ from jobdeck.adapters.model import (
     ServiceSnapshot,
     Task,
 )
-from jobdeck.tui.app import JobdeckApp
-from jobdeck.tui.messages import SnapshotReady
-from jobdeck.tui.widgets.block_grid import BlockGridView
-from jobdeck.tui.widgets.service_list import ServiceList
-from jobdeck.tui.widgets.task_table import TaskTable
+from jobdeck.adapters.core.config import Config
+from jobdeck.tui.console.app import JobdeckApp
+from jobdeck.tui.console.messages import SnapshotReady
+from jobdeck.tui.console.widgets.block_grid import BlockGridView
+from jobdeck.tui.console.widgets.service_list import ServiceList
+from jobdeck.tui.console.widgets.task_table import TaskTable
 
 BASE = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
 SIZE = (160, 50)

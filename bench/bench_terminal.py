@@ -29,8 +29,7 @@ from jobdeck.adapters.eva.sim import EvaSim
 from jobdeck.adapters.finalrip.sim import FinalRipSim
 from jobdeck.adapters.ntv.sim import NtvSim
 from jobdeck.adapters.renderbus.sim import RenderbusSim
-from jobdeck.adapters.simbase import SimServer
-
+from jobdeck.adapters.simulation.server import SimServer
 from tests.pty_terminal import Terminal, jobdeck_command
 
 TICKS = os.sysconf("SC_CLK_TCK")

@@ -1,3 +1,3 @@
-from jobdeck.tui.cli import main
+from jobdeck.tui.cli.main import main
 
 raise SystemExit(main())

@@ -8,10 +8,11 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 
 import pytest
-from jobdeck.adapters.model import ServiceConfig
+
+from jobdeck.adapters.contract.model import ServiceConfig
 from jobdeck.adapters.renderbus.adapter import RenderbusAdapter
 from jobdeck.adapters.renderbus.sim import RenderbusSim
-from jobdeck.adapters.simbase import SimServer
+from jobdeck.adapters.simulation.server import SimServer
 
 os.environ["TZ"] = "UTC"
 time.tzset()
@@ -69,9 +70,9 @@ def adapter(sim: RenderbusSim, server: SimServer) -> Iterator[RenderbusAdapter]:
 def demo_app(*sims_by_name: tuple[str, RenderbusSim], refresh: float = 30.0, read_only=False,
              clock=None, state=None, wall=None):
     """The console on in-process simulators, with a frozen clock for ages when given one."""
-    from jobdeck.adapters.files import StateStore
-    from jobdeck.tui.app import JobdeckApp
-    from jobdeck.tui.demo import build_demo
+    from jobdeck.adapters.core.demo import build_demo
+    from jobdeck.adapters.core.state import StateStore
+    from jobdeck.tui.console.app import JobdeckApp
 
     world = build_demo(dict(sims_by_name), refresh=refresh)
     kwargs = {"clock": clock} if clock is not None else {}
@@ -104,7 +105,7 @@ async def started(app, size=(120, 36)) -> AsyncIterator:
 
 async def select_service(pilot, name: str) -> None:
     """Highlight a service in the list (the attention view is selected at start)."""
-    from jobdeck.tui.widgets.service_list import ServiceList
+    from jobdeck.tui.console.widgets.service_list import ServiceList
     services = pilot.app.query_one(ServiceList)
     services.highlighted = services.get_option_index(name)
     await settle(pilot)
@@ -115,7 +116,7 @@ async def console(*services, size=(120, 36), select: str | None = None,
                   **options) -> AsyncIterator[tuple]:
     """The app on these simulators, started, polled once and settled, with the first service
     (or `select`) selected and its task table focused."""
-    from jobdeck.tui.widgets.task_table import TaskTable
+    from jobdeck.tui.console.widgets.task_table import TaskTable
     app = demo_app(*services, **options)
     async with started(app, size) as pilot:
         if services:
@@ -126,7 +127,7 @@ async def console(*services, size=(120, 36), select: str | None = None,
 
 
 async def cursor_to(pilot, task_id: str) -> None:
-    from jobdeck.tui.widgets.task_table import TaskTable
+    from jobdeck.tui.console.widgets.task_table import TaskTable
     table = pilot.app.query_one(TaskTable)
     table.focus()
     if not table.move_to(task_id):
@@ -135,7 +136,7 @@ async def cursor_to(pilot, task_id: str) -> None:
 
 
 def row_of(app, task_id: str) -> str:
-    from jobdeck.tui.widgets.task_table import TaskTable
+    from jobdeck.tui.console.widgets.task_table import TaskTable
     return app.query_one(TaskTable).row_text(task_id)
 
 

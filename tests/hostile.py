@@ -13,7 +13,7 @@ from jobdeck.adapters.finalrip.sim import FinalRipSim
 from jobdeck.adapters.nginx_rtmp.sim import NginxRtmpSim
 from jobdeck.adapters.ntv.sim import NtvSim
 from jobdeck.adapters.renderbus.sim import RenderbusSim
-from jobdeck.adapters.simbase import SimRequest, SimResponse
+from jobdeck.adapters.simulation.server import SimRequest, SimResponse
 
 EVIL = ("[bold]B[/] [link=file:///etc/passwd]L[/link] [/] \x1b]52;c;SE9TVElMRQ==\x07"
         "\x1b]0;PWNED\x07\x1b[1337m\u009b1337m \u202eevil\u200bzw\ufeff")

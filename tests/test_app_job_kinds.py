@@ -6,12 +6,11 @@ from jobdeck.adapters.enhance.sim import EnhanceSim
 from jobdeck.adapters.eva.sim import EvaSim
 from jobdeck.adapters.finalrip.sim import CLIP_S, FinalRipSim
 from jobdeck.adapters.renderbus.sim import RenderbusSim
-from jobdeck.tui.screens.confirm import ConfirmScreen
-from jobdeck.tui.widgets.block_grid import BlockGridView, BlockPane
-from jobdeck.tui.widgets.task_table import TaskTable
-
-from .conftest import FIXED_EPOCH, FrozenClock, cursor_to, demo_app, row_of, settle, started
-from .test_app_keys import farm
+from jobdeck.tui.console.screens.confirm import ConfirmScreen
+from jobdeck.tui.console.widgets.block_grid import BlockGridView, BlockPane
+from jobdeck.tui.console.widgets.task_table import TaskTable
+from tests.conftest import FIXED_EPOCH, FrozenClock, cursor_to, demo_app, row_of, settle, started
+from tests.test_app_keys import farm
 
 
 def kinds_world(clock: FrozenClock | None = None):
@@ -106,7 +105,7 @@ def encode_files(tmp_path, video_name: str, size: int):
 
 
 async def open_form(pilot, service: str):
-    from jobdeck.tui.screens.submit import SubmitScreen
+    from jobdeck.tui.console.screens.submit import SubmitScreen
 
     await pick(pilot, service)
     await pilot.press("n")
@@ -116,7 +115,7 @@ async def open_form(pilot, service: str):
 
 
 async def test_n_submits_a_finalrip_encode_with_upload_progress(tmp_path, monkeypatch):
-    from jobdeck.tui.screens.submit import SubmitScreen
+    from jobdeck.tui.console.screens.submit import SubmitScreen
 
     video, script = encode_files(tmp_path, "Ep-20.mkv", 600_000)
     sims, app = kinds_world()
@@ -149,7 +148,7 @@ async def test_n_submits_a_finalrip_encode_with_upload_progress(tmp_path, monkey
 
 
 async def test_n_on_finalrip_keeps_the_form_with_the_servers_own_refusal(tmp_path):
-    from jobdeck.tui.screens.submit import SubmitScreen
+    from jobdeck.tui.console.screens.submit import SubmitScreen
 
     video, script = encode_files(tmp_path, "Ep-21.mkv", 100)
     _, app = kinds_world()
@@ -166,7 +165,7 @@ async def test_n_on_finalrip_keeps_the_form_with_the_servers_own_refusal(tmp_pat
 
 
 async def test_n_on_enhance_shows_the_services_refusal_in_plain_words():
-    from jobdeck.tui.screens.submit import SubmitScreen
+    from jobdeck.tui.console.screens.submit import SubmitScreen
 
     _, app = kinds_world()
     async with started(app, (120, 40)) as pilot:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 
-from jobdeck.adapters.files import StateStore
+from jobdeck.adapters.core.state import StateStore
 from jobdeck.adapters.renderbus.sim import RenderbusSim
-from jobdeck.tui.screens.confirm import ConfirmScreen
-from jobdeck.tui.screens.help import HelpScreen
-from jobdeck.tui.widgets.block_grid import BlockGridView, BlockPane
-from jobdeck.tui.widgets.task_table import TaskTable
-from jobdeck.tui.widgets.tasks_pane import TasksPane
-
-from .conftest import (
+from jobdeck.tui.console.screens.confirm import ConfirmScreen
+from jobdeck.tui.console.screens.help import HelpScreen
+from jobdeck.tui.console.widgets.block_grid import BlockGridView, BlockPane
+from jobdeck.tui.console.widgets.task_table import TaskTable
+from jobdeck.tui.console.widgets.tasks_pane import TasksPane
+from tests.conftest import (
     FIXED_EPOCH,
     HOSTILE,
     FrozenClock,
@@ -208,8 +207,9 @@ async def test_help_lists_every_key_from_the_action_table():
         await pilot.press("question_mark")
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
-        from jobdeck.tui.keymap import COMMANDS
         from rich.console import Console
+
+        from jobdeck.adapters.core.commands import COMMANDS
         recorder = Console(width=200, record=True)
         for group in app.screen.query(".help-group"):
             recorder.print(group.content)
@@ -323,8 +323,9 @@ async def test_actions_are_written_to_the_audit_log(tmp_path):
 
 
 async def test_enter_opens_the_detail_with_every_frame_record():
-    from jobdeck.tui.screens.detail import DetailScreen
     from textual.widgets import DataTable
+
+    from jobdeck.tui.console.screens.detail import DetailScreen
     async with console(("sh-farm", farm()), size=(120, 40)) as (app, pilot):
         await cursor_to(pilot, "18380")
         await pilot.press("enter")

@@ -6,18 +6,17 @@ from __future__ import annotations
 import json
 import sys
 
-from jobdeck.adapters.alerts_config import AlertsConfig
-from jobdeck.adapters.files import StateStore
+from jobdeck.adapters.core.alerts import AlertsConfig
+from jobdeck.adapters.core.state import StateStore
 from jobdeck.adapters.ntv.sim import NtvSim
 from jobdeck.adapters.renderbus.sim import RenderbusSim
-from jobdeck.tui.screens.confirm import ConfirmScreen
-from jobdeck.tui.screens.history import HistoryScreen, MuteScreen
-from jobdeck.tui.widgets.attention_pane import AttentionPane
-from jobdeck.tui.widgets.service_list import ServiceList
-from jobdeck.tui.widgets.streams_pane import StreamsPane
-from jobdeck.tui.widgets.task_table import TaskTable
-
-from .conftest import FIXED_EPOCH, FrozenClock, demo_app, settle, started
+from jobdeck.tui.console.screens.confirm import ConfirmScreen
+from jobdeck.tui.console.screens.history import HistoryScreen, MuteScreen
+from jobdeck.tui.console.widgets.attention_pane import AttentionPane
+from jobdeck.tui.console.widgets.service_list import ServiceList
+from jobdeck.tui.console.widgets.streams_pane import StreamsPane
+from jobdeck.tui.console.widgets.task_table import TaskTable
+from tests.conftest import FIXED_EPOCH, FrozenClock, demo_app, settle, started
 
 
 def farm(clock=None) -> RenderbusSim:
@@ -231,8 +230,8 @@ async def test_the_alert_command_gets_the_transition_json_and_its_failure_is_sho
 
 
 def test_alert_settings_parse_and_refuse_unknown_events(tmp_path):
-    from jobdeck.adapters.alerts_config import parse_alerts
-    from jobdeck.adapters.model import ConfigError
+    from jobdeck.adapters.contract.model import ConfigError
+    from jobdeck.adapters.core.alerts import parse_alerts
 
     alerts = parse_alerts({"bell": False, "every": 5, "on": ["failed"],
                            "kinds": {"ntv": {"on": ["stream_gone"]}},
@@ -251,8 +250,8 @@ def test_alert_settings_parse_and_refuse_unknown_events(tmp_path):
 
 
 def test_a_failed_task_without_words_is_described_by_its_frames():
-    from jobdeck.adapters.model import FrameCounts, Task
-    from jobdeck.adapters.oncall import trouble
+    from jobdeck.adapters.contract.model import FrameCounts, Task
+    from jobdeck.adapters.core.oncall import trouble
     task = Task("1", "forest.blend", "failed", "7", frames=FrameCounts(12, 0, 12, 0, 0))
     assert trouble(task) == "12 of 12 frames failed"
     task.error = "license server unreachable"

@@ -5,12 +5,11 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 from jobdeck.adapters.ntv.sim import NtvSim
-from jobdeck.tui.screens.confirm import ConfirmScreen
-from jobdeck.tui.screens.viewers import ViewersScreen
-from jobdeck.tui.widgets.streams_pane import StreamsPane
-
-from .conftest import FrozenClock, cursor_to, demo_app, select_service, settle
-from .conftest import started as start
+from jobdeck.tui.console.screens.confirm import ConfirmScreen
+from jobdeck.tui.console.screens.viewers import ViewersScreen
+from jobdeck.tui.console.widgets.streams_pane import StreamsPane
+from tests.conftest import FrozenClock, cursor_to, demo_app, select_service, settle
+from tests.conftest import started as start
 
 
 @asynccontextmanager

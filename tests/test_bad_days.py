@@ -15,18 +15,18 @@ from pathlib import Path
 import httpx
 import pytest
 import tomli_w
-from jobdeck.adapters.files import StateStore
+
+from jobdeck.adapters.contract.model import ServiceConfig
+from jobdeck.adapters.contract.paging import MAX_PAGES
+from jobdeck.adapters.core.state import StateStore
 from jobdeck.adapters.finalrip.adapter import PROGRESS_NEWEST, PROGRESS_ROTATE, FinalRipAdapter
-from jobdeck.adapters.model import ServiceConfig
 from jobdeck.adapters.ntv.sim import NtvSim
-from jobdeck.adapters.paging import MAX_PAGES
 from jobdeck.adapters.renderbus.adapter import RenderbusAdapter
 from jobdeck.adapters.renderbus.sim import RenderbusSim
-from jobdeck.adapters.simbase import Fault, SimServer
-from jobdeck.tui.cli import main
-
-from .conftest import FIXED_EPOCH, FrozenClock
-from .hostile import EVIL, NEVER
+from jobdeck.adapters.simulation.server import Fault, SimServer
+from jobdeck.tui.cli.main import main
+from tests.conftest import FIXED_EPOCH, FrozenClock
+from tests.hostile import EVIL, NEVER
 
 JOBDECK = str(Path(sys.executable).with_name("jobdeck"))
 
@@ -223,10 +223,10 @@ async def test_twenty_thousand_running_encodes_cost_a_bounded_number_of_reads():
 # types -----------------------------------------------------------------------------------------
 
 def test_numbers_sent_as_strings_count_and_anything_else_is_a_clear_error():
+    from jobdeck.adapters.contract.values import BadValue
     from jobdeck.adapters.eva.adapter import to_task as eva_task
     from jobdeck.adapters.ntv.adapter import percent
     from jobdeck.adapters.renderbus.adapter import to_task as renderbus_task
-    from jobdeck.adapters.values import BadValue
 
     assert eva_task("t", {"code": "4300"}).status == "running"
     assert eva_task("t", {"code": "200", "data": {"video": "v.mp4"}}).status == "done"
@@ -305,7 +305,7 @@ def test_an_env_secret_ending_in_a_newline_works_and_never_shows(capsys, tmp_pat
 # text from a service on the command line -------------------------------------------------------
 
 def test_the_headless_printers_never_pass_escapes(capsys, tmp_path):
-    from .hostile import finalrip
+    from tests.hostile import finalrip
     sim = finalrip()
     with SimServer(sim) as server:
         config = write_config(tmp_path, sim.service_entry("enc", server.base_url))
@@ -348,15 +348,15 @@ def test_ten_concurrent_track_processes_keep_every_id(tmp_path):
 # the console: a crash, a poll that raises, backoff ----------------------------------------------
 
 def test_a_crash_in_the_console_exits_70_with_one_line_and_no_secret(tmp_path):
-    from .pty_terminal import Terminal
+    from tests.pty_terminal import Terminal
     script = tmp_path / "crash.py"
     script.write_text(
-        "from jobdeck.tui import launch\n"
-        "from jobdeck.tui.app import JobdeckApp\n"
-        "from jobdeck.tui.demo import build_demo\n"
-        "from jobdeck.adapters.files import StateStore\n"
-        "class Boom(JobdeckApp):\n"
-        "    CSS_PATH = __import__('jobdeck.tui.app').tui.app.__file__[:-6] + 'jobdeck.tcss'\n"
+        "from jobdeck.tui.console import launch\n"
+        "from jobdeck.tui.console import app as app_module\n"
+        "from jobdeck.adapters.core.demo import build_demo\n"
+        "from jobdeck.adapters.core.state import StateStore\n"
+        "class Boom(app_module.JobdeckApp):\n"
+        "    CSS_PATH = app_module.__file__[:-6] + 'jobdeck.tcss'\n"
         "    def on_mount(self):\n"
         "        super().on_mount()\n"
         "        raise RuntimeError('boom with sim-renderbus-access-key inside')\n"
@@ -378,7 +378,7 @@ def test_a_crash_in_the_console_exits_70_with_one_line_and_no_secret(tmp_path):
 
 
 async def test_a_poll_worker_that_raises_is_shown_on_its_line_and_re_armed():
-    from .conftest import demo_app, settle, started
+    from tests.conftest import demo_app, settle, started
 
     sim = RenderbusSim(clock=FrozenClock(), epoch=FIXED_EPOCH)
     app = demo_app(("farm", sim), refresh=0.2)
@@ -409,7 +409,7 @@ async def test_a_poll_worker_that_raises_is_shown_on_its_line_and_re_armed():
 
 
 def test_backoff_grows_to_its_cap_with_jitter():
-    from jobdeck.tui.poller import backoff
+    from jobdeck.adapters.core.services import backoff
     assert backoff(0, 2.0) == 2.0
     delays = [backoff(n, 2.0, jitter=lambda: 0.5) for n in range(1, 8)]
     assert delays == [2.0, 4.0, 8.0, 16.0, 30.0, 30.0, 30.0]
@@ -421,7 +421,7 @@ async def test_services_share_one_tls_context_and_make_no_client_before_their_fi
         sim, server):
     # httpx reads the CA bundle for every client it makes (~35 ms): six services paid that
     # before the console's first frame
-    from jobdeck.adapters.http import HttpTransport, Redactor, shared_tls
+    from jobdeck.adapters.contract.http import HttpTransport, Redactor, shared_tls
 
     one, two = (HttpTransport(f"https://farm-{n}.example", redact=Redactor()) for n in (1, 2))
     assert one._client is None and two._client is None
@@ -442,7 +442,7 @@ def test_a_read_cancelled_before_it_started_leaves_no_coroutine_unawaited():
     import gc
     import warnings
 
-    from jobdeck.adapters.base import Reads, close_unstarted
+    from jobdeck.adapters.contract.base import Reads, close_unstarted
 
     async def items() -> list:
         return []

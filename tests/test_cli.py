@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 import tomli_w
-from jobdeck.tui.cli import main
+
+from jobdeck.tui.cli.main import main
 
 
 @pytest.fixture
@@ -123,7 +124,7 @@ def test_config_init_check_and_path(capsys, tmp_path, monkeypatch):
 
 
 def test_config_keys_lists_every_command_with_its_key_remapped_or_not(capsys, tmp_path):
-    from jobdeck.tui.keymap import COMMANDS
+    from jobdeck.adapters.core.commands import COMMANDS
     code, out, _ = run(capsys, "config", "keys", "--config", str(tmp_path / "none.toml"))
     assert code == 0
     listed = {line.split()[0]: line.split()[1] for line in out.splitlines()[1:]}

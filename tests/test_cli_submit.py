@@ -6,12 +6,13 @@ import json
 
 import pytest
 import tomli_w
+
+from jobdeck.adapters.core.state import StateStore
 from jobdeck.adapters.enhance.sim import EnhanceSim
 from jobdeck.adapters.eva.sim import EvaSim
-from jobdeck.adapters.files import StateStore
 from jobdeck.adapters.finalrip.sim import DEMO_SCRIPT, FinalRipSim
-from jobdeck.adapters.simbase import SimServer
-from jobdeck.tui.cli import main
+from jobdeck.adapters.simulation.server import SimServer
+from jobdeck.tui.cli.main import main
 
 
 @pytest.fixture

@@ -4,12 +4,13 @@ import re
 from pathlib import Path
 
 import pytest
-from jobdeck.adapters import config as config_module
-from jobdeck.adapters.config import config_path, template
-from jobdeck.adapters.http import Redactor
-from jobdeck.adapters.model import ConfigError
-from jobdeck.adapters.registry import ADAPTERS
-from jobdeck.tui.keymap import command_names
+
+from jobdeck.adapters.contract.http import Redactor
+from jobdeck.adapters.contract.model import ConfigError
+from jobdeck.adapters.contract.registry import ADAPTERS
+from jobdeck.adapters.core import config as config_module
+from jobdeck.adapters.core.commands import command_names
+from jobdeck.adapters.core.config import config_path, template
 
 
 def load_config(path: Path):

@@ -8,11 +8,12 @@ import re
 import tomllib
 
 import pytest
-from jobdeck.adapters.base import Adapter
-from jobdeck.adapters.config import parse_service, template
-from jobdeck.adapters.registry import ADAPTERS, PACKAGES, _package
-from jobdeck.tui.demo import build_demo
-from jobdeck.tui.keymap import CLI_ONLY, COMMANDS, service_actions
+
+from jobdeck.adapters.contract.base import Adapter
+from jobdeck.adapters.contract.registry import ADAPTERS, PACKAGES, simulators_of
+from jobdeck.adapters.core.commands import CLI_ONLY, COMMANDS, service_actions
+from jobdeck.adapters.core.config import parse_service, template
+from jobdeck.adapters.core.demo import build_demo
 
 KINDS = list(PACKAGES)
 
@@ -23,7 +24,7 @@ def kind(request) -> str:
 
 
 async def test_the_kinds_simulator_answers_its_poll_with_declared_actions_only(kind):
-    sims = _package(kind).demo()
+    sims = simulators_of(kind)
     world = build_demo(sims)
     for adapter in world.adapters().values():
         snapshot = await adapter.poll()

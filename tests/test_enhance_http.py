@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
+
+from jobdeck.adapters.contract.model import ServiceConfig, ServiceError
+from jobdeck.adapters.core.state import StateStore
 from jobdeck.adapters.enhance.adapter import EnhanceAdapter
 from jobdeck.adapters.enhance.sim import EnhanceSim
-from jobdeck.adapters.files import StateStore
-from jobdeck.adapters.model import ServiceConfig, ServiceError
-from jobdeck.adapters.simbase import SimServer
-
-from .conftest import FrozenClock
+from jobdeck.adapters.simulation.server import SimServer
+from tests.conftest import FrozenClock
 
 
 @pytest.fixture

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
+
+from jobdeck.adapters.contract.model import ServiceConfig
+from jobdeck.adapters.core.state import StateStore
 from jobdeck.adapters.eva.adapter import EvaAdapter
 from jobdeck.adapters.eva.signing import sign
 from jobdeck.adapters.eva.sim import EvaSim
-from jobdeck.adapters.files import StateStore
-from jobdeck.adapters.model import ServiceConfig
-from jobdeck.adapters.simbase import SimServer
-
-from .conftest import FrozenClock
+from jobdeck.adapters.simulation.server import SimServer
+from tests.conftest import FrozenClock
 
 
 def test_signature_reproduces_the_spec_example():
@@ -126,7 +126,7 @@ async def test_submit_uploads_assets_renders_and_tracks_the_new_task(eva, clock,
 async def test_submit_errors_are_the_services_words(eva, tmp_path):
     sim, server = eva
     adapter = adapter_for(sim, server, tmp_path)
-    from jobdeck.adapters.model import ServiceError
+    from jobdeck.adapters.contract.model import ServiceError
     with pytest.raises(ServiceError, match="4305 template not found"):
         await adapter.submit({"template": 999, "asset": ["image_1=http://x/y.jpg"]})
     with pytest.raises(ServiceError, match="4304"):

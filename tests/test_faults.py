@@ -9,11 +9,11 @@ from __future__ import annotations
 import time
 
 import pytest
-from jobdeck.adapters.registry import PACKAGES, _package
-from jobdeck.adapters.renderbus.sim import RenderbusSim
-from jobdeck.adapters.simbase import FAULTS, Fault
 
-from .conftest import demo_app, settle, started
+from jobdeck.adapters.contract.registry import PACKAGES, simulators_of
+from jobdeck.adapters.renderbus.sim import RenderbusSim
+from jobdeck.adapters.simulation.server import FAULTS, Fault
+from tests.conftest import demo_app, settle, started
 
 INTERVAL, DEADLINE = 0.3, 1.0
 # An action of each kind, its target in the kind's demo simulator, and the request it makes.
@@ -29,7 +29,7 @@ ACTIONS = {
 def faulty_sim(kind: str):
     if kind == "renderbus":
         return RenderbusSim()   # the demo's other farm has a timed outage of its own
-    return next(iter(_package(kind).demo().values()))
+    return next(iter(simulators_of(kind).values()))
 
 
 async def wait_for(pilot, check, seconds: float) -> float:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import httpx
 import pytest
+
+from jobdeck.adapters.contract.model import ServiceConfig, ServiceError
 from jobdeck.adapters.finalrip.adapter import DEFAULT_ENCODE_PARAM, FinalRipAdapter
 from jobdeck.adapters.finalrip.sim import CLIP_S, CUT_S, DEMO_ENCODE, DEMO_SCRIPT, MERGE_S, FinalRipSim
-from jobdeck.adapters.model import ServiceConfig, ServiceError
-from jobdeck.adapters.simbase import SimServer
-
-from .conftest import FrozenClock
+from jobdeck.adapters.simulation.server import SimServer
+from tests.conftest import FrozenClock
 
 
 @pytest.fixture(params=["current"])

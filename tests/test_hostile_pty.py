@@ -9,10 +9,10 @@ import os
 import re
 
 import tomli_w
-from jobdeck.adapters.simbase import SimServer
 
-from . import hostile
-from .pty_terminal import Terminal, jobdeck_command
+from jobdeck.adapters.simulation.server import SimServer
+from tests import hostile
+from tests.pty_terminal import Terminal, jobdeck_command
 
 TAB, BACK, DOWN, END, ESC, ENTER = "\t", "\x1b[Z", "\x1b[B", "\x1b[F", "\x1b", "\r"
 

@@ -4,15 +4,15 @@ on the widget the table names, with the table's action. The old key no longer do
 from __future__ import annotations
 
 import pytest
-from jobdeck.adapters.renderbus.sim import RenderbusSim
-from jobdeck.tui.keymap import COMMANDS, Command
-from jobdeck.tui.widgets.attention_pane import AttentionPane
-from jobdeck.tui.widgets.block_grid import BlockGridView
-from jobdeck.tui.widgets.streams_pane import StreamsPane
-from jobdeck.tui.widgets.task_table import TaskTable
-from jobdeck.tui.widgets.tasks_pane import TasksPane
 
-from .conftest import FIXED_EPOCH, FrozenClock, demo_app, settle, started
+from jobdeck.adapters.core.commands import COMMANDS, Command
+from jobdeck.adapters.renderbus.sim import RenderbusSim
+from jobdeck.tui.console.widgets.attention_pane import AttentionPane
+from jobdeck.tui.console.widgets.block_grid import BlockGridView
+from jobdeck.tui.console.widgets.streams_pane import StreamsPane
+from jobdeck.tui.console.widgets.task_table import TaskTable
+from jobdeck.tui.console.widgets.tasks_pane import TasksPane
+from tests.conftest import FIXED_EPOCH, FrozenClock, demo_app, settle, started
 
 # what to focus so a command's widget (or one inside it) is in the key's path
 FOCUS = {"tasks": TaskTable, "table": TaskTable, "streams": StreamsPane,

@@ -22,14 +22,14 @@ from pathlib import Path
 import httpx
 import pytest
 import tomli_w
-from jobdeck.adapters.config import Config
-from jobdeck.adapters.model import ServiceConfig
-from jobdeck.adapters.nginx_rtmp.adapter import NginxRtmpAdapter
-from jobdeck.tui.app import JobdeckApp
-from jobdeck.tui.screens.confirm import ConfirmScreen
-from jobdeck.tui.widgets.streams_pane import StreamsPane
 
-from .conftest import select_service, settle, started
+from jobdeck.adapters.contract.model import ServiceConfig
+from jobdeck.adapters.core.config import Config
+from jobdeck.adapters.nginx_rtmp.adapter import NginxRtmpAdapter
+from jobdeck.tui.console.app import JobdeckApp
+from jobdeck.tui.console.screens.confirm import ConfirmScreen
+from jobdeck.tui.console.widgets.streams_pane import StreamsPane
+from tests.conftest import select_service, settle, started
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 MODULES = [Path("/usr/lib/nginx/modules/ngx_rtmp_module.so"),

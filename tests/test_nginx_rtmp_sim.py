@@ -5,10 +5,11 @@ against a real nginx in test_nginx_rtmp_real.py."""
 from __future__ import annotations
 
 import pytest
-from jobdeck.adapters.model import ServiceConfig
+
+from jobdeck.adapters.contract.model import ServiceConfig
 from jobdeck.adapters.nginx_rtmp.adapter import NginxRtmpAdapter, parse_target
 from jobdeck.adapters.nginx_rtmp.sim import RECONNECT_S, NginxRtmpSim, raw_args
-from jobdeck.adapters.simbase import SimServer
+from jobdeck.adapters.simulation.server import SimServer
 
 
 @pytest.fixture

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from jobdeck.adapters.model import ServiceConfig
+
+from jobdeck.adapters.contract.model import ServiceConfig
 from jobdeck.adapters.ntv.adapter import NtvAdapter
 from jobdeck.adapters.ntv.client import login_hash, md5
 from jobdeck.adapters.ntv.sim import NtvSim
-from jobdeck.adapters.simbase import SimServer
-
-from .conftest import FrozenClock
+from jobdeck.adapters.simulation.server import SimServer
+from tests.conftest import FrozenClock
 
 
 def test_login_hash_is_md5_of_md5_password_and_challenge():

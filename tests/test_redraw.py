@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from jobdeck.adapters.renderbus.sim import RenderbusSim
-from jobdeck.tui.widgets.keyed_table import column_widths
-from jobdeck.tui.widgets.task_table import TaskTable
 from textual.widget import Widget
 
-from .conftest import FIXED_EPOCH, FrozenClock, console, settle
+from jobdeck.adapters.renderbus.sim import RenderbusSim
+from jobdeck.tui.console.widgets.keyed_table import column_widths
+from jobdeck.tui.console.widgets.task_table import TaskTable
+from tests.conftest import FIXED_EPOCH, FrozenClock, console, settle
 
 
 @contextmanager

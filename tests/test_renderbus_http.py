@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import httpx
 import pytest
+
 from jobdeck.adapters.renderbus.adapter import RenderbusAdapter
 from jobdeck.adapters.renderbus.sim import RenderbusSim
-from jobdeck.adapters.simbase import SimServer
-
-from .conftest import FIXED_EPOCH, service_config
+from jobdeck.adapters.simulation.server import SimServer
+from tests.conftest import FIXED_EPOCH, service_config
 
 V1 = {"stop": "task/stopTask", "resume": "task/startTask", "abandon": "task/abortTask",
       "delete": "task/deleteTask", "full_speed": "task/fullSpeed",
@@ -259,7 +259,7 @@ async def test_a_reply_of_the_wrong_shape_marks_the_service_failed_not_the_conso
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={"code": 200, "data": {"items": "not-a-list",
                                                                "pageCount": 1}})
-    from jobdeck.adapters.model import ServiceConfig
+    from jobdeck.adapters.contract.model import ServiceConfig
     config = ServiceConfig(name="odd", kind="renderbus", base_url="http://odd.test",
                            options={"access_id": "a"}, secrets={"access_key": "k" * 8})
     adapter = RenderbusAdapter(config, transport=httpx.MockTransport(handler))

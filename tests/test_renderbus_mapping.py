@@ -3,7 +3,8 @@
 from datetime import UTC, datetime
 
 import pytest
-from jobdeck.adapters.model import FrameCounts
+
+from jobdeck.adapters.contract.model import FrameCounts
 from jobdeck.adapters.renderbus.adapter import allowed_actions, to_block, to_task
 from jobdeck.adapters.renderbus.client import describe
 

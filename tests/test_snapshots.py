@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from jobdeck.adapters.renderbus.sim import RenderbusSim
-
-from .conftest import FIXED_EPOCH, FrozenClock, demo_app
+from tests.conftest import FIXED_EPOCH, FrozenClock, demo_app
 
 
 def world():

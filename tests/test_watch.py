@@ -16,12 +16,12 @@ from pathlib import Path
 import httpx
 import pytest
 import tomli_w
-from jobdeck.adapters.ntv.sim import NtvSim
-from jobdeck.adapters.renderbus.sim import RenderbusSim
-from jobdeck.adapters.simbase import SimServer
 from prometheus_client.parser import text_string_to_metric_families
 
-from .conftest import FIXED_EPOCH, FrozenClock
+from jobdeck.adapters.ntv.sim import NtvSim
+from jobdeck.adapters.renderbus.sim import RenderbusSim
+from jobdeck.adapters.simulation.server import SimServer
+from tests.conftest import FIXED_EPOCH, FrozenClock
 
 JOBDECK = str(Path(sys.executable).with_name("jobdeck"))
 
@@ -181,8 +181,8 @@ def test_watch_metrics_address_is_checked(farms, tmp_path):
 def test_a_transition_names_its_item_once_when_the_name_is_the_id():
     from datetime import UTC, datetime
 
-    from jobdeck.adapters.oncall import Transition
-    from jobdeck.tui.alerts import describe
+    from jobdeck.adapters.core.oncall import Transition
+    from jobdeck.tui.console.toasts import describe
 
     at = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
     eva = Transition(at, "promo", "eva", "task", "Tt0b", "Tt0b", "running", "failed", "4340")

@@ -6,16 +6,20 @@ The one way in for text a service sent (names, ids, messages, errors):
 - `title()` for border titles and dialog titles, built from literal parts;
 - `set_titles()` to put them on a widget, only when they changed.
 Toasts go through JobdeckApp.notify, which cleans both title and message and never reads markup.
+
+Shared by the console and the headless commands: `clean` needs nothing but `re`; Rich is
+imported by the first Text made and Textual never, so `jobdeck snapshot` loads neither.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
-from rich.text import Text
-from textual.widget import Widget
+if TYPE_CHECKING:
+    from rich.text import Text
+    from textual.widget import Widget
 
 # C0 controls (tab and newline included: a label is one line), DEL, C1 controls, the bidi
 # overrides and isolates that can make a name read differently from what it is, and the
@@ -37,15 +41,19 @@ def clean(value: object) -> str:
 
 def literal(value: object, style: str = "") -> Text:
     """A Text that shows exactly the cleaned characters; Text() never interprets markup."""
+    from rich.text import Text
+
     return Text(clean(value), style=style, no_wrap=True, end="")
 
 
-Part = str | Text | tuple[object, str]
+Part = "str | Text | tuple[object, str]"  # a str: shown as it is
 
 
 def title(*parts: Part) -> Text:
     """A title from parts: each str is shown as it is (service text included), a (value, style)
     pair likewise with a style; a Text is trusted as built."""
+    from rich.text import Text
+
     out = Text(no_wrap=True, end="")
     for part in parts:
         if isinstance(part, Text):
@@ -67,7 +75,7 @@ def set_titles(widget: Widget, title: Any = ..., subtitle: Any = ...) -> None:
     for name, value in (("border_title", title), ("border_subtitle", subtitle)):
         if value is ...:
             continue
-        key = value.plain + repr(value.spans) if isinstance(value, Text) else value
+        key = value.plain + repr(value.spans) if hasattr(value, "spans") else value
         if shown.get(name, ()) != key:
             shown[name] = key
             setattr(widget, name, value)

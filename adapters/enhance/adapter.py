@@ -8,10 +8,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..base import UNTRACK, ActionSpec, Adapter, SubmitField
-from ..model import ActionResult, ServiceError, ServiceSnapshot, SubmitResult, Task
-from ..options import Option
-from ..values import integer_or, number_or
+from jobdeck.adapters.contract.base import UNTRACK, ActionSpec, Adapter, SubmitField
+from jobdeck.adapters.contract.model import ActionResult, ServiceError, ServiceSnapshot, SubmitResult, Task
+from jobdeck.adapters.contract.options import Option
+from jobdeck.adapters.contract.values import integer_or, number_or
+
 from .client import EnhanceClient, describe
 
 PARALLEL_READS = 8

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..http import HttpTransport, one_line
-from ..model import ServiceError
-from ..values import integer
+from jobdeck.adapters.contract.http import HttpTransport, one_line
+from jobdeck.adapters.contract.model import ServiceError
+from jobdeck.adapters.contract.values import integer
 
 CODE_MEANINGS: dict[int, str] = {
     1001001: "creating the task failed",

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..simbase import Received, SimRequest, SimResponse, Simulator
+from jobdeck.adapters.simulation.server import Received, SimRequest, SimResponse, Simulator
 
 TOKEN = "sim-enhance-token"
 WORKERS = 2

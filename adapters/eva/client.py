@@ -8,9 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..http import HttpTransport, one_line
-from ..model import ServiceError
-from ..values import integer, number
+from jobdeck.adapters.contract.http import HttpTransport, one_line
+from jobdeck.adapters.contract.model import ServiceError
+from jobdeck.adapters.contract.values import integer, number
+
 from .signing import sign
 
 CLOCK_REFRESH_S = 300.0

@@ -9,8 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..forms import parse_form
-from ..simbase import Received, SimRequest, SimResponse, Simulator
+from jobdeck.adapters.simulation.forms import parse_form
+from jobdeck.adapters.simulation.server import Received, SimRequest, SimResponse, Simulator
+
 from .signing import sign
 
 API_KEY = "39802830831bed188884e193d8465226"

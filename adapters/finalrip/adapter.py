@@ -7,8 +7,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..base import ActionSpec, Adapter, Reads, SubmitField
-from ..model import (
+from jobdeck.adapters.contract.base import ActionSpec, Adapter, Reads, SubmitField
+from jobdeck.adapters.contract.model import (
     ActionResult,
     Block,
     BlockGrid,
@@ -19,8 +19,9 @@ from ..model import (
     Task,
     from_unix,
 )
-from ..options import Option
-from ..values import integer_or
+from jobdeck.adapters.contract.options import Option
+from jobdeck.adapters.contract.values import integer_or
+
 from .client import FinalRipClient
 
 STATUS_MAP: dict[str, Status] = {"pending": "queued", "running": "running", "completed": "done"}

@@ -14,8 +14,8 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
-from ..http import UPLOAD_TIMEOUT, HttpTransport
-from ..model import ServiceError
+from jobdeck.adapters.contract.http import UPLOAD_TIMEOUT, HttpTransport
+from jobdeck.adapters.contract.model import ServiceError
 
 API = "/api/v1/task"
 CHUNK = 256 * 1024

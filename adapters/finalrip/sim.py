@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, unquote
 
-from ..forms import parse_form
-from ..simbase import Received, SimRequest, SimResponse, Simulator
+from jobdeck.adapters.simulation.forms import parse_form
+from jobdeck.adapters.simulation.server import Received, SimRequest, SimResponse, Simulator
 
 TOKEN = "sim-finalrip-token"
 ENCODED_CLIP = "FINALRIP_ENCODED_CLIP.mkv"

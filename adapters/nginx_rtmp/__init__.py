@@ -1,6 +1,5 @@
 """nginx with the RTMP module: streams and clients from /stat, drops through /control."""
 
 from .adapter import NginxRtmpAdapter as ADAPTER
-from .sim import demo
 
-__all__ = ["ADAPTER", "demo"]
+__all__ = ["ADAPTER"]

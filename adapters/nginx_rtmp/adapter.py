@@ -21,9 +21,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ..base import ActionSpec, Adapter
-from ..model import ActionResult, ServiceError, ServiceSnapshot, Stream, Viewer
-from ..options import Option
+from jobdeck.adapters.contract.base import ActionSpec, Adapter
+from jobdeck.adapters.contract.model import ActionResult, ServiceError, ServiceSnapshot, Stream, Viewer
+from jobdeck.adapters.contract.options import Option
 
 if TYPE_CHECKING:
     from xml.etree import ElementTree

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape
 
-from ..simbase import Received, SimRequest, SimResponse, Simulator
+from jobdeck.adapters.simulation.server import Received, SimRequest, SimResponse, Simulator
 
 NGINX_500 = (b"<html>\r\n<head><title>500 Internal Server Error</title></head>\r\n<body>\r\n"
              b"<center><h1>500 Internal Server Error</h1></center>\r\n"

@@ -7,8 +7,8 @@ from collections.abc import Awaitable
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..base import ActionSpec, Adapter, Reads, read_together
-from ..model import (
+from jobdeck.adapters.contract.base import ActionSpec, Adapter, Reads, read_together
+from jobdeck.adapters.contract.model import (
     ActionResult,
     ServiceError,
     ServiceSnapshot,
@@ -17,7 +17,8 @@ from ..model import (
     Viewer,
     from_unix,
 )
-from ..options import Option
+from jobdeck.adapters.contract.options import Option
+
 from .client import NtvClient, number
 
 ACTIONS = {

@@ -16,9 +16,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..http import HttpTransport
-from ..model import ServiceError
-from ..paging import Pager
+from jobdeck.adapters.contract.http import HttpTransport
+from jobdeck.adapters.contract.model import ServiceError
+from jobdeck.adapters.contract.paging import Pager
 
 REFUSAL_MEMORY_S = 600.0
 # Section 1.9 of the spec: paged replies take `page`; the sections of get_streams and

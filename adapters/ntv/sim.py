@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..simbase import Received, SimRequest, SimResponse, Simulator
+from jobdeck.adapters.simulation.server import Received, SimRequest, SimResponse, Simulator
 
 USERNAME, PASSWORD = "admin", "sim-ntv-password"
 TOKEN_IDLE_S = 30 * 60

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..base import ActionSpec, Adapter, Reads, read_together
-from ..model import (
+from jobdeck.adapters.contract.base import ActionSpec, Adapter, Reads, read_together
+from jobdeck.adapters.contract.model import (
     Account,
     ActionResult,
     Block,
@@ -20,8 +20,9 @@ from ..model import (
     Task,
     from_epoch_ms,
 )
-from ..options import Option
-from ..values import integer_or, number_or
+from jobdeck.adapters.contract.options import Option
+from jobdeck.adapters.contract.values import integer_or, number_or
+
 from .client import API_VERSIONS, RenderbusClient
 
 STATUS_MAP: dict[int, Status] = {

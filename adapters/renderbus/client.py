@@ -16,9 +16,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..http import HttpTransport, one_line
-from ..model import ServiceError
-from ..paging import Pager
+from jobdeck.adapters.contract.http import HttpTransport, one_line
+from jobdeck.adapters.contract.model import ServiceError
+from jobdeck.adapters.contract.paging import Pager
+
 from .signing import host_of, sign
 
 GENERATIONS = ("1.0.0", "2.0.0")

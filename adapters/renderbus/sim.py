@@ -20,7 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..simbase import Received, SimRequest, SimResponse, Simulator
+from jobdeck.adapters.simulation.server import Received, SimRequest, SimResponse, Simulator
+
 from .signing import sign
 
 SKEW_LIMIT_S = 300

@@ -1,0 +1,285 @@
+"""What needs the operator, from one poll to the next: transitions and the attention list.
+
+A ServiceWatch follows one service's snapshots. Each poll it reports transitions (a task that
+turned failed or partial, a running task that made no progress for `stall_after`, a stream that
+went down, the service going down or coming back; never on the service's first poll) and keeps
+the items that need attention now: failed and partial tasks, stalled tasks, tasks stopped for
+arrears, streams that went down since watching began, the service itself when it is down or
+stale, its warnings, and a balance under the alert threshold.
+
+The console's attention view and alerts, `jobdeck watch` and its metrics all read from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from jobdeck.adapters.contract.model import ServiceSnapshot, Task, iso
+
+ARREARS = "20"   # Renderbus: stopped because the account is in arrears
+
+
+@dataclass(slots=True)
+class Transition:
+    at: datetime
+    service: str
+    kind: str
+    what: str          # task | stream | service
+    id: str
+    name: str
+    from_: str
+    to: str
+    detail: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The id, and the name when it says more (EVA and enhance tasks are named by id)."""
+        return self.id if self.name in ("", self.id) else f"{self.id} {self.name}"
+
+    @property
+    def event(self) -> str:
+        """The [alerts] `on` name of this transition."""
+        if self.what == "service":
+            return "service_down" if self.to == "down" else "service_up"
+        if self.what == "stream":
+            return "stream_gone"
+        return self.to   # failed, partial, stalled
+
+    @property
+    def key(self) -> str:
+        return f"{self.service}/{self.what}/{self.id}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"at": iso(self.at), "service": self.service, "what": self.what, "id": self.id,
+                "name": self.name, "from": self.from_, "to": self.to, "detail": self.detail}
+
+    def line(self) -> str:
+        """One line of text for `watch` and the history screen."""
+        detail = f" ({self.detail})" if self.detail else ""
+        subject = self.service if self.what == "service" else \
+            f"{self.service} {self.what} {self.label}"
+        return f"{iso(self.at)} {subject}: {self.from_} -> {self.to}{detail}"
+
+
+def trouble(task: Task) -> str | None:
+    """What went wrong with a failed or partial task, in the service's words when it gave
+    any, else from its frame counts."""
+    if task.error:
+        return task.error
+    frames = task.frames
+    if frames and frames.failed:
+        return f"{frames.failed} of {frames.total} frames failed"
+    return None
+
+
+@dataclass(slots=True)
+class Item:
+    """One thing that needs attention now."""
+
+    service: str
+    kind: str
+    what: str          # task | stream | service | warning | balance
+    id: str
+    name: str
+    status: str        # failed, partial, stalled, arrears, gone, down, stale, warning, low
+    since: float       # monotonic time it began (newest first)
+    detail: str = ""
+    task: Task | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.service}/{self.what}/{self.id}"
+
+    @property
+    def signature(self) -> str:
+        """What a mute "until it changes" remembers."""
+        return f"{self.status}|{self.detail}"
+
+
+@dataclass(slots=True)
+class _Progress:
+    mark: object      # what counts as progress for a running task
+    since: float      # monotonic time it last moved
+    stalled: bool = False
+
+
+@dataclass
+class ServiceWatch:
+    name: str
+    kind: str
+    stall_after_s: float = 30 * 60
+    balance_below: float | None = None
+    statuses: dict[str, str] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+    streams: dict[str, str] = field(default_factory=dict)
+    gone: dict[str, Item] = field(default_factory=dict)
+    progress: dict[str, _Progress] = field(default_factory=dict)
+    first_seen: dict[str, float] = field(default_factory=dict)
+    ok: bool | None = None
+    down_since: float | None = None
+    last_ok: float | None = None
+    error: str | None = None
+    snapshot: ServiceSnapshot | None = None
+
+    def observe(self, snapshot: ServiceSnapshot, now: float,
+                wall: datetime | None = None) -> list[Transition]:
+        """Take one poll; return what changed since the last one."""
+        wall = wall or datetime.now(UTC)
+        first = self.ok is None
+        out: list[Transition] = []
+
+        def transition(what: str, item_id: str, name: str, before: str, after: str,
+                       detail: str | None = None) -> None:
+            if not first:
+                out.append(Transition(wall, self.name, self.kind, what, item_id, name, before,
+                                      after, detail))
+
+        if not snapshot.ok:
+            if self.ok is not False:
+                self.down_since = now
+                transition("service", self.name, self.name, "ok", "down", snapshot.error)
+            self.ok, self.error = False, snapshot.error
+            return out
+        if self.ok is False:
+            transition("service", self.name, self.name, "down", "ok", None)
+        self.ok, self.error, self.down_since, self.last_ok = True, None, None, now
+        self.snapshot = snapshot
+        seen: set[str] = set()
+        for task in snapshot.tasks:
+            seen.add(task.id)
+            self.first_seen.setdefault(task.id, now)
+            before = self.statuses.get(task.id)
+            if before is not None and before != task.status and task.status in ("failed",
+                                                                                 "partial"):
+                transition("task", task.id, task.name, before, task.status, trouble(task))
+                self.first_seen[task.id] = now
+            self.statuses[task.id] = task.status
+            self.names[task.id] = task.name
+            self._stall(task, now, transition)
+        for gone in set(self.statuses) - seen:
+            self.statuses.pop(gone, None)
+            self.progress.pop(gone, None)
+            self.first_seen.pop(gone, None)
+        live_now = {s.id: s for s in snapshot.streams}
+        for stream_id, before in list(self.streams.items()):
+            stream = live_now.get(stream_id)
+            after = stream.state if stream is not None else "gone"
+            if before == "live" and after != "live":
+                name = stream.name if stream is not None else stream_id.rpartition("/")[2]
+                transition("stream", stream_id, name, "live", after, None)
+                self.gone[stream_id] = Item(self.name, self.kind, "stream", stream_id, name,
+                                            "gone" if after == "gone" else after, now,
+                                            f"was live; now {after}")
+        for stream in snapshot.streams:
+            if stream.state == "live":
+                self.gone.pop(stream.id, None)   # back: no longer needs attention
+        self.streams = {s.id: s.state for s in snapshot.streams}
+        return out
+
+    def _stall(self, task: Task, now: float, transition: Any) -> None:
+        """A running task whose progress has not moved for stall_after. A task that reports no
+        progress at all (a render service that only says "running") is never called stalled."""
+        frames = task.frames
+        if task.status != "running" or (task.progress is None and not (frames and frames.total)):
+            self.progress.pop(task.id, None)
+            return
+        mark = (task.progress, frames.done if frames else None)
+        tracked = self.progress.get(task.id)
+        if tracked is None or tracked.mark != mark:
+            self.progress[task.id] = _Progress(mark, now)
+            return
+        if not tracked.stalled and now - tracked.since >= self.stall_after_s:
+            tracked.stalled = True
+            transition("task", task.id, task.name, "running", "stalled",
+                       f"no progress for {age_words(now - tracked.since)}")
+
+    def items(self, now: float) -> list[Item]:
+        """What needs attention now, newest first."""
+        items: list[Item] = []
+        if self.ok is False:
+            status = "stale" if self.last_ok is not None else "down"
+            items.append(Item(self.name, self.kind, "service", self.name, self.name, status,
+                              self.down_since or now, self.error or ""))
+        snapshot = self.snapshot
+        if snapshot is not None:
+            for task in snapshot.tasks:
+                since = self.first_seen.get(task.id, now)
+                if task.status in ("failed", "partial"):
+                    items.append(Item(self.name, self.kind, "task", task.id, task.name,
+                                      task.status, since, trouble(task) or "", task))
+                elif task.raw_status == ARREARS and self.kind == "renderbus":
+                    items.append(Item(self.name, self.kind, "task", task.id, task.name,
+                                      "arrears", since, task.error or "stopped for arrears",
+                                      task))
+                else:
+                    tracked = self.progress.get(task.id)
+                    if tracked is not None and tracked.stalled:
+                        items.append(Item(self.name, self.kind, "task", task.id, task.name,
+                                          "stalled", tracked.since + self.stall_after_s,
+                                          f"no progress for {age_words(now - tracked.since)}",
+                                          task))
+            if self.ok:
+                for number, warning in enumerate(snapshot.warnings):
+                    items.append(Item(self.name, self.kind, "warning", str(number), "warning",
+                                      "warning", self.last_ok or now, warning))
+            account = snapshot.account
+            if account is not None and account.balance is not None \
+                    and self.balance_below is not None and account.balance < self.balance_below:
+                items.append(Item(self.name, self.kind, "balance", account.name or self.name,
+                                  account.name or self.name, "low", self.last_ok or now,
+                                  f"balance {account.balance:,.2f} is under "
+                                  f"{self.balance_below:,.2f}"))
+        items += self.gone.values()
+        return items
+
+
+def age_words(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h"
+
+
+def newest_first(items: Iterable[Item]) -> list[Item]:
+    return sorted(items, key=lambda i: (-i.since, i.service, i.key))
+
+
+class Mutes:
+    """Muted attention items, kept in the state dir: until a time, or until the item changes
+    (its status or detail is no longer what it was when it was muted)."""
+
+    def __init__(self, store: Any, wall: Any = None) -> None:
+        import time
+
+        self.store = store
+        self.wall = wall or time.time
+        self._mutes: dict[str, dict[str, Any]] = dict(
+            (store.load().get("mutes") or {}) if store is not None else {})
+
+    def is_muted(self, item: Item) -> bool:
+        mute = self._mutes.get(item.key)
+        if mute is None:
+            return False
+        until = mute.get("until")
+        if until is not None and self.wall() >= until:
+            return False
+        return until is not None or mute.get("signature") == item.signature
+
+    def mute(self, item: Item, seconds: float | None) -> None:
+        """For `seconds`, or (None) until the item changes."""
+        entry = {"until": self.wall() + seconds if seconds is not None else None,
+                 "signature": item.signature}
+        self._mutes[item.key] = entry
+        if self.store is not None:
+            self.store.change(lambda data: data.setdefault("mutes", {}).__setitem__(item.key,
+                                                                                     entry))
+
+    def split(self, items: list[Item]) -> tuple[list[Item], int]:
+        """The items to show, and how many are muted."""
+        shown = [i for i in items if not self.is_muted(i)]
+        return shown, len(items) - len(shown)

@@ -1,0 +1,203 @@
+"""The `jobdeck` command: argument parsing and dispatch. Only `run`, `demo` (and `replay`)
+import the console; every other command is headless and loads no Textual module
+(tests/cli/test_import_hygiene.py checks it in a fresh interpreter)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from jobdeck import __version__
+from jobdeck.adapters.contract.model import ConfigError, JobdeckError
+
+from .common import EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError, say
+
+if TYPE_CHECKING:
+    from jobdeck.adapters.core.config import Config
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # Options accepted before or after the command; SUPPRESS keeps a subcommand from resetting
+    # what was given before it (`jobdeck --read-only act ...`).
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
+                        help="config file (default: $JOBDECK_CONFIG, else "
+                             "$XDG_CONFIG_HOME/jobdeck/config.toml)")
+    common.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
+                        help="refuse every action")
+
+    parser = argparse.ArgumentParser(
+        prog="jobdeck", parents=[common],
+        description="A keyboard-driven console for render farms and media services.")
+    parser.add_argument("--version", action="version", version=f"jobdeck {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sub.add_parser("run", parents=[common], help="the console on the config (the default)")
+    sub.add_parser("demo", parents=[common], help="the console on built-in simulators, no network")
+
+    snap = sub.add_parser("snapshot", parents=[common], help="one poll of every service")
+    snap.add_argument("--json", action="store_true", help="print JSON (DESIGN.md's shape)")
+    snap.add_argument("--service", action="append", metavar="NAME", help="only this service")
+
+    blocks = sub.add_parser("blocks", parents=[common], help="the block grid of one task")
+    blocks.add_argument("service")
+    blocks.add_argument("task_id")
+    blocks.add_argument("--json", action="store_true")
+
+    act = sub.add_parser("act", parents=[common], help="perform one action",
+                         description="exit 0 done, 1 refused, 2 usage or config, 3 read-only, "
+                                     "4 outcome unknown (sent, no answer: check the service)")
+    act.add_argument("service")
+    act.add_argument("action")
+    act.add_argument("targets", nargs="*")
+    act.add_argument("--param", action="append", default=[], metavar="K=V")
+    act.add_argument("--yes", action="store_true", help="do not ask before destructive actions")
+
+    submit = sub.add_parser("submit", parents=[common], help="start new work on a service",
+                            description="the arguments after SERVICE depend on its kind: "
+                                        "`jobdeck submit SERVICE --help` lists them")
+    submit.add_argument("service")
+    submit.add_argument("rest", nargs=argparse.REMAINDER, help="the kind's own arguments")
+
+    for name, text in (("track", "watch task ids"), ("untrack", "stop watching task ids")):
+        track = sub.add_parser(name, parents=[common], help=f"{text} (kinds with no list call)")
+        track.add_argument("service")
+        track.add_argument("task_ids", nargs="+")
+
+    watch = sub.add_parser("watch", parents=[common],
+                           help="poll like the console; print each transition as it happens")
+    watch.add_argument("--json", action="store_true", help="one JSON line per transition")
+    watch.add_argument("--service", action="append", metavar="NAME", help="only this service")
+    watch.add_argument("--metrics", metavar="HOST:PORT",
+                       help="also serve Prometheus metrics there (needs jobdeck[metrics])")
+
+    sim = sub.add_parser("sim", help="the simulators")
+    sim_sub = sim.add_subparsers(dest="sim_command", metavar="SUBCOMMAND", required=True)
+    serve = sim_sub.add_parser("serve", help="serve simulators over HTTP on loopback")
+    serve.add_argument("--kind", action="append", metavar="K", help="only this kind (repeatable)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=0, help="first port (default: any free one)")
+    serve.add_argument("--fault", action="append", default=[], metavar="SERVICE:FAULT[=N]",
+                       help="misbehave on purpose: latency=S, hang, drip, 5xx, html, reset, "
+                            "truncated, shape, auth, skew=S, down=S")
+
+    config = sub.add_parser("config", help="the config file")
+    config_sub = config.add_subparsers(dest="config_command", metavar="SUBCOMMAND", required=True)
+    init = config_sub.add_parser("init", parents=[common], help="write a commented template")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    check = config_sub.add_parser("check", parents=[common],
+                                  help="validate the config, then ask each service")
+    check.add_argument("--offline", action="store_true", help="only validate the file")
+    config_sub.add_parser("path", parents=[common], help="show which file is used")
+    config_sub.add_parser("keys", parents=[common],
+                          help="every command [keys] may remap, with its key and what it does")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    args.config = getattr(args, "config", None)
+    args.read_only = getattr(args, "read_only", False)
+    if getattr(args, "command", None) == "submit":
+        take_common_options(args)
+    try:
+        return dispatch(args)
+    except ConfigError as exc:
+        say(f"jobdeck: config error: {exc}", err=True)
+        return EXIT_USAGE
+    except UsageError as exc:
+        say(f"jobdeck: {exc}", err=True)
+        return EXIT_USAGE
+    except JobdeckError as exc:
+        say(f"jobdeck: {exc}", err=True)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:   # the reader left (`| head`): it has what it wanted, say no more
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as exc:
+        if os.environ.get("JOBDECK_DEBUG"):
+            raise
+        say(f"jobdeck: internal error: {type(exc).__name__}: {exc} "
+            "(set JOBDECK_DEBUG=1 for the traceback)", err=True)
+        return EXIT_INTERNAL
+
+
+def take_common_options(args: argparse.Namespace) -> None:
+    """`submit`'s kind arguments come last and whole; --config and --read-only may sit among
+    them, as after any other command."""
+    rest: list[str] = []
+    words = iter(args.rest)
+    for word in words:
+        if word == "--config":
+            args.config = next(words, None)
+        elif word.startswith("--config="):
+            args.config = word.partition("=")[2]
+        elif word == "--read-only":
+            args.read_only = True
+        else:
+            rest.append(word)
+    args.rest = rest
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    """Each command's module is imported when that command runs: `config path` reads no kind,
+    `snapshot` loads no console."""
+    command = args.command or "run"
+    if command == "demo":
+        return run_demo(args)
+    if command == "sim":
+        from .sim_serve import sim_serve
+        return sim_serve(args)
+    if command == "config":
+        from .config_command import config_command
+        return config_command(args)
+    from .config_command import read_config
+    config = read_config(args)
+    if command == "run":
+        return run_console(config, args)
+    if command in ("snapshot", "blocks"):
+        import asyncio
+
+        from . import reads
+        return asyncio.run(getattr(reads, command)(config, args))
+    if command in ("act", "track", "untrack", "submit"):
+        from . import actions
+        if command == "act":
+            return actions.act(config, args)
+        if command == "submit":
+            import asyncio
+            return asyncio.run(actions.submit(config, args))
+        return actions.track(config, args, add=command == "track")
+    if command == "watch":
+        from .watch import watch
+        return watch(config, args)
+    raise UsageError(f"unknown command {command!r}")
+
+
+def run_console(config: Config, args: argparse.Namespace) -> int:
+    from jobdeck.adapters.core.services import make_adapters
+    from jobdeck.adapters.core.state import StateStore
+    from jobdeck.tui.console.launch import run_app
+
+    if not config.services:
+        raise UsageError(f"{config.path}: no [[services]] configured (try `jobdeck demo`)")
+    return run_app(config, make_adapters(config), read_only=args.read_only, state=StateStore())
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from jobdeck.adapters.core.demo import build_demo
+    from jobdeck.adapters.core.state import StateStore
+    from jobdeck.tui.console.launch import run_app
+
+    world = build_demo()
+    # The demo keeps its own state (tracked ids of the simulators) apart from a real one.
+    state = StateStore(StateStore().directory / "demo")
+    return run_app(world.config, world.adapters(state), read_only=args.read_only, state=state,
+                   title="jobdeck demo")

@@ -1,0 +1,103 @@
+"""`jobdeck watch`: poll like the console, print each transition as it happens.
+
+For cron, systemd and log shippers: a line of text per transition, or one JSON line with
+--json (DESIGN.md's transition shape). Each service is polled on its own (a slow one holds no
+other back), with the console's deadlines and backoff. SIGINT or SIGTERM ends it with exit 0.
+With --metrics HOST:PORT it also serves Prometheus metrics (tui/metrics.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from jobdeck.adapters.contract import jsonsafe
+from jobdeck.adapters.contract.base import Adapter
+from jobdeck.adapters.contract.model import ServiceSnapshot
+from jobdeck.adapters.core.config import Config
+from jobdeck.adapters.core.oncall import ServiceWatch, Transition
+from jobdeck.adapters.core.services import backoff, make_adapters
+from jobdeck.tui.safe_text import clean
+
+from .common import EXIT_OK, UsageError
+from .metrics import JobdeckCollector
+
+
+def watch(config: Config, args: argparse.Namespace) -> int:
+    adapters = make_adapters(config, args.service)
+    if not adapters:
+        raise UsageError(f"{config.path}: no [[services]] to watch")
+    metrics = None
+    if args.metrics:
+        from .metrics import serve_metrics
+
+        metrics = serve_metrics(args.metrics, adapters)
+
+    def emit(transition: Transition) -> None:
+        if args.json:
+            print(jsonsafe.dumps(transition.to_json()), flush=True)
+        else:
+            print(clean(transition.line()), flush=True)
+
+    asyncio.run(Watcher(adapters, config, emit, metrics).run())
+    return EXIT_OK
+
+
+class Watcher:
+    def __init__(self, adapters: dict[str, Adapter], config: Config,
+                 emit: Callable[[Transition], None], metrics: JobdeckCollector | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.adapters, self.config, self.emit, self.metrics = adapters, config, emit, metrics
+        self.clock = clock
+        self.watches = {name: ServiceWatch(name, a.kind, config.stall_after * 60,
+                                           config.alerts.balance_below)
+                        for name, a in adapters.items()}
+        self.stop = asyncio.Event()
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, self.stop.set)
+        try:
+            await asyncio.gather(*(self.follow(name) for name in self.adapters))
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+            await asyncio.gather(*(a.close() for a in self.adapters.values()),
+                                 return_exceptions=True)
+
+    async def follow(self, name: str) -> None:
+        failures = 0
+        while not self.stop.is_set():
+            snapshot = await self.poll(name)
+            if self.stop.is_set():
+                return
+            failures = 0 if snapshot.ok else failures + 1
+            for transition in self.watches[name].observe(snapshot, self.clock(),
+                                                         datetime.now(UTC)):
+                self.emit(transition)
+                if self.metrics is not None:
+                    self.metrics.count(name, transition.event)
+            if self.metrics is not None:
+                self.metrics.record(snapshot, self.watches[name])
+            try:
+                await asyncio.wait_for(self.stop.wait(), backoff(failures, self.config.refresh))
+            except TimeoutError:
+                pass
+
+    async def poll(self, name: str) -> ServiceSnapshot:
+        """One poll that a stop signal interrupts at once."""
+        poll = asyncio.ensure_future(self.adapters[name].poll())
+        stopping = asyncio.ensure_future(self.stop.wait())
+        done, _ = await asyncio.wait({poll, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if poll not in done:
+            poll.cancel()
+            return ServiceSnapshot(name=name, kind=self.adapters[name].kind, ok=False,
+                                   error="stopped")
+        stopping.cancel()
+        return poll.result()
+

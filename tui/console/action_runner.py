@@ -1,0 +1,154 @@
+"""Actions from the console: the confirmation (its words from the ActionSpec), the worker that
+sends it, the result as a toast in the service's own words, the audit line, the re-poll.
+
+New work (n) and tracking (t) go the same road: a form, a worker, a message back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+
+from jobdeck.adapters.contract.base import ActionSpec, Adapter
+from jobdeck.adapters.contract.model import ActionResult, JobdeckError, Stream, SubmitResult, Task
+from jobdeck.adapters.core.state import StateStore
+from jobdeck.tui.safe_text import literal, title
+
+from .messages import ActionDone
+
+if TYPE_CHECKING:
+    from .app import JobdeckApp
+
+Item = Task | Stream
+SHOWN = 8   # items a confirmation lists before "… and N more"
+
+
+def confirm_body(spec: ActionSpec, service: str, items: Sequence[Item], skipped: int = 0) -> Text:
+    """What will be touched, on which service, and what follows from it."""
+    noun = "stream" if spec.target == "stream" else "task"
+    body = Text()
+    if noun == "task":
+        body.append(f"{spec.label} {len(items)} task{'s' if len(items) != 1 else ''} on ")
+    else:
+        body.append(f"{spec.label} ")
+        body.append_text(literal(", ".join(item.id for item in items), "bold"))
+        body.append(" on ")
+    body.append_text(literal(service, "bold"))
+    body.append("?\n\n")
+    if noun == "task":
+        for item in items[:SHOWN]:
+            assert isinstance(item, Task)
+            body.append_text(literal(f"  {item.id}  ", "bold"))
+            body.append_text(literal(item.name))
+            body.append(f"  ({item.status})\n", style="dim")
+        if len(items) > SHOWN:
+            body.append(f"  … and {len(items) - SHOWN} more\n", style="dim")
+    else:
+        viewers = sum(s.viewers or 0 for s in items if isinstance(s, Stream))
+        if viewers:
+            body.append(f"{viewers} viewer(s) will be cut off.\n", style="bold")
+    if skipped:
+        body.append(f"\n{skipped} marked {noun}(s) cannot be {spec.done} now and will be left "
+                    "alone.\n", style="dim")
+    if spec.warning:
+        body.append(f"\n{spec.warning}\n")
+    elif noun == "task":
+        body.append("\nThis cannot be undone.", style="bold")
+    return body
+
+
+class ActionRunner:
+    def __init__(self, app: JobdeckApp, store: StateStore | None) -> None:
+        self.app = app
+        self.store = store
+
+    def adapter(self, service: str) -> Adapter:
+        return self.app.adapters[service]
+
+    def request(self, service: str, action: str, items: Sequence[Item],
+                params: dict[str, str] | None = None, skipped: int = 0) -> None:
+        """Confirm when the action destroys, then send it."""
+        if not self.app.may_act(service, action):
+            self.app.notify("read-only: actions are switched off", severity="warning")
+            return
+        if not items:
+            return
+        spec = self.adapter(service).spec(action)
+        ids = [item.id for item in items]
+        if spec.destructive and self.app.config.confirm_destructive:
+            from .screens.confirm import ConfirmScreen  # screens load when first opened
+            self.app.push_screen(
+                ConfirmScreen(title(spec.label, " · ", service),
+                              confirm_body(spec, service, items, skipped), spec.label),
+                callback=lambda ok: self.send(service, action, ids, params) if ok else None)
+        else:
+            self.send(service, action, ids, params)
+
+    def send(self, service: str, action: str, ids: list[str],
+             params: dict[str, str] | None = None) -> None:
+        async def run() -> None:
+            result = await self.adapter(service).perform(action, ids, params)
+            self.app.post_message(ActionDone(result))
+
+        # Never exclusive: an action in flight is not cancelled by a later one.
+        self.app.run_worker(run(), group=f"act:{service}", exit_on_error=False)
+
+    def done(self, result: ActionResult) -> None:
+        severity = "information" if result.ok else (
+            "warning" if result.outcome == "unknown" else "error")
+        self.app.notify(literal(result.message), title=title(result.service, " · ", result.action),
+                        severity=severity, timeout=4 if result.ok else 10)
+        if self.store is not None:
+            self.store.audit_action(result, via="console")
+        state = self.app.states.get(result.service)
+        if state is not None:
+            done = {r.target for r in result.per_target if r.outcome == "done"} \
+                if result.per_target else set(result.targets) if result.ok else set()
+            state.marked -= done
+        self.app.poller.poll(result.service)
+
+    # new work and tracking ------------------------------------------------------------------------
+
+    def submit(self, service: str) -> None:
+        from .screens.submit import SubmitScreen
+
+        adapter = self.adapter(service)
+        if not adapter.can_submit or not self.app.may_act(service, None):
+            return
+
+        def submitted(result: SubmitResult | None) -> None:
+            if result is None:
+                return
+            words = "; ".join(result.notes)
+            self.app.notify(title("submitted ", result.task_id,
+                                  *((" (", words, ")") if words else ())),
+                            title=title(service, " · new"))
+            if self.store is not None:
+                self.store.audit({"service": service, "action": "submit", "via": "console",
+                                  "targets": [result.task_id], "ok": True,
+                                  "outcome": "done", "message": words or None})
+            self.app.poller.poll(service)
+
+        self.app.push_screen(SubmitScreen(service, adapter), callback=submitted)
+
+    def track(self, service: str) -> None:
+        from .screens.submit import TrackScreen
+
+        adapter = self.adapter(service)
+        if not adapter.tracks_tasks or not self.app.may_act(service, None):
+            return
+
+        def chosen(ids: list[str] | None) -> None:
+            if not ids:
+                return
+            try:
+                adapter.track(ids)
+            except (JobdeckError, OSError) as exc:
+                self.app.notify(title("not tracked: ", str(exc)), severity="error")
+                return
+            self.app.notify(title("watching ", ", ".join(ids)), title=title(service, " · track"))
+            self.app.poller.poll(service)
+
+        self.app.push_screen(TrackScreen(service), callback=chosen)

@@ -1,0 +1,265 @@
+"""The console: composes the panes, the poller, the action runner and the on-call desk, and
+routes messages between them.
+
+Every pane owns its titles, its keys (from the one table) and its updates; the poller owns the
+timers; the action runner owns confirmation, sending, toasts and the audit line; the on-call
+desk owns transitions, mutes and alerts. What is left here is who hears what.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.theme import Theme
+from textual.widgets import Footer
+from textual.worker import Worker
+
+from jobdeck.adapters.contract.base import Adapter
+from jobdeck.adapters.core.config import Config
+from jobdeck.adapters.core.oncall import Transition
+from jobdeck.adapters.core.state import StateStore
+from jobdeck.tui.safe_text import clean, literal
+from jobdeck.tui.safe_text import title as safe_title
+
+from .action_runner import ActionRunner
+from .desk import OnCall
+from .hangup import terminal_gone, watched_fd
+from .keymap import bindings_for
+from .messages import ActionDone, SnapshotReady
+from .palette import palette_commands
+from .poller import Poller
+from .service_state import ServiceState, age_text
+from .themes import STATUS_DEFAULTS, load_themes, theme_ring
+from .toasts import run_hook
+from .widgets.attention_pane import AttentionPane
+from .widgets.block_grid import BlockGridView
+from .widgets.service_list import ATTENTION, Glance, ServiceList
+from .widgets.streams_pane import StreamsPane
+from .widgets.task_table import TaskTable
+from .widgets.tasks_pane import TasksPane
+from .widgets.topbar import Topbar
+from .widgets.workspace import Workspace
+
+
+class JobdeckApp(App[int]):
+    CSS_PATH = "jobdeck.tcss"
+    TITLE = "jobdeck"
+    BINDINGS = bindings_for("app")
+
+    def __init__(self, config: Config, adapters: dict[str, Adapter], *,
+                 read_only: bool = False, state: StateStore | None = None,
+                 title: str = "jobdeck", clock: Callable[[], float] = time.monotonic,
+                 wall: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        super().__init__()
+        self.clock, self.wall = clock, wall   # ages of polls; how long a stream has been live
+        self.config, self.adapters, self.store, self.deck_title = config, adapters, state, title
+        self.read_only = read_only or config.read_only
+        self.states = {name: ServiceState(name, a.kind) for name, a in adapters.items()}
+        self.oncall = OnCall(config, {n: a.kind for n, a in adapters.items()}, state,
+                             notify=lambda message, title, severity: self.notify(
+                                 message, title=title, severity=severity, timeout=8),
+                             bell=lambda: self.bell(), clock=clock)
+        self.poller = Poller(self, adapters, config.refresh, clock)
+        self.runner = ActionRunner(self, state)
+        self.selected: str = ATTENTION
+        self.toasts: list[tuple[str, str]] = []   # the last toasts shown, newest last
+        # The theme is chosen before the first stylesheet parse: set in on_mount, it would
+        # make Textual parse every stylesheet twice before the first frame.
+        for theme in load_themes():
+            self.register_theme(theme)
+        saved = (self.store.load().get("theme") if self.store else None) or self.config.theme
+        self.theme = saved if saved in self.available_themes else "jobdeck-dark"
+        self._theme_missing = None if saved in self.available_themes else saved
+
+    def compose(self) -> ComposeResult:
+        yield Topbar(id="topbar")
+        with Horizontal(id="main"):
+            yield ServiceList(list(self.states.values()), id="services")
+            yield Workspace(id="right", classes="attention")
+        yield Footer()
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(STATUS_DEFAULTS)
+
+    def on_mount(self) -> None:
+        if self._theme_missing:
+            self.notify(safe_title("theme ", repr(self._theme_missing),
+                                   " not found; using jobdeck-dark"), severity="warning")
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        self.set_keymap(self.config.keys)
+        services = self.query_one(ServiceList)
+        services.border_title, services.highlighted = "Services", 0   # the attention view
+        self.query_one(AttentionPane).focus()
+        self.call_after_refresh(self.poller.start)   # the first frame, then the first polls
+        self.set_interval(1.0, self.tick)
+        if not self.is_headless and (fd := watched_fd()) is not None:
+            self.set_interval(2.0, lambda: terminal_gone(fd) and self.exit(0))
+        self.query_one(Workspace).show(self.selected)
+
+    def on_resize(self) -> None:
+        self.screen.set_class(self.size.width < 100, "narrow")
+
+    def notify(self, message: Text | str, *, title: Text | str = "",
+               severity: Any = "information", timeout: float | None = None,
+               markup: bool = False) -> None:
+        """Every toast: its words cleaned of escapes and never read as markup. Ours come as
+        Text built by safe_text's title()/literal() (tests/test_safe_text.py fails a toast
+        made with an f-string); Textual's own come as plain str and are cleaned here."""
+        message, title = (clean(v.plain if isinstance(v, Text) else v) for v in (message, title))
+        self.toasts = [*self.toasts[-49:], (message, severity)]
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    # polls --------------------------------------------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.poller.worker_changed(event.worker)
+
+    def on_snapshot_ready(self, message: SnapshotReady) -> None:
+        snapshot = message.snapshot
+        state = self.states.get(snapshot.name)
+        if state is None or not self.is_running:
+            return
+        state.apply(snapshot, self.clock())
+        transitions, hooked = self.oncall.observe(snapshot, self.wall())
+        for transition in hooked:
+            self.run_hook(transition)
+        workspace = self.query_one(Workspace)
+        if snapshot.name == self.selected:
+            workspace.show(self.selected, blocks=snapshot.ok)
+        if self.selected == ATTENTION or transitions:
+            workspace.show_attention()
+        self.tick()
+
+    @work(group="alert-hook", exit_on_error=False)
+    async def run_hook(self, transition: Transition) -> None:
+        alerts = self.config.alerts
+        if alerts.command and (failed := await run_hook(alerts.command, transition,
+                                                        alerts.command_timeout)):
+            self.notify(literal(failed), title="alert command", severity="warning")
+
+    def tick(self) -> None:
+        """Once a second: ages, the service list, the top line. Unchanged text is not redrawn."""
+        if not self.is_running:
+            return
+        now, state = self.clock(), self.states.get(self.selected)
+        freshness = "" if state is None else "waiting for the first poll" \
+            if state.last_ok is None else f"updated {age_text(now - state.last_ok)} ago"
+        self.query_one(Topbar).show(self.deck_title, len(self.states), self.poller.interval,
+                                    freshness, paused=self.poller.paused,
+                                    read_only=self.read_only)
+        items, muted = self.oncall.items()
+        by_service = self.oncall.by_service()
+        services = self.query_one(ServiceList)
+        services.update_attention(len(items), muted)
+        for each in self.states.values():
+            services.update_state(each, now, Glance(self.poller.next_try_in(each.name),
+                                                    by_service.get(each.name, 0)))
+        if state is not None and state.error:
+            self.query_one(TasksPane).show_titles(now)
+
+    def select(self, name: str) -> None:
+        if name != self.selected:
+            self.selected = name
+            self.query_one(Workspace).show(name)
+            self.tick()
+
+    @on(ServiceList.OptionHighlighted, "#services")
+    def _service_highlighted(self, event: ServiceList.OptionHighlighted) -> None:
+        if event.option.id:
+            self.select(event.option.id)
+
+    def may_act(self, service: str, action: str | None) -> bool:
+        """Not read-only, and (when named) an action this service's kind has."""
+        adapter = self.adapters.get(service)
+        if self.read_only or adapter is None or adapter.config.read_only:
+            return False
+        return action is None or action in adapter.actions
+
+    def on_action_done(self, message: ActionDone) -> None:
+        if self.is_running:
+            self.runner.done(message.result)
+
+    # console commands ---------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("submit", "track"):
+            adapter = self.adapters.get(self.selected)
+            able = adapter is not None and (adapter.can_submit if action == "submit"
+                                            else adapter.tracks_tasks)
+            return able and self.may_act(self.selected, None)
+        return True
+
+    def action_submit(self) -> None:
+        self.runner.submit(self.selected)
+
+    def action_track(self) -> None:
+        self.runner.track(self.selected)
+
+    # Screens are imported when first opened: the first frame needs none of them.
+
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+        self.push_screen(HelpScreen(self.config.keys))
+
+    def action_history(self) -> None:
+        from .screens.history import HistoryScreen
+        self.push_screen(HistoryScreen(self.oncall.alerter.history))
+
+    def action_refresh(self) -> None:
+        self.poller.poll_all()
+        self.notify("polling every service now", timeout=1.5)
+
+    def action_pause(self) -> None:
+        self.poller.pause(not self.poller.paused)
+        self.tick()
+
+    def action_faster(self) -> None:
+        self.say_interval(self.poller.step_interval(-1))
+
+    def action_slower(self) -> None:
+        self.say_interval(self.poller.step_interval(1))
+
+    def say_interval(self, seconds: float) -> None:
+        self.notify(safe_title("polling every ", format(seconds, "g"), "s"), timeout=1.5)
+        self.tick()
+
+    def action_next_theme(self) -> None:
+        ring = theme_ring(list(self.available_themes))
+        self.theme = ring[(ring.index(self.theme) + 1) % len(ring) if self.theme in ring else 0]
+
+    def _theme_changed(self, theme: Theme) -> None:
+        if not self.is_running:
+            return
+        self.query_one(TaskTable).relabel()
+        self.query_one(BlockGridView).theme_changed()
+        self.query_one(Workspace).show(self.selected, blocks=False)
+        if self.store is not None:
+            try:
+                self.store.update(theme=theme.name)
+            except OSError as exc:
+                self.notify(safe_title("theme not saved: ", exc.strerror), severity="warning")
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield from palette_commands(self, self.config.keys, {
+            "tasks": self.query_one(TasksPane), "table": self.query_one(TaskTable),
+            "streams": self.query_one(StreamsPane), "blocks": self.query_one(BlockGridView),
+            "attention": self.query_one(AttentionPane)})
+
+    async def action_quit(self) -> None:
+        self.poller.stop()
+        closes = [adapter.close() for adapter in self.adapters.values()]
+        try:   # a service that hangs must not hold the operator in the console
+            await asyncio.wait_for(asyncio.gather(*closes, return_exceptions=True), timeout=2)
+        except TimeoutError:
+            pass
+        self.exit(0)

@@ -1,0 +1,47 @@
+"""Running the console in the operator's terminal. If the console itself fails, the operator
+gets one line and a non-zero exit, never a traceback (Textual's would print local variables,
+secrets among them); the traceback, secrets removed, goes to crash.log in the state directory."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import sys
+
+from rich.console import Console
+
+from jobdeck.adapters.contract.base import Adapter
+from jobdeck.adapters.contract.http import Redactor
+from jobdeck.adapters.core.config import Config
+from jobdeck.adapters.core.state import StateStore, atomic_write
+from jobdeck.tui.safe_text import clean
+
+from .app import JobdeckApp
+
+EXIT_CRASHED = 70
+
+
+def run_app(config: Config, adapters: dict[str, Adapter], *, read_only: bool = False,
+            state: StateStore | None = None, title: str = "jobdeck") -> int:
+    app = JobdeckApp(config, adapters, read_only=read_only, state=state, title=title)
+    report = io.StringIO()
+    if not os.environ.get("JOBDECK_DEBUG"):
+        app.error_console = Console(file=report, markup=False, highlight=False, width=120)
+    app.run()
+    if not app.return_code:
+        return 0
+    redact = Redactor(secret for a in adapters.values() for secret in a.config.secret_values())
+    text = redact(report.getvalue())
+    last = next((line.strip() for line in reversed(text.splitlines())
+                 if re.match(r"[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b", line)), "")
+    where = ""
+    if state is not None and text:
+        try:
+            atomic_write(state.directory / "crash.log", text)
+            where = f"; details, secrets removed: {state.directory / 'crash.log'}"
+        except OSError:
+            pass
+    print(clean(f"jobdeck: the console stopped on an internal error: {last or 'unknown'}"
+                f"{where} (JOBDECK_DEBUG=1 shows the traceback)"), file=sys.stderr)
+    return EXIT_CRASHED

@@ -1,0 +1,118 @@
+"""What the console knows about one service between polls: last data, health, staleness, marks."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from jobdeck.adapters.contract.model import ServiceSnapshot, Task
+
+
+@dataclass(slots=True)
+class ServiceState:
+    name: str
+    kind: str
+    snapshot: ServiceSnapshot | None = None
+    last_ok: float | None = None        # monotonic time of the last good poll
+    last_poll: float | None = None
+    error: str | None = None
+    latency_ms: float | None = None
+    failures: int = 0                   # polls failed in a row
+    next_try: float | None = None       # when a failing service is polled again
+    marked: set[str] = field(default_factory=set)
+    task_count: int = 0                 # every task of the snapshot, children included
+
+    def apply(self, snapshot: ServiceSnapshot, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        self.snapshot = snapshot
+        self.task_count = count_tasks(snapshot.tasks)
+        self.last_poll = now
+        if snapshot.ok:
+            self.last_ok, self.error = now, None
+            self.latency_ms = steady_latency(self.latency_ms, snapshot.latency_ms)
+            self.failures = 0
+            if self.marked:
+                self.marked &= {t.id for t in snapshot.all_tasks()}
+        else:
+            self.error = snapshot.error or "failed"
+            self.failures += 1
+
+    @property
+    def health(self) -> str:
+        if self.snapshot is None:
+            return "waiting"
+        return "ok" if self.error is None else ("stale" if self.last_ok else "error")
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.snapshot.warnings if self.snapshot and self.error is None else []
+
+    def stale_for(self, now: float | None = None) -> float | None:
+        if self.error is None or self.last_ok is None:
+            return None
+        return (time.monotonic() if now is None else now) - self.last_ok
+
+    def counts(self) -> dict[str, int]:
+        """What the service list shows at a glance: running / queued / failed, live streams."""
+        snapshot = self.snapshot
+        counts = {"running": 0, "queued": 0, "failed": 0, "live": 0}
+        if snapshot is None:
+            return counts
+        for task in snapshot.tasks:   # top-level work, as an operator counts it
+            if task.status in ("running", "queued"):
+                counts[task.status] += 1
+            elif task.status in ("failed", "partial"):
+                counts["failed"] += 1
+        counts["live"] = sum(1 for s in snapshot.streams if s.state == "live")
+        return counts
+
+
+def count_tasks(tasks: list[Task]) -> int:
+    return len(tasks) + sum(count_tasks(t.children) for t in tasks if t.children)
+
+
+def age_text(seconds: float | None) -> str:
+    if seconds is None:
+        return "never"
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    if seconds < 86400:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    return f"{seconds // 86400}d{seconds % 86400 // 3600:02d}h"
+
+
+SLOW_MS = 500.0   # the service list names a latency from here up; below, "ok" says enough
+
+
+def steady_latency(shown: float | None, measured: float | None) -> float | None:
+    """The latency to show: kept until a poll takes under half or over twice as long, so a
+    figure that jitters around a step is not redrawn (and sent over SSH) every poll."""
+    if measured is None or shown is None or not shown / 2 <= measured <= shown * 2:
+        return measured
+    return shown
+
+
+def latency_text(ms: float | None) -> str:
+    if ms is None:
+        return ""
+    if ms < 1000:
+        return f"{ms:.2g}ms" if ms < 100 else f"{round(ms, -1):.0f}ms"
+    return f"{ms / 1000:.1f}s"
+
+
+def rough_age(seconds: float | None) -> str:
+    """An age that changes rarely, for columns redrawn when it does: 10 s steps under a
+    minute, then minutes, hours, days."""
+    if seconds is None:
+        return ""
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds // 10 * 10}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h"
+    return f"{seconds // 86400}d"

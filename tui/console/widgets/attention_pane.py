@@ -1,0 +1,113 @@
+"""The attention view: across every service, newest first, what needs the operator now.
+
+Failed and partial tasks, stalled tasks, tasks stopped for arrears, streams that went down,
+services down or stale, warnings, low balances. Each row names its service and kind, with its
+status colour and age. `enter` goes to the item in its service; the usual keys act on task rows,
+confirmed as anywhere else; `m` mutes a row. Rows are keyed, so a refresh touches what changed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.message import Message
+
+from jobdeck.adapters.core.oncall import Item
+from jobdeck.tui.console.colours import status_style
+from jobdeck.tui.console.keymap import bindings_for, refresh_bindings_on_change
+from jobdeck.tui.console.service_state import rough_age
+from jobdeck.tui.safe_text import literal, set_titles, title
+
+from .keyed_table import KeyedTable
+
+if TYPE_CHECKING:
+    from jobdeck.tui.console.app import JobdeckApp
+
+# What must be seen at 80 columns comes first: where, what, how bad, since when.
+COLUMNS = (("dot", "", 1), ("service", "SERVICE", 12), ("name", "ITEM", -16),
+           ("status", "STATUS", 8), ("age", "AGE", 5), ("kind", "KIND", 10),
+           ("detail", "DETAIL", 0))
+# item status -> the theme's status colour it borrows
+COLOURS = {"failed": "failed", "partial": "partial", "stalled": "stopped", "arrears": "stopped",
+           "gone": "abandoned", "idle": "queued", "disabled": "abandoned", "down": "failed",
+           "stale": "stopped", "warning": "stopped", "low": "partial"}
+
+
+class AttentionPane(KeyedTable):
+    BINDINGS = bindings_for("attention")
+    COLUMNS = COLUMNS
+    OPTIONAL = ("kind",)
+
+    class JumpRequested(Message):
+        def __init__(self, item: Item) -> None:
+            super().__init__()
+            self.item = item
+
+    class MuteRequested(Message):
+        def __init__(self, item: Item) -> None:
+            super().__init__()
+            self.item = item
+
+    class ActionRequested(Message):
+        def __init__(self, item: Item, action: str) -> None:
+            super().__init__()
+            self.item, self.action = item, action
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.items: dict[str, Item] = {}
+
+    @property
+    def deck(self) -> JobdeckApp:
+        return self.app  # type: ignore[return-value]
+
+    def row_cells(self, item: Item, now: float) -> tuple[Text, ...]:
+        style = status_style(self.app, COLOURS.get(item.status, "unknown"))
+        if item.what in ("service", "warning", "balance"):
+            name = item.what if item.what != "balance" else f"account {item.name}"
+        else:
+            name = f"{item.what} {item.id}" + (f" {item.name}" if item.name != item.id else "")
+        return (Text("●", style=style), literal(item.service, "bold"), literal(name),
+                Text(item.status, style=style), Text(rough_age(now - item.since), style="dim"),
+                literal(item.kind, "dim"), literal(item.detail, "dim"))
+
+    def show(self, items: list[Item], now: float, muted: int) -> None:
+        self.items = {item.key: item for item in items}
+        self.set_rows([(item.key, self.row_cells(item, now)) for item in items])
+        words = f"{len(items)} item{'s' if len(items) != 1 else ''}" + (
+            f" · {muted} muted" if muted else "")
+        set_titles(self, title("Attention · every service"), literal(words))
+        self.on_keyed_table_cursor_moved()
+
+    @property
+    def cursor_item(self) -> Item | None:
+        key = self.cursor_key
+        return self.items.get(key) if key is not None else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        item = self.cursor_item
+        if action == "service_action":
+            name = str(parameters[0])
+            return bool(item and item.task and name in item.task.actions
+                        and self.deck.may_act(item.service, name))
+        if action in ("jump", "mute"):
+            return item is not None
+        return True
+
+    def action_service_action(self, name: str) -> None:
+        item = self.cursor_item
+        if item is not None and item.task is not None and name in item.task.actions:
+            self.post_message(self.ActionRequested(item, name))
+
+    def action_jump(self) -> None:
+        if (item := self.cursor_item) is not None:
+            self.post_message(self.JumpRequested(item))
+
+    def action_mute(self) -> None:
+        if (item := self.cursor_item) is not None:
+            self.post_message(self.MuteRequested(item))
+
+    def on_keyed_table_cursor_moved(self) -> None:
+        item = self.cursor_item
+        refresh_bindings_on_change(self, item and (item.service, item.task and item.task.actions))

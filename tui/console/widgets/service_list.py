@@ -1,0 +1,125 @@
+"""The service list: the attention view first, then one entry per service with its health,
+what it is doing at a glance (running / queued / failed, live streams), a warning mark, and its
+balance. A failing service says why and when it is tried next."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from jobdeck.tui.console.service_state import SLOW_MS, ServiceState, latency_text, rough_age
+from jobdeck.tui.safe_text import literal
+
+DOTS = {"ok": "●", "stale": "◐", "error": "○", "waiting": "◌"}
+ATTENTION = "attention"   # the first entry's id; no service may be called that
+
+
+@dataclass(slots=True)
+class Glance:
+    """Everything an entry shows besides the state: kept so an unchanged entry is not redrawn."""
+
+    next_try: float | None = None
+    attention: int = 0
+
+
+class ServiceList(OptionList):
+    """Entries are replaced in place by id, so the highlight never jumps on a refresh."""
+
+    def __init__(self, states: list[ServiceState], **kwargs: object) -> None:
+        self._shown: dict[str, Text] = {}
+        super().__init__(**kwargs)
+        self.add_option(Option(self.attention_prompt(0, 0), id=ATTENTION))
+        self.add_options([Option(self.prompt(s), id=s.name) for s in states])
+
+    def _colour(self, variable: str) -> str:
+        if not variable or not self.is_attached:
+            return ""
+        return self.app.theme_variables.get(variable.lstrip("$"), "")
+
+    def attention_prompt(self, items: int, muted: int) -> Text:
+        line = Text(no_wrap=True, overflow="ellipsis", end="")
+        style = self._colour("$error") if items else self._colour("$success")
+        line.append("◆ " if items else "◇ ", style=style)
+        line.append("attention", style="bold")
+        line.append(f" {items}" if items else " all clear", style=style)
+        line.append("\n")
+        line.append(f"  every service{f' · {muted} muted' if muted else ''}", style="dim")
+        return line
+
+    def prompt(self, state: ServiceState, now: float | None = None,
+               glance: Glance | None = None) -> Text:
+        glance = glance or Glance()
+        health = state.health
+        style = self._colour({"ok": "$success", "stale": "$warning",
+                              "error": "$error"}.get(health, ""))
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append(DOTS[health] + " ", style=style)
+        line.append_text(literal(state.name, "bold"))
+        if glance.attention:
+            line.append(f" !{glance.attention}", style=self._colour("$error") or "bold")
+        if state.warnings:
+            line.append(" ⚠", style=self._colour("$warning"))
+        if health == "ok":
+            line.append(" ok", style=style)
+            if state.latency_ms is not None and state.latency_ms >= SLOW_MS:
+                line.append(f" slow {latency_text(state.latency_ms)}", style=self._colour(
+                    "$warning"))
+        elif health == "stale":
+            line.append(f" stale {rough_age(state.stale_for(now))}", style=style)
+        elif health == "error":
+            line.append(" error", style=style)
+        else:
+            line.append(" connecting…", style="dim")
+        detail = Text(no_wrap=True, overflow="ellipsis", style="dim")
+        detail.append("  ")
+        snapshot = state.snapshot
+        if state.error:
+            if glance.next_try is not None:
+                soon = glance.next_try < 10   # rough ages step by 10 s: "in 0s" would be a lie
+                detail.append("retry soon · " if soon else
+                              f"retry in {rough_age(glance.next_try)} · ")
+            detail.append_text(literal(state.error))
+        elif snapshot is not None:
+            counts = state.counts()
+            words = [f"{counts[k]} {w}" for k, w in (("running", "run"), ("queued", "wait"),
+                                                     ("failed", "fail"), ("live", "live"))
+                     if counts[k]]
+            account = snapshot.account
+            if account is not None and account.balance is not None:
+                words.append(f"bal {account.balance:,.2f}")
+            if state.warnings:
+                words.append(state.warnings[0])
+            idle = "nothing running" if snapshot.tasks or snapshot.streams else "no tasks"
+            detail.append_text(literal(" · ".join(words) or idle))
+        else:
+            detail.append(state.kind)
+        width = self.scrollable_content_region.width if self.is_attached else 0
+        if width > 4:  # OptionList wraps long prompts; a health line must stay one line
+            line.truncate(width - 1, overflow="ellipsis")
+            detail.truncate(width - 1, overflow="ellipsis")
+        prompt = Text(no_wrap=True, overflow="ellipsis", end="")
+        prompt.append_text(line)
+        prompt.append("\n")
+        prompt.append_text(detail)
+        return prompt
+
+    def _replace(self, option_id: str, prompt: Text) -> None:
+        key = prompt.plain + repr(prompt.spans)
+        if self._shown.get(option_id) != key:
+            self._shown[option_id] = key
+            self.replace_option_prompt(option_id, prompt)
+
+    def update_state(self, state: ServiceState, now: float | None = None,
+                     glance: Glance | None = None) -> None:
+        self._replace(state.name, self.prompt(state, now, glance))
+
+    def update_attention(self, items: int, muted: int) -> None:
+        self._replace(ATTENTION, self.attention_prompt(items, muted))
+
+    @property
+    def selected_service(self) -> str | None:
+        option = self.highlighted_option
+        return option.id if option else None

@@ -1,0 +1,185 @@
+"""The tasks pane: the task table with its header, filter and order, and the title that says
+whose tasks these are and how fresh. It owns its keys (from the one table) and asks the app to
+act by message; it never calls an adapter."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input, Static
+
+from jobdeck.adapters.contract.model import Task
+from jobdeck.tui.console.keymap import bindings_for, refresh_bindings_on_change
+from jobdeck.tui.console.service_state import ServiceState, age_text
+from jobdeck.tui.console.task_filter import SORTS, arrange
+from jobdeck.tui.safe_text import literal, set_titles, title
+
+from .task_table import TaskTable
+
+if TYPE_CHECKING:
+    from jobdeck.tui.console.app import JobdeckApp
+
+
+class FilterInput(Input):
+    BINDINGS = [Binding("escape", "clear", "Clear filter", show=False)]
+
+    def action_clear(self) -> None:
+        self.value = ""
+        self.post_message(self.Submitted(self, ""))
+
+
+class TasksPane(Vertical):
+    BINDINGS = bindings_for("tasks")
+
+    class ActionRequested(Message):
+        """Run an adapter action on these tasks (the app confirms and sends it)."""
+
+        def __init__(self, service: str, action: str, tasks: list[Task]) -> None:
+            super().__init__()
+            self.service, self.action, self.tasks = service, action, tasks
+
+    class DetailRequested(Message):
+        def __init__(self, service: str, task: Task) -> None:
+            super().__init__()
+            self.service, self.task = service, task
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.state: ServiceState | None = None
+        self.filter_text = ""
+        self.sort = SORTS[0]
+        self._header = ""
+
+    @property
+    def deck(self) -> JobdeckApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="tasks-header")
+        yield TaskTable(id="tasks")
+        yield FilterInput(placeholder="filter tasks: id, name or status (enter keeps, esc clears)",
+                          id="filter")
+
+    @property
+    def table(self) -> TaskTable:
+        return self.query_one(TaskTable)
+
+    # what it shows --------------------------------------------------------------------------------
+
+    def show(self, state: ServiceState | None, now: float) -> None:
+        self.state = state
+        if state is None:
+            set_titles(self, title("Tasks · no services configured"), None)
+            return
+        tasks = state.snapshot.tasks if state.snapshot else []
+        self.table.show_tasks(state.name, arrange(tasks, self.filter_text, self.sort),
+                              state.marked)
+        self.show_titles(now)
+        self.keys_may_have_changed()
+
+    def keys_may_have_changed(self) -> None:
+        """The footer offers the actions of the targets: redrawn when those change (a marked
+        task's status changing counts, not only the marks)."""
+        offered = frozenset(name for task in self.targets() for name in task.actions)
+        refresh_bindings_on_change(self, (self.state and self.state.name, offered))
+
+    def show_titles(self, now: float) -> None:
+        state = self.state
+        if state is None:
+            return
+        header = self.table.header()
+        if header != self._header:
+            self._header = header
+            self.query_one("#tasks-header", Static).update(Text(header, no_wrap=True))
+        parts: list = ["Tasks · ", state.name]
+        if state.error:
+            stale = state.stale_for(now)
+            age = f" {age_text(stale)}" if stale is not None else ""
+            parts += [(f" · {'STALE' if state.last_ok else 'ERROR'}{age}: ", "bold"),
+                      state.error]
+        elif state.warnings:
+            parts += [(" · ⚠ ", "bold"), state.warnings[0]]
+            if len(state.warnings) > 1:
+                parts.append(f" (+{len(state.warnings) - 1} more)")
+        self.set_class(state.error is not None, "stale")
+        words = [f"{state.task_count} tasks"]
+        if state.marked:
+            words.append(f"{len(state.marked)} marked")
+        if self.filter_text:
+            words.append(f"filter: {self.filter_text}")
+        words.append(f"sort: {self.sort}")
+        if state.snapshot is not None and state.snapshot.api_version:
+            words.append(f"API {state.snapshot.api_version}")   # the generation that answered
+        set_titles(self, title(*parts), literal(" · ".join(words)))
+
+    def on_task_table_columns_changed(self) -> None:
+        self.show_titles(self.deck.clock())
+
+    def targets(self) -> list[Task]:
+        """The marked tasks, else the one under the cursor."""
+        state = self.state
+        if state is None or state.snapshot is None:
+            return []
+        if state.marked:
+            return [t for t in state.snapshot.all_tasks() if t.id in state.marked]
+        task = self.table.cursor_task
+        return [task] if task is not None else []
+
+    # keys -----------------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "service_action":
+            name = str(parameters[0])
+            state = self.state
+            if state is None or not self.deck.may_act(state.name, name):
+                return False
+            return any(name in t.actions for t in self.targets())
+        return True
+
+    def action_service_action(self, name: str) -> None:
+        if self.state is not None:
+            able = [t for t in self.targets() if name in t.actions]
+            if able:
+                self.post_message(self.ActionRequested(self.state.name, name, able))
+
+    def action_mark(self) -> None:
+        state, task_id = self.state, self.table.cursor_task_id
+        if state is None or task_id is None:
+            return
+        state.marked ^= {task_id}
+        self.show(state, self.deck.clock())
+        self.table.move(1)
+
+    def action_detail(self) -> None:
+        task = self.table.cursor_task
+        if self.state is not None and task is not None:
+            self.post_message(self.DetailRequested(self.state.name, task))
+
+    def action_filter(self) -> None:
+        box = self.query_one(FilterInput)
+        box.add_class("on")
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip()
+        self.show(self.state, self.deck.clock())
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        box = self.query_one(FilterInput)
+        if not box.value:
+            self.filter_text = ""
+            self.show(self.state, self.deck.clock())
+        box.remove_class("on")
+        self.table.focus()
+
+    def action_sort(self) -> None:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self.show(self.state, self.deck.clock())
