@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Most tests wait on a loopback server or a terminal, not the CPU: twice the cores pays.
+JOBS ?= 4
 
 .PHONY: demo test lint bench sim clean
 
@@ -17,7 +19,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(JOBS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

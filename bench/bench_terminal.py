@@ -30,7 +30,7 @@ from jobdeck.adapters.finalrip.sim import FinalRipSim
 from jobdeck.adapters.ntv.sim import NtvSim
 from jobdeck.adapters.renderbus.sim import RenderbusSim
 from jobdeck.adapters.simulation.server import SimServer
-from tests.pty_terminal import Terminal, jobdeck_command
+from tests.support.pty_terminal import Terminal, jobdeck_command
 
 TICKS = os.sysconf("SC_CLK_TCK")
 BARE_APP = ("from textual.app import App\nfrom textual.widgets import Static\n"

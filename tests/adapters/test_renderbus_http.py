@@ -11,7 +11,8 @@ import pytest
 from jobdeck.adapters.renderbus.adapter import RenderbusAdapter
 from jobdeck.adapters.renderbus.sim import RenderbusSim
 from jobdeck.adapters.simulation.server import SimServer
-from tests.conftest import FIXED_EPOCH, service_config
+from tests.support.clock import FIXED_EPOCH
+from tests.support.renderbus import service_config
 
 V1 = {"stop": "task/stopTask", "resume": "task/startTask", "abandon": "task/abortTask",
       "delete": "task/deleteTask", "full_speed": "task/fullSpeed",

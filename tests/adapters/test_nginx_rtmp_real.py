@@ -29,7 +29,7 @@ from jobdeck.adapters.nginx_rtmp.adapter import NginxRtmpAdapter
 from jobdeck.tui.console.app import JobdeckApp
 from jobdeck.tui.console.screens.confirm import ConfirmScreen
 from jobdeck.tui.console.widgets.streams_pane import StreamsPane
-from tests.conftest import select_service, settle, started
+from tests.support.console import select_service, settle, started
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 MODULES = [Path("/usr/lib/nginx/modules/ngx_rtmp_module.so"),

@@ -11,8 +11,8 @@ import re
 import tomli_w
 
 from jobdeck.adapters.simulation.server import SimServer
-from tests import hostile
-from tests.pty_terminal import Terminal, jobdeck_command
+from tests.support import hostile
+from tests.support.pty_terminal import Terminal, jobdeck_command
 
 TAB, BACK, DOWN, END, ESC, ENTER = "\t", "\x1b[Z", "\x1b[B", "\x1b[F", "\x1b", "\r"
 

@@ -14,7 +14,7 @@ from jobdeck.adapters.contract.model import ServiceConfig, ServiceError
 from jobdeck.adapters.finalrip.adapter import DEFAULT_ENCODE_PARAM, FinalRipAdapter
 from jobdeck.adapters.finalrip.sim import CLIP_S, CUT_S, DEMO_ENCODE, DEMO_SCRIPT, MERGE_S, FinalRipSim
 from jobdeck.adapters.simulation.server import SimServer
-from tests.conftest import FrozenClock
+from tests.support.clock import FrozenClock
 
 
 @pytest.fixture(params=["current"])

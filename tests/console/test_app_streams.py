@@ -8,8 +8,9 @@ from jobdeck.adapters.ntv.sim import NtvSim
 from jobdeck.tui.console.screens.confirm import ConfirmScreen
 from jobdeck.tui.console.screens.viewers import ViewersScreen
 from jobdeck.tui.console.widgets.streams_pane import StreamsPane
-from tests.conftest import FrozenClock, cursor_to, demo_app, select_service, settle
-from tests.conftest import started as start
+from tests.support.clock import FrozenClock
+from tests.support.console import cursor_to, demo_app, select_service, settle
+from tests.support.console import started as start
 
 
 @asynccontextmanager

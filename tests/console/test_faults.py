@@ -13,7 +13,7 @@ import pytest
 from jobdeck.adapters.contract.registry import PACKAGES, simulators_of
 from jobdeck.adapters.renderbus.sim import RenderbusSim
 from jobdeck.adapters.simulation.server import FAULTS, Fault
-from tests.conftest import demo_app, settle, started
+from tests.support.console import demo_app, settle, started
 
 INTERVAL, DEADLINE = 0.3, 1.0
 # An action of each kind, its target in the kind's demo simulator, and the request it makes.

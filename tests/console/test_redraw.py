@@ -13,7 +13,8 @@ from textual.widget import Widget
 from jobdeck.adapters.renderbus.sim import RenderbusSim
 from jobdeck.tui.console.widgets.keyed_table import column_widths
 from jobdeck.tui.console.widgets.task_table import TaskTable
-from tests.conftest import FIXED_EPOCH, FrozenClock, console, settle
+from tests.support.clock import FIXED_EPOCH, FrozenClock
+from tests.support.console import console, settle
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from jobdeck.adapters.ntv.adapter import NtvAdapter
 from jobdeck.adapters.ntv.client import login_hash, md5
 from jobdeck.adapters.ntv.sim import NtvSim
 from jobdeck.adapters.simulation.server import SimServer
-from tests.conftest import FrozenClock
+from tests.support.clock import FrozenClock
 
 
 def test_login_hash_is_md5_of_md5_password_and_challenge():

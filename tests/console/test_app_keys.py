@@ -11,17 +11,9 @@ from jobdeck.tui.console.screens.help import HelpScreen
 from jobdeck.tui.console.widgets.block_grid import BlockGridView, BlockPane
 from jobdeck.tui.console.widgets.task_table import TaskTable
 from jobdeck.tui.console.widgets.tasks_pane import TasksPane
-from tests.conftest import (
-    FIXED_EPOCH,
-    HOSTILE,
-    FrozenClock,
-    console,
-    cursor_to,
-    row_of,
-    select_service,
-    settle,
-    toasts,
-)
+from tests.support.clock import FrozenClock
+from tests.support.console import HOSTILE, console, cursor_to, row_of, select_service, settle, toasts
+from tests.support.renderbus import farm
 
 
 def sent(sim: RenderbusSim, endpoint: str) -> list[dict]:
@@ -30,10 +22,6 @@ def sent(sim: RenderbusSim, endpoint: str) -> list[dict]:
 
 def ids(*numbers: int) -> dict:
     return {"taskIds": list(numbers), "taskParam": list(numbers)}
-
-
-def farm(clock=None) -> RenderbusSim:
-    return RenderbusSim(clock=clock or FrozenClock(), epoch=FIXED_EPOCH)
 
 
 async def test_first_look_shows_services_tasks_and_the_block_grid_of_the_cursor_task():

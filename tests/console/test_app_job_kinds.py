@@ -9,8 +9,9 @@ from jobdeck.adapters.renderbus.sim import RenderbusSim
 from jobdeck.tui.console.screens.confirm import ConfirmScreen
 from jobdeck.tui.console.widgets.block_grid import BlockGridView, BlockPane
 from jobdeck.tui.console.widgets.task_table import TaskTable
-from tests.conftest import FIXED_EPOCH, FrozenClock, cursor_to, demo_app, row_of, settle, started
-from tests.test_app_keys import farm
+from tests.support.clock import FIXED_EPOCH, FrozenClock
+from tests.support.console import cursor_to, demo_app, row_of, settle, started
+from tests.support.renderbus import farm
 
 
 def kinds_world(clock: FrozenClock | None = None):

@@ -16,7 +16,8 @@ from jobdeck.tui.console.widgets.attention_pane import AttentionPane
 from jobdeck.tui.console.widgets.service_list import ServiceList
 from jobdeck.tui.console.widgets.streams_pane import StreamsPane
 from jobdeck.tui.console.widgets.task_table import TaskTable
-from tests.conftest import FIXED_EPOCH, FrozenClock, demo_app, settle, started
+from tests.support.clock import FIXED_EPOCH, FrozenClock
+from tests.support.console import demo_app, settle, started
 
 
 def farm(clock=None) -> RenderbusSim:

@@ -10,7 +10,7 @@ from jobdeck.adapters.eva.adapter import EvaAdapter
 from jobdeck.adapters.eva.signing import sign
 from jobdeck.adapters.eva.sim import EvaSim
 from jobdeck.adapters.simulation.server import SimServer
-from tests.conftest import FrozenClock
+from tests.support.clock import FrozenClock
 
 
 def test_signature_reproduces_the_spec_example():

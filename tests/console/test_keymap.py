@@ -12,7 +12,8 @@ from jobdeck.tui.console.widgets.block_grid import BlockGridView
 from jobdeck.tui.console.widgets.streams_pane import StreamsPane
 from jobdeck.tui.console.widgets.task_table import TaskTable
 from jobdeck.tui.console.widgets.tasks_pane import TasksPane
-from tests.conftest import FIXED_EPOCH, FrozenClock, demo_app, settle, started
+from tests.support.clock import FIXED_EPOCH, FrozenClock
+from tests.support.console import demo_app, settle, started
 
 # what to focus so a command's widget (or one inside it) is in the key's path
 FOCUS = {"tasks": TaskTable, "table": TaskTable, "streams": StreamsPane,

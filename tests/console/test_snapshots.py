@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from jobdeck.adapters.renderbus.sim import RenderbusSim
-from tests.conftest import FIXED_EPOCH, FrozenClock, demo_app
+from tests.support.clock import FIXED_EPOCH, FrozenClock
+from tests.support.console import demo_app
 
 
 def world():

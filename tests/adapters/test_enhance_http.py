@@ -9,7 +9,7 @@ from jobdeck.adapters.core.state import StateStore
 from jobdeck.adapters.enhance.adapter import EnhanceAdapter
 from jobdeck.adapters.enhance.sim import EnhanceSim
 from jobdeck.adapters.simulation.server import SimServer
-from tests.conftest import FrozenClock
+from tests.support.clock import FrozenClock
 
 
 @pytest.fixture

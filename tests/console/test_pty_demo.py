@@ -7,7 +7,7 @@ import signal
 import subprocess
 import time
 
-from tests.pty_terminal import COLS, ROWS, Terminal, jobdeck_command
+from tests.support.pty_terminal import COLS, ROWS, Terminal, jobdeck_command
 
 
 def demo(tmp_path, cols: int = COLS, rows: int = ROWS) -> Terminal:

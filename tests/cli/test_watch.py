@@ -21,7 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from jobdeck.adapters.ntv.sim import NtvSim
 from jobdeck.adapters.renderbus.sim import RenderbusSim
 from jobdeck.adapters.simulation.server import SimServer
-from tests.conftest import FIXED_EPOCH, FrozenClock
+from tests.support.clock import FIXED_EPOCH, FrozenClock
 
 JOBDECK = str(Path(sys.executable).with_name("jobdeck"))
 
