@@ -26,17 +26,21 @@ if TYPE_CHECKING:
 # zero-width characters (and BOM, soft hyphen) that shift the columns after them.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e"
                       "\u2060-\u2069\ufeff]")
+# A lone surrogate cannot be written as UTF-8: it is shown as U+FFFD, never dropped unseen.
+# (Text from a service is made valid where it enters; this is the last line, for anything else.)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _ESCAPE_SEQUENCE = re.compile(
     r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[PX^_][^\x1b]*\x1b\\|[@-Z\\-_])"
     r"|\x9b[0-?]*[ -/]*[@-~]|\x9d[^\x07\x9c]*[\x07\x9c]")
 
 
 def clean(value: object) -> str:
-    """Drop whole escape sequences first, then any stray control character."""
+    """Drop whole escape sequences first, then any stray control character; a lone surrogate
+    becomes U+FFFD."""
     text = "" if value is None else str(value)
     if "\x1b" in text or "\x9b" in text or "\x9d" in text:
         text = _ESCAPE_SEQUENCE.sub("", text)
-    return _CONTROL.sub("", text)
+    return _SURROGATE.sub("\ufffd", _CONTROL.sub("", text))
 
 
 def literal(value: object, style: str = "") -> Text:

@@ -11,8 +11,10 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import json as jsonlib
 import random
+import re
 import ssl
 from collections.abc import Iterable
 from typing import Any
@@ -20,6 +22,7 @@ from urllib.parse import quote, quote_plus
 
 import httpx
 
+from . import jsonsafe
 from .model import OutcomeUnknown, ServiceError
 
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
@@ -76,6 +79,35 @@ class Redactor:
 def one_line(text: str, limit: int = 200) -> str:
     flat = " ".join(str(text).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+# A JSON string escape that may decode to a lone surrogate: only then is a reply walked.
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+_HTML = re.compile(r"\s*(<!doctype html|<html|<head|<body|<title|<h1|<center)", re.IGNORECASE)
+_HTML_HIDDEN = re.compile(r"<(head|script|style)\b.*?</\1\s*>|<!--.*?-->",
+                          re.IGNORECASE | re.DOTALL)
+_HTML_TAG = re.compile(r"<[^>]*>")
+
+
+def decode_body(body: bytes) -> str:
+    """A reply's bytes as text: UTF-8 (or the UTF-16/32 a JSON body may come in), with every
+    undecodable byte replaced by U+FFFD rather than the whole reply refused."""
+    return body.decode(jsonlib.detect_encoding(body), "replace")
+
+
+def parse_json(text: str, decoder: jsonlib.JSONDecoder | None = None) -> Any:
+    """JSON text parsed, its strings made valid text where they enter (a `\\ud800` escape
+    decodes to a lone surrogate, which no writer downstream could write)."""
+    value = (decoder or _DECODER).decode(text)
+    return jsonsafe.valid(value) if _ESCAPED_SURROGATE.search(text) else value
+
+
+def html_words(text: str) -> str:
+    """What an HTML error page says, without its tags: `<h1>502 Bad Gateway</h1>` is
+    `502 Bad Gateway`. Other text is returned as it is."""
+    if not _HTML.match(text):
+        return text
+    return html.unescape(_HTML_TAG.sub(" ", _HTML_HIDDEN.sub(" ", text)))
 
 
 def _detail(exc: BaseException) -> str:
@@ -212,18 +244,23 @@ class HttpTransport:
         return ServiceError(why) if idempotent else OutcomeUnknown(why)
 
     def _snippet(self, response: httpx.Response, limit: int, prefix: str = "") -> str:
+        """A few words of a reply for an error message: an HTML page by its words, unquoted;
+        other text quoted. Redacted first, then folded and cut."""
         try:
             text = response.text
         except (UnicodeDecodeError, httpx.HTTPError):
             return ""
-        text = self.redact.line(text, limit)
-        return f"{prefix}{text!r}" if text else ""
+        words = html_words(text)
+        shown = self.redact.line(words, limit)
+        if not shown:
+            return ""
+        return f"{prefix}{shown}" if words is not text else f"{prefix}{shown!r}"
 
     def json_of(self, response: httpx.Response) -> Any:
         """The reply as JSON. NaN and Infinity are not JSON, whatever Python's parser allows."""
         try:
-            return jsonlib.loads(response.content, parse_constant=_not_json)
-        except (jsonlib.JSONDecodeError, UnicodeDecodeError, ValueError):
+            return parse_json(decode_body(response.content))
+        except ValueError:
             raise ServiceError(
                 f"bad reply (HTTP {response.status_code}, not JSON"
                 + self._snippet(response, 60, prefix=": ") + ")"
@@ -232,11 +269,7 @@ class HttpTransport:
     def json_values(self, response: httpx.Response) -> list[Any]:
         """Every JSON value in a body, in order: some servers write an error reply and then the
         data reply into one body (FinalRip's list.go does, when a presign fails mid-list)."""
-        try:
-            text = response.content.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ServiceError(f"bad reply (HTTP {response.status_code}, not UTF-8)") from None
-        decoder = jsonlib.JSONDecoder(parse_constant=_not_json)
+        text = decode_body(response.content)
         values, at = [], 0
         while True:
             while at < len(text) and text[at].isspace():
@@ -244,7 +277,7 @@ class HttpTransport:
             if at >= len(text):
                 break
             try:
-                value, at = decoder.raw_decode(text, at)
+                value, at = _DECODER.raw_decode(text, at)
             except ValueError:
                 raise ServiceError(
                     f"bad reply (HTTP {response.status_code}, not JSON"
@@ -252,8 +285,11 @@ class HttpTransport:
             values.append(value)
         if not values:
             raise ServiceError(f"bad reply (HTTP {response.status_code}, empty body)")
-        return values
+        return jsonsafe.valid(values) if _ESCAPED_SURROGATE.search(text) else values
 
 
 def _not_json(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+_DECODER = jsonlib.JSONDecoder(parse_constant=_not_json)

@@ -103,6 +103,11 @@ def resolve_secret(value: Any, where: str, path: Path | None) -> str:
         secret = (os.environ.get(str(var)) or "").strip()
         if not secret:
             raise ConfigError(f"{where}: environment variable {var} is not set")
+        try:  # Python keeps bytes it could not decode as lone surrogates: not a usable secret
+            secret.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ConfigError(f"{where}: environment variable {var} is not UTF-8 text") \
+                from None
         return secret
     if isinstance(value, dict) and set(value) == {"file"}:
         file = Path(str(value["file"])).expanduser()

@@ -1,11 +1,18 @@
-"""Atomic writes and the state directory (tracked ids, chosen theme, audit log)."""
+"""Atomic writes and the state directory (tracked ids, chosen theme, mutes, audit log).
+
+The directory is the operator's own: made 0700, its files 0600, and the audit log and the lock
+are opened without following a symbolic link (another user able to write to a shared parent could
+otherwise aim them at a file of the operator's).
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -13,7 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from jobdeck.adapters.contract import jsonsafe
-from jobdeck.adapters.contract.model import ActionResult
+from jobdeck.adapters.contract.model import ActionResult, JobdeckError
+
+DIRECTORY_MODE, FILE_MODE = 0o700, 0o600
+
+
+class StateError(OSError, JobdeckError):
+    """The state directory cannot be used as it is (a symbolic link where a file should be)."""
 
 
 def atomic_write(path: Path, text: str, mode: int = 0o600) -> None:
@@ -52,10 +65,33 @@ class StateStore:
         self.directory = directory or state_dir()
         self.path = self.directory / "state.json"
 
+    def ensure_directory(self) -> None:
+        """Make the directory 0700, or make an existing one of ours so (older jobdecks left it
+        0755)."""
+        self.directory.mkdir(mode=DIRECTORY_MODE, parents=True, exist_ok=True)
+        info = self.directory.stat()
+        if info.st_uid == os.getuid() and stat.S_IMODE(info.st_mode) & 0o077:
+            os.chmod(self.directory, stat.S_IMODE(info.st_mode) & ~0o077)
+
+    def open_private(self, name: str, flags: int) -> int:
+        """A file of the directory opened 0600 and never through a symbolic link."""
+        self.ensure_directory()
+        path = self.directory / name
+        try:
+            fd = os.open(path, flags | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, FILE_MODE)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise StateError(errno.ELOOP, f"{path} is a symbolic link; jobdeck does not "
+                                 "write through one (remove it, or set JOBDECK_STATE_DIR)") \
+                    from None
+            raise
+        if stat.S_IMODE(os.fstat(fd).st_mode) != FILE_MODE:
+            os.fchmod(fd, FILE_MODE)
+        return fd
+
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        with open(self.directory / "state.lock", "a+") as lock:
+        with os.fdopen(self.open_private("state.lock", os.O_RDWR), "r+b") as lock:
             fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
             try:
                 yield
@@ -72,7 +108,7 @@ class StateStore:
 
     def load(self) -> dict[str, Any]:
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            data = jsonsafe.valid(json.loads(self.path.read_text(encoding="utf-8")))
         except FileNotFoundError:
             return {}
         except (OSError, ValueError):
@@ -92,22 +128,32 @@ class StateStore:
         self.change(lambda data: data.setdefault("labels", {}).setdefault(service, {})
                     .__setitem__(task_id, label))
 
-    def audit_action(self, result: ActionResult, via: str) -> None:
-        """The one shape of an action's audit line, whoever ran it (console, act, watch)."""
+    def audit_action(self, result: ActionResult, via: str) -> str | None:
+        """The one shape of an action's audit line, whoever ran it (console, act, watch).
+        None when written, else why not (for the caller to show)."""
         entry: dict[str, Any] = {"service": result.service, "action": result.action, "via": via,
                                  "targets": result.targets, "ok": result.ok,
                                  "outcome": result.outcome, "message": result.message,
                                  "code": result.code}
         if result.per_target:
             entry["results"] = [r.to_json() for r in result.per_target]
-        self.audit(entry)
+        return self.audit(entry)
 
-    def audit(self, entry: dict[str, Any]) -> None:
-        """One JSON line per action attempted; appended, so a crash loses at most that line."""
+    def audit(self, entry: dict[str, Any]) -> str | None:
+        """One JSON line per action attempted, appended in one write, so a crash loses at most
+        that line. Whatever the entry's text holds, the line is written (jsonsafe makes it valid
+        UTF-8). Returns None when written, else why it was not."""
         line = {"at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), **entry}
+        data = (jsonsafe.dumps(line) + "\n").encode("utf-8", "replace")
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            with open(self.directory / "audit.log", "a", encoding="utf-8") as handle:
-                handle.write(jsonsafe.dumps(line) + "\n")
-        except OSError:
-            pass
+            fd = self.open_private("audit.log", os.O_WRONLY | os.O_APPEND)
+            try:
+                os.write(fd, data)
+            finally:
+                os.close(fd)
+        except StateError as exc:
+            return f"audit line not written: {exc.strerror}"
+        except OSError as exc:
+            return f"audit line not written to {self.directory / 'audit.log'}: " \
+                   f"{exc.strerror or exc}"
+        return None

@@ -180,3 +180,62 @@ def test_a_read_cancelled_before_it_started_leaves_no_coroutine_unawaited():
         Reads().optional(items(), "recordings").close()   # what read_together did before
         gc.collect()
         assert [w for w in caught if "never awaited" in str(w.message)]
+
+
+# text that is not text ----------------------------------------------------------------------
+
+async def test_lone_surrogates_and_undecodable_bytes_are_replaced_where_a_reply_enters():
+    from jobdeck.adapters.contract import jsonsafe
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("getTaskList"):
+            body = (b'{"code": 200, "data": {"pageCount": 1, "pageNum": 1, "items": ['
+                    b'{"id": 1, "taskStatus": 45, "sceneName": "SURR\\ud800X", '
+                    b'"errorMsg": "bad \\udfff too"}, '
+                    b'{"id": 2, "taskStatus": 5, "sceneName": "BYTE\xff\xfeY"}, '
+                    b'{"id": 3, "taskStatus": 5, "sceneName": "pair \\ud83d\\ude00 ok"}]}}')
+            return httpx.Response(200, content=body)
+        return httpx.Response(200, json={"code": 200, "data": {"userName": "u\\ud800"}})
+
+    adapter = RenderbusAdapter(ServiceConfig(
+        name="odd", kind="renderbus", base_url="http://odd.test", options={"access_id": "a"},
+        secrets={"access_key": "k" * 8}), transport=httpx.MockTransport(handler))
+    snapshot = await adapter.poll()
+    await adapter.close()
+    assert snapshot.ok, snapshot.error
+    names = {t.id: t.name for t in snapshot.tasks}
+    assert names["1"] == "SURR\ufffdX" and names["2"] == "BYTE\ufffd\ufffdY"
+    assert names["3"] == "pair \U0001f600 ok"                # a real pair is kept
+    text = jsonsafe.dumps(snapshot.to_json())
+    text.encode("utf-8")                                     # every writer can write it
+
+
+def test_every_writer_replaces_a_lone_surrogate_rather_than_fail():
+    from jobdeck.adapters.contract import jsonsafe
+    from jobdeck.tui.safe_text import clean
+
+    assert jsonsafe.dumps({"name\udcff": "a\ud800b"}) == '{"name\ufffd": "a\ufffdb"}'
+    assert clean("a\ud800b\x1b[31m") == "a\ufffdb"
+
+
+async def test_an_html_error_page_is_quoted_by_its_words_not_its_tags():
+    from jobdeck.adapters.contract.http import HttpTransport, Redactor
+    from jobdeck.adapters.contract.model import ServiceError
+
+    page = ("<!DOCTYPE html><html><head><title>502 Bad Gateway</title>"
+            "<style>body { color: red }</style></head>\n<body><h1>502   Service "
+            "Unavailable</h1>\n<!-- a comment --><p>Try&nbsp;again &amp; again</p></body></html>")
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(502, text=page, headers={"Content-Type": "text/html"})
+
+    http = HttpTransport("http://gw.test", redact=Redactor(), backoff=(0.0,),
+                         transport=httpx.MockTransport(handler))
+    with pytest.raises(ServiceError) as refused:
+        await http.request("GET", "/x", idempotent=True)
+    assert refused.value.reason == "HTTP 502: 502 Service Unavailable Try again & again"
+    with pytest.raises(ServiceError) as odd:
+        http.json_of(httpx.Response(200, text=page))
+    assert odd.value.reason == ("bad reply (HTTP 200, not JSON: 502 Service Unavailable "
+                                "Try again & again)")
+    await http.close()

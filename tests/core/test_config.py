@@ -181,3 +181,20 @@ def test_redactor_hides_every_secret():
     redact = Redactor(["abcd1234", "zz"])  # too-short strings are not treated as secrets
     assert redact("key abcd1234 in url?k=abcd1234") == "key ••• in url?k=•••"
     assert redact("zz top") == "zz top"
+
+
+def test_an_env_secret_that_is_not_utf8_is_a_config_error_naming_the_variable(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    # os.environ holds undecodable bytes as lone surrogates; quoting them for the redactor
+    # used to raise UnicodeEncodeError: exit 70 from `config check` and `snapshot`
+    path = write(tmp_path, GOOD)
+    env = {**os.environ, "RB_KEY": "key-\udcff-bytes".encode("utf-8", "surrogateescape")}
+    result = subprocess.run([str(Path(sys.executable).with_name("jobdeck")), "config", "check",
+                             "--config", str(path)], env=env, capture_output=True,
+                            timeout=60)
+    err = result.stderr.decode()
+    assert result.returncode == 2, err
+    assert "RB_KEY" in err and "not UTF-8" in err and "'access_key'" in err

@@ -65,8 +65,10 @@ def act(config: Config, args: argparse.Namespace) -> int:
         result = ActionResult(service.name, args.action, list(args.targets), ok=False,
                               outcome="unknown", message="interrupted after the request was "
                               "sent: outcome unknown; check the service before trying again")
-    state.audit_action(result, via="act")
+    problem = state.audit_action(result, via="act")
     emit_json(result.to_json(), None)
+    if problem:
+        say(f"jobdeck: {problem}", err=True)
     if result.ok:
         return EXIT_OK
     return EXIT_UNKNOWN if result.outcome == "unknown" else EXIT_FAILED

@@ -100,8 +100,8 @@ class ActionRunner:
             "warning" if result.outcome == "unknown" else "error")
         self.app.notify(literal(result.message), title=title(result.service, " · ", result.action),
                         severity=severity, timeout=4 if result.ok else 10)
-        if self.store is not None:
-            self.store.audit_action(result, via="console")
+        if self.store is not None and (problem := self.store.audit_action(result, via="console")):
+            self.app.notify(literal(problem), severity="warning", timeout=10)
         state = self.app.states.get(result.service)
         if state is not None:
             done = {r.target for r in result.per_target if r.outcome == "done"} \
