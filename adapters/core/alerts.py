@@ -8,7 +8,8 @@ every = 10.0                 # minutes: at most one toast per item in that time
 burst = 5                    # more alerts than this in one poll become one summary toast
 on = ["failed", "partial", "stalled", "stream_gone", "service_down", "service_up"]
 command = "/usr/local/bin/page-me"   # run per alert, the transition JSON on stdin
-command_timeout = 10.0
+command_timeout = 10.0       # then its whole process group is ended (hooks.py)
+command_concurrency = 4      # hooks at once; the others queue (bounded, oldest dropped)
 [alerts.kinds.ntv]
 on = ["stream_gone", "service_down"]
 [alerts.services.la-farm]
@@ -18,7 +19,7 @@ on = []                      # this farm never alerts
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("command", str, "run for each alert with the transition JSON on stdin", default=None),
     Option("command_timeout", float, "seconds the command may run", default=10.0, minimum=0.1,
            maximum=600),
+    Option("command_concurrency", int, "commands run at once; more alerts wait their turn",
+           default=4, minimum=1, maximum=64),
 )
 
 
@@ -51,6 +54,7 @@ class AlertsConfig:
     on: tuple[str, ...] = EVENTS
     command: str | None = None
     command_timeout: float = 10.0
+    command_concurrency: int = 4
     by_kind: dict[str, tuple[str, ...]] = field(default_factory=dict)
     by_service: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -60,6 +64,10 @@ class AlertsConfig:
         if kind in self.by_kind:
             return event in self.by_kind[kind]
         return event in self.on
+
+    def wanted(self, transitions: Iterable[Any]) -> list[Any]:
+        """The transitions (anything with service, kind and event) that alert."""
+        return [t for t in transitions if self.alerts_on(t.service, t.kind, t.event)]
 
 
 def _events(value: Any, where: str) -> tuple[str, ...]:

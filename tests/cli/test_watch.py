@@ -170,6 +170,67 @@ def test_watch_serves_prometheus_metrics(farms, tmp_path):
     assert code == 0, err
 
 
+def polled_twice(sim, seconds: float = 20) -> None:
+    """Wait until the farm's task list was asked twice: its first poll, the baseline, is in."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if sum(path.endswith("getTaskList") for _, path, _ in list(sim.requests)) >= 2:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the farm was not polled twice")
+
+
+def hooked_config(tmp_path, sims, farms_config, hook_out) -> Path:
+    """The farms' config with [alerts]: failed tasks alert, the live service never does."""
+    import tomllib
+    raw = tomllib.loads(farms_config.read_text())
+    hook = tmp_path / "hook.sh"
+    hook.write_text(f"#!/bin/sh\ncat >> {hook_out}\n")
+    hook.chmod(0o755)
+    raw["alerts"] = {"command": str(hook), "on": ["failed", "stream_gone"],
+                     "services": {"live": {"on": []}}}
+    path = tmp_path / "hooked.toml"
+    path.write_text(tomli_w.dumps(raw))
+    return path
+
+
+def test_watch_runs_the_alert_hook_under_the_alerts_rules(farms, tmp_path):
+    sims, config = farms
+    out = tmp_path / "hooked.jsonl"
+    watch = Process("watch", "--config", str(hooked_config(tmp_path, sims, config, out)),
+                    env_dir=tmp_path)
+    try:
+        polled_twice(sims["sh-farm"])
+        del sims["live"].streams["live/live2"]             # printed; [alerts.services.live]: no hook
+        watch.read_until(lambda text: "live/live2" in text)
+        sims["sh-farm"].tasks[18278].status = 45          # printed, and the hook runs
+        watch.read_until(lambda text: "18278" in text)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not (out.exists() and out.read_text()):
+            time.sleep(0.05)
+    finally:
+        code, err = watch.stop()
+    sent = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(s["service"], s["id"], s["to"]) for s in sent] == [("sh-farm", "18278", "failed")]
+    assert code == 0 and "Traceback" not in err
+
+
+def test_watch_no_hook_skips_the_alert_hook(farms, tmp_path):
+    sims, config = farms
+    out = tmp_path / "hooked.jsonl"
+    watch = Process("watch", "--no-hook", "--config",
+                    str(hooked_config(tmp_path, sims, config, out)), env_dir=tmp_path)
+    try:
+        polled_twice(sims["sh-farm"])
+        sims["sh-farm"].tasks[18278].status = 45
+        watch.read_until(lambda text: "18278" in text)
+        sims["sh-farm"].tasks[18301].status = 45           # a poll later: a hook had its time
+        watch.read_until(lambda text: "18301" in text)
+    finally:
+        code, _ = watch.stop()
+    assert code == 0 and not out.exists()
+
+
 def test_watch_metrics_address_is_checked(farms, tmp_path):
     _, config = farms
     result = subprocess.run([JOBDECK, "watch", "--metrics", "nowhere", "--config", str(config)],

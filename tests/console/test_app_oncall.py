@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import sys
+import time
+from pathlib import Path
 
 from jobdeck.adapters.core.alerts import AlertsConfig
 from jobdeck.adapters.core.state import StateStore
@@ -33,6 +35,24 @@ async def to_item(pilot, key: str) -> None:
     pane.focus()
     pane.move_cursor(row=pane.get_row_index(key), animate=False)
     await settle(pilot)
+
+
+async def hooks_done(pilot, seconds: float = 20.0) -> None:
+    """Wait for the poll and then for the alert hooks it started (they run beside the app,
+    not as its workers)."""
+    await settle(pilot)
+    deadline = time.monotonic() + seconds
+    while pilot.app.hooks.busy and time.monotonic() < deadline:
+        await pilot.pause(0.02)
+    await settle(pilot)
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except FileNotFoundError:
+        return False
+    return state not in ("Z", "X")
 
 
 def with_alerts(app, **options) -> None:
@@ -207,6 +227,10 @@ async def test_the_alert_command_gets_the_transition_json_and_its_failure_is_sho
     out = tmp_path / "alerts.jsonl"
     hook = tmp_path / "hook.py"
     hook.write_text("import sys\nopen(sys.argv[1], 'a').write(sys.stdin.read())\n")
+    pids = tmp_path / "pids"
+    forking = tmp_path / "forking.sh"        # a shell that forks: the child must end too
+    forking.write_text(f"#!/bin/sh\nsleep 30 &\necho $! > {pids}\nsleep 30\n")
+    forking.chmod(0o755)
     sim = farm()
     app = demo_app(("sh-farm", sim))
     monkeypatch.setattr(app, "bell", lambda: None)
@@ -214,20 +238,51 @@ async def test_the_alert_command_gets_the_transition_json_and_its_failure_is_sho
         with_alerts(app, command=f"{sys.executable} {hook} {out}")
         sim.tasks[18278].status = 45
         app.poller.poll_all()
-        await settle(pilot)
+        await hooks_done(pilot)
         sent = json.loads(out.read_text())
         assert sent["service"] == "sh-farm" and sent["id"] == "18278" and sent["to"] == "failed"
         with_alerts(app, command=f"{sys.executable} -c 'import sys; sys.exit(3)'")
         sim.tasks[18301].status = 45
         app.poller.poll_all()
-        await settle(pilot)
+        await hooks_done(pilot)
         assert any("alert command exited 3" in m for m, _ in app.toasts)
-        with_alerts(app, command=f"{sys.executable} -c 'import time; time.sleep(30)'",
-                    command_timeout=0.5)
+        with_alerts(app, command=str(forking), command_timeout=0.5)
         sim.tasks[18320].status = 45
         app.poller.poll_all()
-        await settle(pilot)
+        await hooks_done(pilot)
         assert any("took longer than 0.5 s" in m for m, _ in app.toasts)
+        child = int(pids.read_text())
+        deadline = time.monotonic() + 3
+        while alive(child) and time.monotonic() < deadline:
+            await pilot.pause(0.05)
+        assert not alive(child)          # the whole group ended at the timeout
+
+
+async def test_many_alerts_at_once_run_a_few_hooks_at_a_time_and_toast_failures_in_a_burst(
+        tmp_path, monkeypatch):
+    # 1,000 failing tasks started 1,000 hooks at once, and 200 failing hooks made 200 toasts
+    running, most = tmp_path / "running", tmp_path / "most"
+    running.mkdir()
+    hook = tmp_path / "hook.sh"
+    hook.write_text(f"#!/bin/sh\ntouch {running}/$$\nls {running} | wc -l >> {most}\n"
+                    f"sleep 0.1\nrm {running}/$$\necho 'pager down' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    sim = farm()
+    for number in range(30):
+        sim.add_task(30000 + number, f"burst-{number}.max", 5, frames=2, age_s=60)
+    app = demo_app(("sh-farm", sim))
+    monkeypatch.setattr(app, "bell", lambda: None)
+    async with started(app) as pilot:
+        with_alerts(app, command=str(hook), burst=5, command_concurrency=3)
+        for number in range(30):
+            sim.tasks[30000 + number].status = 45
+        app.poller.poll_all()
+        await hooks_done(pilot, 60)
+        counts = [int(n) for n in most.read_text().split()]
+        assert len(counts) == 30 and max(counts) <= 3
+        failures = [m for m, _ in app.toasts if "alert command" in m]
+        assert failures == ["alert command exited 1: pager down"] * 5 + [
+            "25 more alert commands failed (the last: exited 1: pager down)"]
 
 
 def test_alert_settings_parse_and_refuse_unknown_events(tmp_path):

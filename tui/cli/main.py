@@ -73,7 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument("--json", action="store_true", help="one JSON line per transition")
     watch.add_argument("--service", action="append", metavar="NAME", help="only this service")
     watch.add_argument("--metrics", metavar="HOST:PORT",
-                       help="also serve Prometheus metrics there (needs jobdeck[metrics])")
+                       help="also serve Prometheus metrics there (needs jobdeck[metrics]); "
+                            "HOST defaults to 127.0.0.1")
+    watch.add_argument("--no-hook", action="store_true",
+                       help="do not run the [alerts] command for alerts")
 
     sim = sub.add_parser("sim", help="the simulators")
     sim_sub = sim.add_subparsers(dest="sim_command", metavar="SUBCOMMAND", required=True)

@@ -2,8 +2,13 @@
 
 For cron, systemd and log shippers: a line of text per transition, or one JSON line with
 --json (DESIGN.md's transition shape). Each service is polled on its own (a slow one holds no
-other back), with the console's deadlines and backoff. SIGINT or SIGTERM ends it with exit 0.
-With --metrics HOST:PORT it also serves Prometheus metrics (tui/metrics.py).
+other back, and one whose poll or output fails holds no other's line back), with the console's
+deadlines and backoff. SIGINT or SIGTERM ends it with exit 0.
+
+Every transition is printed; those that pass the [alerts] rules (`on`, per kind, per service)
+also run the [alerts] command, as the console does (adapters/core/hooks.py: a few at a time,
+timed, its failures on stderr under `burst`): alerts without a console, for systemd. --no-hook
+skips the command. With --metrics HOST:PORT it also serves Prometheus metrics (metrics.py).
 """
 
 from __future__ import annotations
@@ -19,11 +24,12 @@ from jobdeck.adapters.contract import jsonsafe
 from jobdeck.adapters.contract.base import Adapter
 from jobdeck.adapters.contract.model import ServiceSnapshot
 from jobdeck.adapters.core.config import Config
+from jobdeck.adapters.core.hooks import HookRunner
 from jobdeck.adapters.core.oncall import ServiceWatch, Transition
 from jobdeck.adapters.core.services import backoff, make_adapters
 from jobdeck.tui.safe_text import clean
 
-from .common import EXIT_OK, UsageError
+from .common import EXIT_OK, UsageError, say
 from .metrics import JobdeckCollector
 
 
@@ -43,16 +49,21 @@ def watch(config: Config, args: argparse.Namespace) -> int:
         else:
             print(clean(transition.line()), flush=True)
 
-    asyncio.run(Watcher(adapters, config, emit, metrics).run())
+    hooks = None
+    if config.alerts.command and not getattr(args, "no_hook", False):
+        hooks = HookRunner(config.alerts, report=lambda failed: say(f"jobdeck: {failed}",
+                                                                      err=True))
+    asyncio.run(Watcher(adapters, config, emit, metrics, hooks=hooks).run())
     return EXIT_OK
 
 
 class Watcher:
     def __init__(self, adapters: dict[str, Adapter], config: Config,
                  emit: Callable[[Transition], None], metrics: JobdeckCollector | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 hooks: HookRunner | None = None) -> None:
         self.adapters, self.config, self.emit, self.metrics = adapters, config, emit, metrics
-        self.clock = clock
+        self.clock, self.hooks = clock, hooks
         self.watches = {name: ServiceWatch(name, a.kind, config.stall_after * 60,
                                            config.alerts.balance_below)
                         for name, a in adapters.items()}
@@ -67,6 +78,8 @@ class Watcher:
         finally:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
+            if self.hooks is not None:   # hooks still running end here, with their groups
+                await self.hooks.close()
             await asyncio.gather(*(a.close() for a in self.adapters.values()),
                                  return_exceptions=True)
 
@@ -77,17 +90,26 @@ class Watcher:
             if self.stop.is_set():
                 return
             failures = 0 if snapshot.ok else failures + 1
-            for transition in self.watches[name].observe(snapshot, self.clock(),
-                                                         datetime.now(UTC)):
-                self.emit(transition)
-                if self.metrics is not None:
-                    self.metrics.count(name, transition.event)
-            if self.metrics is not None:
-                self.metrics.record(snapshot, self.watches[name])
+            try:
+                self.take(name, snapshot)
+            except Exception as exc:  # one service's bad poll never ends the others' watch
+                say(f"jobdeck: {name}: internal error: {type(exc).__name__}: {exc}", err=True)
             try:
                 await asyncio.wait_for(self.stop.wait(), backoff(failures, self.config.refresh))
             except TimeoutError:
                 pass
+
+    def take(self, name: str, snapshot: ServiceSnapshot) -> None:
+        """One poll's transitions: printed, counted, and handed to the hook when they alert."""
+        transitions = self.watches[name].observe(snapshot, self.clock(), datetime.now(UTC))
+        for transition in transitions:
+            self.emit(transition)
+            if self.metrics is not None:
+                self.metrics.count(name, transition.event)
+        if self.hooks is not None:
+            self.hooks.submit(self.config.alerts.wanted(transitions))
+        if self.metrics is not None:
+            self.metrics.record(snapshot, self.watches[name])
 
     async def poll(self, name: str) -> ServiceSnapshot:
         """One poll that a stop signal interrupts at once."""

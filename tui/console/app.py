@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Horizontal
 from textual.screen import Screen
@@ -25,7 +25,7 @@ from textual.worker import Worker
 
 from jobdeck.adapters.contract.base import Adapter
 from jobdeck.adapters.core.config import Config
-from jobdeck.adapters.core.oncall import Transition
+from jobdeck.adapters.core.hooks import HookRunner
 from jobdeck.adapters.core.state import StateStore
 from jobdeck.tui.safe_text import clean, literal
 from jobdeck.tui.safe_text import title as safe_title
@@ -39,7 +39,6 @@ from .palette import palette_commands
 from .poller import Poller
 from .service_state import ServiceState, age_text
 from .themes import STATUS_DEFAULTS, load_themes, theme_ring
-from .toasts import run_hook
 from .widgets.attention_pane import AttentionPane
 from .widgets.block_grid import BlockGridView
 from .widgets.service_list import ATTENTION, Glance, ServiceList
@@ -68,6 +67,8 @@ class JobdeckApp(App[int]):
                              notify=lambda message, title, severity: self.notify(
                                  message, title=title, severity=severity, timeout=8),
                              bell=lambda: self.bell(), clock=clock)
+        self.hooks = HookRunner(config.alerts, report=lambda failed: self.notify(
+            literal(failed), title="alert command", severity="warning"))
         self.poller = Poller(self, adapters, config.refresh, clock)
         self.runner = ActionRunner(self, state)
         self.selected: str = ATTENTION
@@ -130,21 +131,13 @@ class JobdeckApp(App[int]):
             return
         state.apply(snapshot, self.clock())
         transitions, hooked = self.oncall.observe(snapshot, self.wall())
-        for transition in hooked:
-            self.run_hook(transition)
+        self.hooks.submit(hooked)
         workspace = self.query_one(Workspace)
         if snapshot.name == self.selected:
             workspace.show(self.selected, blocks=snapshot.ok)
         if self.selected == ATTENTION or transitions:
             workspace.show_attention()
         self.tick()
-
-    @work(group="alert-hook", exit_on_error=False)
-    async def run_hook(self, transition: Transition) -> None:
-        alerts = self.config.alerts
-        if alerts.command and (failed := await run_hook(alerts.command, transition,
-                                                        alerts.command_timeout)):
-            self.notify(literal(failed), title="alert command", severity="warning")
 
     def tick(self) -> None:
         """Once a second: ages, the service list, the top line. Unchanged text is not redrawn."""
@@ -263,3 +256,8 @@ class JobdeckApp(App[int]):
         except TimeoutError:
             pass
         self.exit(0)
+
+    async def on_unmount(self) -> None:
+        """However the console ends, the hooks still running end with it (their whole process
+        groups), on this loop, before it closes."""
+        await self.hooks.close(grace=1.0)

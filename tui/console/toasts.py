@@ -3,18 +3,17 @@ history, and an optional command run with the transition's JSON on stdin (a chat
 
 Which transitions alert comes from [alerts] (per kind, per service); one toast per item per
 `every` minutes; more than `burst` at once become one summary toast. The command runs for every
-alert that passes the filter, with a timeout; its failures are shown, never fatal.
+alert that passes the filter (adapters/core/hooks.py runs it: bounded, timed, its failures
+shown under the same `burst`, never fatal).
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rich.text import Text
 
-from jobdeck.adapters.contract import jsonsafe
 from jobdeck.adapters.core.alerts import AlertsConfig
 from jobdeck.adapters.core.oncall import Transition
 from jobdeck.tui.safe_text import literal, title
@@ -39,8 +38,7 @@ class Alerter:
     def handle(self, transitions: list[Transition]) -> list[Transition]:
         """Toast, ring and record; return the transitions the hook command should get."""
         now = self.clock()
-        wanted = [t for t in transitions
-                  if self.config.alerts_on(t.service, t.kind, t.event)]
+        wanted = self.config.wanted(transitions)
         due = [t for t in wanted
                if now - self._last_toast.get(t.key, float("-inf")) >= self.config.every * 60]
         for transition in due:
@@ -67,28 +65,3 @@ def describe(transition: Transition) -> str:
             f": {transition.detail}" if transition.detail else "")
     detail = f" ({transition.detail})" if transition.detail else ""
     return f"{transition.what} {transition.label}: {transition.from_} -> {transition.to}{detail}"
-
-
-async def run_hook(command: str, transition: Transition, timeout: float) -> str | None:
-    """Run the hook with the transition's JSON on stdin; the reason it failed, or None."""
-    try:
-        process = await asyncio.create_subprocess_shell(
-            command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE)
-    except OSError as exc:
-        return f"alert command could not start: {exc.strerror}"
-    try:
-        _, err = await asyncio.wait_for(
-            process.communicate(jsonsafe.dumps(transition.to_json()).encode() + b"\n"), timeout)
-    except TimeoutError:
-        process.kill()
-        await process.wait()
-        return f"alert command took longer than {timeout:g} s and was stopped"
-    except asyncio.CancelledError:   # the console is closing: the hook goes with it
-        process.kill()
-        await asyncio.shield(process.wait())
-        raise
-    if process.returncode:
-        last = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
-        return f"alert command exited {process.returncode}" + (f": {last[0]}" if last[0] else "")
-    return None
