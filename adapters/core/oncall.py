@@ -20,6 +20,11 @@ from typing import Any
 from jobdeck.adapters.contract.model import ServiceSnapshot, Task, iso
 
 ARREARS = "20"   # Renderbus: stopped because the account is in arrears
+# Streams that went down are kept as attention items until they come back, but no longer than
+# GONE_KEEP_S and no more than GONE_LIMIT of them (the oldest go first): 2,000 streams renamed a
+# poll once made 264,000 items and doubled the console's memory in a minute.
+GONE_KEEP_S = 24 * 3600.0
+GONE_LIMIT = 500
 
 
 @dataclass(slots=True)
@@ -112,10 +117,10 @@ class ServiceWatch:
     kind: str
     stall_after_s: float = 30 * 60
     balance_below: float | None = None
+    # Per task and stream seen in the last poll only: what leaves the service's list is dropped.
     statuses: dict[str, str] = field(default_factory=dict)
-    names: dict[str, str] = field(default_factory=dict)
     streams: dict[str, str] = field(default_factory=dict)
-    gone: dict[str, Item] = field(default_factory=dict)
+    gone: dict[str, Item] = field(default_factory=dict)   # oldest first; see GONE_LIMIT
     progress: dict[str, _Progress] = field(default_factory=dict)
     first_seen: dict[str, float] = field(default_factory=dict)
     ok: bool | None = None
@@ -157,7 +162,6 @@ class ServiceWatch:
                 transition("task", task.id, task.name, before, task.status, trouble(task))
                 self.first_seen[task.id] = now
             self.statuses[task.id] = task.status
-            self.names[task.id] = task.name
             self._stall(task, now, transition)
         for gone in set(self.statuses) - seen:
             self.statuses.pop(gone, None)
@@ -170,14 +174,25 @@ class ServiceWatch:
             if before == "live" and after != "live":
                 name = stream.name if stream is not None else stream_id.rpartition("/")[2]
                 transition("stream", stream_id, name, "live", after, None)
+                self.gone.pop(stream_id, None)   # newest last
                 self.gone[stream_id] = Item(self.name, self.kind, "stream", stream_id, name,
                                             "gone" if after == "gone" else after, now,
                                             f"was live; now {after}")
         for stream in snapshot.streams:
             if stream.state == "live":
                 self.gone.pop(stream.id, None)   # back: no longer needs attention
+        self._forget_gone(now)
         self.streams = {s.id: s.state for s in snapshot.streams}
         return out
+
+    def _forget_gone(self, now: float) -> None:
+        """Keep GONE_LIMIT gone streams at most, none older than GONE_KEEP_S."""
+        gone = self.gone
+        while gone:
+            oldest = next(iter(gone))
+            if len(gone) <= GONE_LIMIT and now - gone[oldest].since <= GONE_KEEP_S:
+                break
+            del gone[oldest]
 
     def _stall(self, task: Task, now: float, transition: Any) -> None:
         """A running task whose progress has not moved for stall_after. A task that reports no

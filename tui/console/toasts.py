@@ -18,6 +18,9 @@ from jobdeck.adapters.core.alerts import AlertsConfig
 from jobdeck.adapters.core.oncall import Transition
 from jobdeck.tui.safe_text import literal, title
 
+HISTORY_LIMIT = 1000         # alerts the session's history (H) keeps, the newest
+LAST_TOAST_LIMIT = 10_000    # items whose last toast is remembered for `every` (oldest go first)
+
 
 @dataclass(slots=True)
 class Alert:
@@ -32,8 +35,8 @@ class Alerter:
     notify: Callable[[Text, Text, str], None]     # message, title, severity
     bell: Callable[[], None]
     clock: Callable[[], float]
-    history: list[Alert] = field(default_factory=list)
-    _last_toast: dict[str, float] = field(default_factory=dict)
+    history: list[Alert] = field(default_factory=list)   # the newest HISTORY_LIMIT
+    _last_toast: dict[str, float] = field(default_factory=dict)   # oldest first
 
     def handle(self, transitions: list[Transition]) -> list[Transition]:
         """Toast, ring and record; return the transitions the hook command should get."""
@@ -41,10 +44,21 @@ class Alerter:
         wanted = self.config.wanted(transitions)
         due = [t for t in wanted
                if now - self._last_toast.get(t.key, float("-inf")) >= self.config.every * 60]
+        last = self._last_toast
         for transition in due:
-            self._last_toast[transition.key] = now
-        for transition in transitions:
-            self.history.append(Alert(transition, transition in wanted, transition in due))
+            last.pop(transition.key, None)
+            last[transition.key] = now
+        window = self.config.every * 60
+        while last:   # forget what the rate limit no longer needs, and never more than the limit
+            oldest = next(iter(last))
+            if len(last) <= LAST_TOAST_LIMIT and now - last[oldest] < window:
+                break
+            del last[oldest]
+        alerted, toasted = {id(t) for t in wanted}, {id(t) for t in due}   # not `in` a list:
+        for transition in transitions:                       # 2,000 a poll made that quadratic
+            self.history.append(Alert(transition, id(transition) in alerted,
+                                      id(transition) in toasted))
+        del self.history[:-HISTORY_LIMIT]
         if len(due) > self.config.burst:
             services = sorted({t.service for t in due})
             self.notify(title(str(len(due)), " alerts at once on ", ", ".join(services),
