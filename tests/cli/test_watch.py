@@ -236,7 +236,7 @@ def test_watch_metrics_address_is_checked(farms, tmp_path):
     result = subprocess.run([JOBDECK, "watch", "--metrics", "nowhere", "--config", str(config)],
                             capture_output=True, text=True, timeout=30,
                             env={**os.environ, "JOBDECK_STATE_DIR": str(tmp_path)})
-    assert result.returncode == 2 and "HOST:PORT" in result.stderr
+    assert result.returncode == 2 and "[HOST:]PORT" in result.stderr
 
 
 def test_a_transition_names_its_item_once_when_the_name_is_the_id():
