@@ -157,6 +157,7 @@ class Adapter(ABC):
         self.slow_read_every = SLOW_READ_S
         self._last: ServiceSnapshot | None = None
         self._slow: dict[str, tuple[float, Any]] = {}   # what -> (read at, answer)
+        self.closing = False   # close() was called: what fails from here on failed because of it
         self.setup()
 
     def setup(self) -> None:
@@ -173,6 +174,7 @@ class Adapter(ABC):
         return value
 
     async def close(self) -> None:
+        self.closing = True
         await self.http.close()
 
     # capabilities ---------------------------------------------------------------------------------
@@ -351,6 +353,8 @@ class Adapter(ABC):
             self._slow.clear()   # whatever it changed shows on the next poll
 
     def unknown(self, spec: ActionSpec, targets: list[str], why: str) -> ActionResult:
+        if self.closing:   # whatever broke (a pool emptied under the request) broke from this
+            why = "jobdeck quit while waiting for the answer"
         return ActionResult(self.name, spec.name, targets, ok=False, outcome="unknown",
                             message=self.redact.line(f"outcome unknown: {why}; check the "
                                                      "service before trying again"))
@@ -364,7 +368,8 @@ class Adapter(ABC):
             try:
                 said = await send(target)
             except OutcomeUnknown as exc:
-                results.append(TargetResult(target, "unknown", self.redact.line(exc.reason)))
+                why = "jobdeck quit while waiting for the answer" if self.closing else exc.reason
+                results.append(TargetResult(target, "unknown", self.redact.line(why)))
             except ServiceError as exc:
                 results.append(TargetResult(target, "refused", self.redact.line(exc.reason),
                                             exc.code))

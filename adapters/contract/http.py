@@ -6,6 +6,8 @@
 - A write whose request may have reached the service but whose answer never came (a timeout
   after sending, a reset, a gateway timeout) raises OutcomeUnknown, never a plain refusal.
 - Every message that leaves here went through the Redactor first, and was cut after that.
+- A reply is read up to `max_reply_bytes` (config `max_reply_mb`, default 20) and no further: a
+  50 MB task list took the console to 352 MB of memory.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ from __future__ import annotations
 import asyncio
 import html
 import json as jsonlib
+import os
 import random
 import re
 import ssl
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, urlsplit
+from urllib.request import proxy_bypass_environment
 
 import httpx
 
@@ -32,6 +36,10 @@ BACKOFF_S = (0.25, 0.75)
 # An upload of many gigabytes takes as long as it takes; only a stall (no byte moving) ends it.
 UPLOAD_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=120.0, pool=10.0)
 UNKNOWN_STATUSES = {502, 504}   # a gateway gave up waiting: the service may have acted
+MAX_REPLY_BYTES = 20 * 1024 * 1024
+MB = 1024 * 1024
+# Headers of the body as it travelled; the reply handed on carries the body as read.
+_BODY_HEADERS = {"content-encoding", "content-length", "transfer-encoding"}
 
 _tls: ssl.SSLContext | None = None
 
@@ -171,6 +179,7 @@ class HttpTransport:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.redact = redact
+        self.max_reply_bytes = MAX_REPLY_BYTES
         self.backoff = backoff
         self.deadline = deadline
         self._transport, self._timeout = transport, timeout
@@ -179,11 +188,17 @@ class HttpTransport:
     @property
     def client(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = httpx.AsyncClient(
-                base_url=self.base_url, transport=self._transport, timeout=self._timeout,
-                headers={"User-Agent": "jobdeck"}, follow_redirects=False,
-                verify=shared_tls() if self._transport is None else True,
-            )
+            try:
+                self._client = httpx.AsyncClient(
+                    base_url=self.base_url, transport=self._transport, timeout=self._timeout,
+                    headers={"User-Agent": "jobdeck"}, follow_redirects=False,
+                    verify=shared_tls() if self._transport is None else True,
+                )
+            except ImportError:   # httpx reads a proxy from the environment it cannot use
+                proxy = proxy_for(self.base_url)
+                named = f"the proxy {proxy[1]} ({proxy[0]})" if proxy else "a SOCKS proxy"
+                raise ServiceError(f"{named} needs SOCKS support: pip install 'httpx[socks]' "
+                                   "beside jobdeck, or unset that variable") from None
         return self._client
 
     async def close(self) -> None:
@@ -215,11 +230,16 @@ class HttpTransport:
                 await asyncio.sleep(delay * (1 + random.random() / 4))
             try:
                 async with asyncio.timeout(limit):
-                    response = await self.client.request(
+                    response = await self._exchange(self.client.build_request(
                         method, path, headers=headers, content=content, params=params,
                         data=data, files=files, json=json,
                         timeout=timeout or httpx.USE_CLIENT_DEFAULT,
-                    )
+                    ))
+            except _TooLarge:
+                why = f"reply larger than {self.max_reply_bytes / MB:g} MB (max_reply_mb)"
+                if idempotent:
+                    raise ServiceError(f"{why}: not read") from None
+                raise OutcomeUnknown(f"{why}: the answer was not read") from None
             except TimeoutError:
                 last = self._lost(idempotent, f"no complete reply within {limit:g} s")
                 continue
@@ -238,6 +258,26 @@ class HttpTransport:
             return response
         assert last is not None
         raise last
+
+    async def _exchange(self, request: httpx.Request) -> httpx.Response:
+        """Send, and read the body up to max_reply_bytes (as decoded: a small gzip that unpacks
+        to gigabytes is stopped too)."""
+        response = await self.client.send(request, stream=True)
+        try:
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > self.max_reply_bytes:
+                raise _TooLarge
+            body = bytearray()
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > self.max_reply_bytes:
+                    raise _TooLarge
+        finally:
+            await response.aclose()
+        headers = [(k, v) for k, v in response.headers.multi_items()
+                   if k.lower() not in _BODY_HEADERS]
+        return httpx.Response(response.status_code, headers=headers, content=bytes(body),
+                              request=request, extensions=response.extensions)
 
     @staticmethod
     def _lost(idempotent: bool, why: str) -> ServiceError:
@@ -286,6 +326,36 @@ class HttpTransport:
         if not values:
             raise ServiceError(f"bad reply (HTTP {response.status_code}, empty body)")
         return jsonsafe.valid(values) if _ESCAPED_SURROGATE.search(text) else values
+
+
+def proxy_for(url: str) -> tuple[str, str] | None:
+    """The proxy the environment gives requests to `url`, as httpx reads it (HTTP_PROXY,
+    HTTPS_PROXY, ALL_PROXY, lower case first, NO_PROXY): (the variable, the proxy with any
+    password masked); None when requests go straight to the service."""
+    parts = urlsplit(url)
+    for scheme in (parts.scheme, "all"):
+        for name in (f"{scheme}_proxy", f"{scheme.upper()}_PROXY"):
+            proxy = os.environ.get(name)
+            if not proxy:
+                continue
+            no_proxy = os.environ.get("no_proxy") or os.environ.get("NO_PROXY") or ""
+            host = parts.hostname or ""
+            if no_proxy and proxy_bypass_environment(host, {"no": no_proxy}):
+                return None
+            return name, _masked(proxy)
+    return None
+
+
+def _masked(url: str) -> str:
+    parts = urlsplit(url if "://" in url else f"http://{url}")
+    if parts.username is None and parts.password is None:
+        return url
+    return parts._replace(netloc=f"•••@{parts.hostname}"
+                          + (f":{parts.port}" if parts.port else "")).geturl()
+
+
+class _TooLarge(Exception):
+    """A reply bigger than max_reply_bytes."""
 
 
 def _not_json(name: str) -> Any:

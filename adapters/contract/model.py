@@ -57,6 +57,7 @@ class ServiceConfig:
     options: dict[str, Any] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict, repr=False)
     poll_deadline: float | None = None   # seconds a whole poll may take; None: the global one
+    max_reply_mb: float | None = None    # a reply larger than this is not read; None: global
 
     def secret_values(self) -> list[str]:
         return list(self.secrets.values())

@@ -133,4 +133,6 @@ COMMON: tuple[Option, ...] = (
     Option("read_only", bool, "refuse every action on this service", default=False),
     Option("poll_deadline", float, "seconds one poll of this service may take, all told",
            default=None, minimum=1, maximum=300),
+    Option("max_reply_mb", float, "a reply from it larger than this is not read",
+           default=None, minimum=0.1, maximum=4096),
 )

@@ -34,6 +34,8 @@ GLOBAL: tuple[Option, ...] = (
            default=15.0, minimum=1, maximum=300),
     Option("stall_after", float, "minutes without progress before a running task is stalled",
            default=30.0, minimum=0.1, maximum=10080),
+    Option("max_reply_mb", float, "a reply larger than this is not read (also per service)",
+           default=20.0, minimum=0.1, maximum=4096),
 )
 TABLES = {"keys", "services", "alerts"}
 
@@ -47,6 +49,7 @@ class Config:
     theme: str = "jobdeck-dark"
     poll_deadline: float = 15.0
     stall_after: float = 30.0
+    max_reply_mb: float = 20.0
     keys: dict[str, str] = field(default_factory=dict)
     services: list[ServiceConfig] = field(default_factory=list)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
@@ -97,6 +100,7 @@ def parse_config(raw: dict[str, Any], path: Path | None, kinds: Kinds,
             setattr(config, option.name, option.parse(raw[option.name], where))
     if isinstance(config.refresh, int):
         config.refresh = float(config.refresh)
+    config.max_reply_mb = float(config.max_reply_mb)
     config.keys = parse_keys(raw.get("keys", {}), where, commands)
     services = raw.get("services", [])
     if not isinstance(services, list):
@@ -157,6 +161,8 @@ def parse_service(entry: Any, number: int, where: str, path: Path | None,
     if "poll_deadline" in entry:
         service.poll_deadline = float(declared["poll_deadline"].parse(entry["poll_deadline"],
                                                                       here))
+    if "max_reply_mb" in entry:
+        service.max_reply_mb = float(declared["max_reply_mb"].parse(entry["max_reply_mb"], here))
     for option in cls.options:
         if option.name not in entry:
             continue

@@ -25,6 +25,8 @@ def make_adapters(config: Config, names: Sequence[str] | None = None,
     for service in wanted:
         adapter = adapter_class(service.kind)(service, state=state)
         adapter.poll_deadline = service.poll_deadline or config.poll_deadline
+        adapter.http.max_reply_bytes = int((service.max_reply_mb or config.max_reply_mb)
+                                           * 1024 * 1024)
         adapters[service.name] = adapter
     return adapters
 

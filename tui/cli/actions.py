@@ -8,6 +8,7 @@ import asyncio
 import sys
 
 from jobdeck.adapters.contract.base import Adapter
+from jobdeck.adapters.contract.jsonsafe import valid_text
 from jobdeck.adapters.contract.model import ActionResult
 from jobdeck.adapters.contract.registry import adapter_class
 from jobdeck.adapters.core.config import Config
@@ -42,6 +43,9 @@ def act(config: Config, args: argparse.Namespace) -> int:
                          + (f" (it takes: {', '.join(spec.params)})" if spec.params else ""))
     if not args.targets:
         raise UsageError(f"{args.action} needs at least one target")
+    for word in (*args.targets, *args.param):
+        if valid_text(word) != word:   # bytes the shell passed that are not UTF-8
+            raise UsageError(f"{valid_text(word)!r} is not UTF-8 text; no service has such an id")
     if spec.single_target and len(args.targets) != 1:
         raise UsageError(f"{args.action} takes one target, not {len(args.targets)}")
     if args.read_only or config.read_only or service.read_only:

@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from jobdeck.adapters.contract.base import Adapter
+from jobdeck.adapters.contract.http import proxy_for
 from jobdeck.adapters.contract.model import JobdeckError
 from jobdeck.adapters.contract.registry import ADAPTERS
 from jobdeck.adapters.core.commands import command_names
@@ -55,6 +56,14 @@ def config_command(args: argparse.Namespace) -> int:
                 and urlsplit(service.base_url).hostname not in ("127.0.0.1", "localhost", "::1"):
             say("  ! plain http:// for a service that carries secrets: anyone on the path can "
                 "read them; use https:// if the service offers it")
+        if (proxy := proxy_for(service.base_url)) is not None:
+            variable, through = proxy
+            if service.base_url.startswith("http://") and service.secrets:
+                say(f"  ! requests go through the proxy {through} ({variable} in the "
+                    "environment), which reads every token sent over plain http://; use "
+                    "https://, or add the host to NO_PROXY")
+            else:
+                say(f"  requests go through the proxy {through} ({variable} in the environment)")
     if not args.offline and config.services:
         for name, lines in asyncio.run(probe_all(make_adapters(config))).items():
             for line in lines:
