@@ -62,5 +62,8 @@ def test_hostile_text_never_reaches_the_terminal_raw(tmp_path):
         assert never not in raw, never
     assert not re.search(rb"\x1b\]8;[^\x07\x1b]*file:///etc/passwd", raw)   # no link made
     assert "Traceback" not in screen
+    # text that is not text is shown replaced (U+FFFD), never as the \ud800 escape Python's
+    # stderr would make of a lone surrogate
+    assert "\ufffd".encode() in raw and b"\\ud8" not in raw and b"\\udc" not in raw
     # markup is shown as the text it is, at least where it fits: in the toast of the refusal
     assert b"[bold]B[/]" in raw

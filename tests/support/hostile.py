@@ -1,7 +1,8 @@
 """Services that send hostile text in every field jobdeck shows: names, ids, keys, stream and
 app names, errors, refusal messages, viewer addresses. Each string carries Rich markup (a link
 to a file among it), OSC 52 (clipboard), OSC 0 (title), a made-up CSI, a C1 CSI, a bidi
-override, zero-width characters and a BOM."""
+override, zero-width characters and a BOM; and text that is not text: on the wire, a JSON
+`\ud800` escape (a lone surrogate once parsed) and bytes that are not UTF-8 (`garbled()`)."""
 
 from __future__ import annotations
 
@@ -15,17 +16,35 @@ from jobdeck.adapters.ntv.sim import NtvSim
 from jobdeck.adapters.renderbus.sim import RenderbusSim
 from jobdeck.adapters.simulation.server import SimRequest, SimResponse
 
+# Markers a garbled simulator's replies carry as a lone surrogate's JSON escape and as bytes
+# that are not UTF-8 (no simulator can hold either in a str it encodes).
+SURR, BYTES = "~SURR~", "~BYTES~"
 EVIL = ("[bold]B[/] [link=file:///etc/passwd]L[/link] [/] \x1b]52;c;SE9TVElMRQ==\x07"
-        "\x1b]0;PWNED\x07\x1b[1337m\u009b1337m \u202eevil\u200bzw\ufeff")
+        f"\x1b]0;PWNED\x07\x1b[1337m\u009b1337m \u202eevil\u200bzw\ufeff {SURR} {BYTES}")
 # What must never reach the terminal, as bytes.
 NEVER = [b"SE9TVElMRQ", b"PWNED", b"1337m", "\u009b".encode(), "\u202e".encode(),
          "\u200b".encode(), "\ufeff".encode()]
 # XML 1.0 cannot carry C0 controls: nginx's /stat holds what it can.
-XML_EVIL = "[bold]B[/] [link=file:///etc/passwd]L[/link] \u202eevil\u200bzw"
+XML_EVIL = f"[bold]B[/] [link=file:///etc/passwd]L[/link] \u202eevil\u200bzw {BYTES}"
 
 
 def hostile(tag: str) -> str:
     return f"{tag}{EVIL}"
+
+
+def garbled(sim: Any) -> Any:
+    """The simulator, its replies carrying `\ud800` (a JSON escape) for SURR and the bytes
+    FF FE for BYTES, wherever its text has them."""
+    handle = sim.handle
+
+    def replying(request: SimRequest) -> SimResponse:
+        response = handle(request)
+        response.body = response.body.replace(SURR.encode(), b"\\ud800").replace(
+            BYTES.encode(), b"\xff\xfe")
+        return response
+
+    sim.handle = replying
+    return sim
 
 
 class HostileFarm(RenderbusSim):
@@ -45,14 +64,14 @@ def renderbus() -> RenderbusSim:
                  layer=hostile("layer"))
     sim.add_task(503, hostile("failing"), 45, frames=2, failed=2, age_s=90)
     sim.user = hostile("user")
-    return sim
+    return garbled(sim)
 
 
 def finalrip() -> FinalRipSim:
     sim = FinalRipSim(scenario="none")
     sim.seed_task(hostile("Ep") + ".mkv", "running", clips=6)
     sim.seed_task(hostile("Done") + ".mkv", "completed", clips=2)
-    return sim
+    return garbled(sim)
 
 
 def eva() -> EvaSim:
@@ -60,7 +79,7 @@ def eva() -> EvaSim:
     sim.add_render(hostile("id"), 123, duration=0, fail_code=4340)
     from jobdeck.adapters.eva import sim as eva_sim
     eva_sim.CODE_TEXT[4340] = hostile("message")
-    return sim
+    return garbled(sim)
 
 
 def enhance() -> EnhanceSim:
@@ -68,7 +87,7 @@ def enhance() -> EnhanceSim:
     job = sim._create("https://pics.sim/" + hostile("pic") + ".jpg", 1, hostile("label"))
     job.fail_code = 1001004
     sim._create("https://pics.sim/ok.jpg", 2, hostile("queued"))
-    return sim
+    return garbled(sim)
 
 
 def ntv() -> NtvSim:
@@ -79,13 +98,13 @@ def ntv() -> NtvSim:
         viewer["format"] = hostile("fmt")
     sim.add_transcode(hostile("src"), hostile("file"), seconds=600, done_s=10)
     sim.closed[f"{hostile('app')}/{hostile('off')}"] = sim.wall() - 60
-    return sim
+    return garbled(sim)
 
 
 def nginx() -> NginxRtmpSim:
     sim = NginxRtmpSim(scenario="none", servers=1)
     sim.add_stream(0, "live", XML_EVIL, players=1, age=30)
-    return sim
+    return garbled(sim)
 
 
 def world() -> dict[str, Any]:
