@@ -33,7 +33,7 @@ from jobdeck.tui.safe_text import clean, literal
 from jobdeck.tui.safe_text import title as safe_title
 
 from .action_runner import ActionRunner
-from .desk import OnCall
+from .desk import Desk
 from .hangup import terminal_gone, watched_fd
 from .keymap import bindings_for
 from .messages import ActionDone, Ask, SnapshotReady
@@ -68,7 +68,7 @@ class JobdeckApp(App[int]):
         self.read_only = read_only or config.read_only
         self.states = {name: ServiceState(name, a.kind, Capabilities.of(a, self.read_only))
                        for name, a in adapters.items()}
-        self.oncall = OnCall(config, {n: a.kind for n, a in adapters.items()}, state,
+        self.oncall = Desk(config, {n: a.kind for n, a in adapters.items()}, state,
                              notify=lambda message, title, severity: self.notify(
                                  message, title=title, severity=severity, timeout=8),
                              bell=lambda: self.bell(), clock=clock)
