@@ -6,6 +6,7 @@ send escapes, bidi controls, markup, a lone surrogate (`\\ud800`) and bytes that
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -141,7 +142,6 @@ async def test_watch_lines_json_hook_stdin_and_metrics(world, tmp_path):
 
         sim.handle = down
     try:
-        import asyncio
         polled = await asyncio.gather(*(watcher.poll(name) for name in NAMES))
         for name, snapshot in zip(NAMES, polled, strict=True):
             watcher.take(name, snapshot)
@@ -150,7 +150,7 @@ async def test_watch_lines_json_hook_stdin_and_metrics(world, tmp_path):
             sim.handle = garbled[name]
     deadline = time.monotonic() + 20
     while hooks.busy and time.monotonic() < deadline:
-        await _pause()
+        await asyncio.sleep(0.02)
     await hooks.close()
     for adapter in adapters.values():
         await adapter.close()
@@ -172,8 +172,3 @@ async def test_watch_lines_json_hook_stdin_and_metrics(world, tmp_path):
     never_in_text(page.decode("utf-8"))
     for name in NAMES:
         assert f'service="{name}"'.encode() in page
-
-
-async def _pause() -> None:
-    import asyncio
-    await asyncio.sleep(0.02)

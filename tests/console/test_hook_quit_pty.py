@@ -40,7 +40,10 @@ def test_quitting_with_hooks_running_ends_them_and_prints_nothing(tmp_path):
         term = Terminal([*jobdeck_command(), "--config", str(config)], env, 120, 30)
         try:
             assert term.wait_for("Attention"), term.text()
-            term.pump(1.5)                                   # the first poll: a baseline
+            deadline = time.monotonic() + 20                 # the first poll: a baseline, and
+            while time.monotonic() < deadline and sum(      # the second one asked for
+                    path.endswith("getTaskList") for _, path, _ in list(sim.requests)) < 2:
+                term.pump(0.05)
             for task_id in (18278, 18301, 18320):            # three fail: three hooks
                 sim.tasks[task_id].status = 45
             deadline = time.monotonic() + 20
@@ -51,7 +54,10 @@ def test_quitting_with_hooks_running_ends_them_and_prints_nothing(tmp_path):
             assert len(children) == 3
             at_quit = len(term.raw)
             term.send("q")
-            term.pump(3.0)
+            deadline = time.monotonic() + 10
+            while term.process.poll() is None and time.monotonic() < deadline:
+                term.pump(0.05)
+            term.pump(0.1)                                   # what it wrote on its way out
             code = term.close()
         except BaseException:
             term.close()
