@@ -79,7 +79,7 @@ async def test_close_and_kick_send_srv_and_act_on_that_server_only(edge, clock):
 async def test_a_kick_never_drops_the_publisher(edge):
     """drop/subscriber skips the publishing session (ngx_rtmp_control_walk_session): the
     publisher's id kicks nobody, and the viewers list shows the publisher apart."""
-    sim, adapter = edge
+    _sim, adapter = edge
     viewers = await adapter.viewers("0:live/cam1")
     publisher = next(v for v in viewers if v.publisher)
     assert sum(not v.publisher for v in viewers) == 3 == next(
