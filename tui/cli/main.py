@@ -74,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument("--service", action="append", metavar="NAME", help="only this service")
     watch.add_argument("--metrics", metavar="HOST:PORT",
                        help="also serve Prometheus metrics there (needs jobdeck[metrics])")
+    watch.add_argument("--on", metavar="EVENT,...",
+                       help="print only these transitions; `done` (a task finishing) only when "
+                            "named (default: every event but done)")
 
     sim = sub.add_parser("sim", help="the simulators")
     sim_sub = sim.add_subparsers(dest="sim_command", metavar="SUBCOMMAND", required=True)

@@ -1,7 +1,8 @@
 """`jobdeck watch`: poll like the console, print each transition as it happens.
 
 For cron, systemd and log shippers: a line of text per transition, or one JSON line with
---json (DESIGN.md's transition shape). Each service is polled on its own (a slow one holds no
+--json (DESIGN.md's transition shape). `--on done,failed` picks the events; `done` (a task
+finishing) is printed only when named. Each service is polled on its own (a slow one holds no
 other back), with the console's deadlines and backoff. SIGINT or SIGTERM ends it with exit 0.
 With --metrics HOST:PORT it also serves Prometheus metrics (tui/metrics.py).
 """
@@ -18,6 +19,7 @@ from datetime import UTC, datetime
 from jobdeck.adapters.contract import jsonsafe
 from jobdeck.adapters.contract.base import Adapter
 from jobdeck.adapters.contract.model import ServiceSnapshot
+from jobdeck.adapters.core.alerts import DEFAULT_ON, parse_events
 from jobdeck.adapters.core.config import Config
 from jobdeck.adapters.core.oncall import ServiceWatch, Transition
 from jobdeck.adapters.core.services import backoff, make_adapters
@@ -28,6 +30,12 @@ from .metrics import JobdeckCollector
 
 
 def watch(config: Config, args: argparse.Namespace) -> int:
+    try:
+        events = parse_events(args.on) if args.on else DEFAULT_ON
+    except ValueError as exc:
+        raise UsageError(f"--on: {exc}") from None
+    if not events:
+        raise UsageError("--on: name at least one event")
     adapters = make_adapters(config, args.service)
     if not adapters:
         raise UsageError(f"{config.path}: no [[services]] to watch")
@@ -43,16 +51,17 @@ def watch(config: Config, args: argparse.Namespace) -> int:
         else:
             print(clean(transition.line()), flush=True)
 
-    asyncio.run(Watcher(adapters, config, emit, metrics).run())
+    asyncio.run(Watcher(adapters, config, emit, metrics, events=events).run())
     return EXIT_OK
 
 
 class Watcher:
     def __init__(self, adapters: dict[str, Adapter], config: Config,
                  emit: Callable[[Transition], None], metrics: JobdeckCollector | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 events: tuple[str, ...] = DEFAULT_ON) -> None:
         self.adapters, self.config, self.emit, self.metrics = adapters, config, emit, metrics
-        self.clock = clock
+        self.clock, self.events = clock, set(events)
         self.watches = {name: ServiceWatch(name, a.kind, config.stall_after * 60,
                                            config.alerts.balance_below)
                         for name, a in adapters.items()}
@@ -79,7 +88,8 @@ class Watcher:
             failures = 0 if snapshot.ok else failures + 1
             for transition in self.watches[name].observe(snapshot, self.clock(),
                                                          datetime.now(UTC)):
-                self.emit(transition)
+                if transition.event in self.events:
+                    self.emit(transition)
                 if self.metrics is not None:
                     self.metrics.count(name, transition.event)
             if self.metrics is not None:
