@@ -151,10 +151,9 @@ class NginxRtmpAdapter(Adapter):
         return ServiceSnapshot(name=self.name, kind=self.kind, streams=streams)
 
     async def viewers(self, stream_id: str) -> list[Viewer]:
+        """Who is connected now: /stat read afresh (after a kick, the last poll's is stale)."""
+        await self.read()
         stream = self._streams.get(stream_id)
-        if stream is None:
-            await self.read()
-            stream = self._streams.get(stream_id)
         clients = stream.details.get("clients", []) if stream else []
         return [Viewer(client=f"{c['address']} (id {c['id']})",
                        format="publisher" if c["publishing"] else "rtmp player",

@@ -16,7 +16,7 @@ from textual.containers import Vertical
 from .attention_pane import AttentionPane
 from .block_grid import BlockGridView, BlockPane
 from .service_list import ATTENTION, ServiceList
-from .streams_pane import StreamsPane
+from .streams_pane import RELAY, StreamsPane
 from .task_table import TaskTable
 from .tasks_pane import TasksPane
 
@@ -99,6 +99,8 @@ class Workspace(Vertical):
         self.deck.select(item.service)
         if item.what == "stream":
             self.query_one(StreamsPane).go_to(item.id)
+        elif item.what == "relay":
+            self.query_one(StreamsPane).go_to(RELAY + item.id)
         elif item.what == "task":
             table = self.query_one(TaskTable)
             table.move_to(item.id)
