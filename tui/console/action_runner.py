@@ -32,17 +32,17 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class Other:
-    """A target that is neither task nor stream (a viewer to kick): its id, and its words."""
+    """A subject that is neither task, stream nor relay (a player to kick): its id, its words."""
 
     id: str
     name: str
 
 
-Item = Task | Stream | Relay | Other
+Subject = Task | Stream | Relay | Other   # what an action touches
 SHOWN = 8   # items a confirmation lists before "… and N more"
 
 
-def confirm_body(spec: ActionSpec, service: str, items: Sequence[Item], skipped: int = 0) -> Text:
+def confirm_body(spec: ActionSpec, service: str, items: Sequence[Subject], skipped: int = 0) -> Text:
     """What will be touched, on which service, and what follows from it."""
     noun = spec.target if spec.target in ("stream", "relay", "client") else "task"
     body = Text()
@@ -91,7 +91,7 @@ class ActionRunner:
     def adapter(self, service: str) -> Adapter:
         return self.app.adapters[service]
 
-    def request(self, service: str, action: str, items: Sequence[Item],
+    def request(self, service: str, action: str, items: Sequence[Subject],
                 params: dict[str, str] | None = None, skipped: int = 0,
                 reply_to: MessagePump | None = None) -> None:
         """Ask what the action needs (its `ask` fields), confirm when it destroys, then send
@@ -171,7 +171,8 @@ class ActionRunner:
                                   "outcome": "done", "message": words or None})
             self.app.poller.poll(service)
 
-        self.app.push_screen(SubmitScreen(service, adapter), callback=submitted)
+        self.app.push_screen(SubmitScreen(service, adapter.kind, adapter.submit_fields),
+                             callback=submitted)
 
     def track(self, service: str) -> None:
         from .screens.submit import TrackScreen

@@ -9,7 +9,6 @@ to the app by message.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.message import Message
@@ -17,13 +16,10 @@ from textual.message import Message
 from jobdeck.adapters.contract.model import Relay, Stream
 from jobdeck.tui.console.colours import status_style
 from jobdeck.tui.console.keymap import bindings_for, refresh_bindings_on_change
-from jobdeck.tui.console.service_state import ServiceState, rough_age
+from jobdeck.tui.console.service_state import Capabilities, ServiceState, rough_age
 from jobdeck.tui.safe_text import literal, set_titles, title
 
 from .keyed_table import KeyedTable
-
-if TYPE_CHECKING:
-    from jobdeck.tui.console.app import JobdeckApp
 
 COLUMNS = (("state", "", 1), ("app", "APP", 8), ("stream", "STREAM", 0),
            ("protocol", "PROTO", 5), ("host", "HOST", 10), ("live", "LIVE FOR", 8),
@@ -57,10 +53,7 @@ class StreamsPane(KeyedTable):
         self.relays: dict[str, Relay] = {}   # by row key
         self.service: str | None = None
         self._players: dict[str, int] = {}   # live players per app, for the limit column
-
-    @property
-    def deck(self) -> JobdeckApp:
-        return self.app  # type: ignore[return-value]
+        self.can = Capabilities()
 
     def row_cells(self, stream: Stream, now: datetime) -> tuple[Text, ...]:
         dot, look = LOOK.get(stream.state, LOOK["idle"])
@@ -100,6 +93,7 @@ class StreamsPane(KeyedTable):
                      style="dim" if relay.state != "abnormal" else style))
 
     def show(self, state: ServiceState, now: datetime) -> None:
+        self.can = state.can
         if state.name != self.service:
             self.service = state.name
             self.set_rows([])
@@ -150,10 +144,9 @@ class StreamsPane(KeyedTable):
         if action == "service_action":
             name = str(parameters[0])
             item = self.cursor_item
-            return bool(self.service and item and name in item.actions
-                        and self.deck.may_act(self.service, name))
+            return bool(self.service and item and name in item.actions and self.can.may(name))
         if action == "viewers":
-            return bool(self.service and stream and self.deck.adapters[self.service].has_viewers)
+            return bool(self.service and stream and self.can.has_viewers)
         return True
 
     def action_service_action(self, name: str) -> None:
