@@ -85,9 +85,7 @@ class GroupReads(Reads):
 
 def relay_state(status: Any) -> RelayState:
     """Spec 11.1: 0 not running, 1 running, anything else abnormal."""
-    code = number(status, -1)
-    return "stopped" if code == 0 and str(status).strip() != "" else \
-        "running" if code == 1 else "abnormal"
+    return {0: "stopped", 1: "running"}.get(number(status, -1), "abnormal")
 
 
 def to_relay(row: dict[str, Any]) -> Relay:
