@@ -42,7 +42,7 @@ POLL_DEADLINE_S = 15.0     # one whole poll of one service, every request and re
 ACTION_DEADLINE_S = 30.0   # one action, all its targets
 SLOW_READ_S = 30.0         # how long a slowly changing secondary read's answer stands
 
-Target = Literal["task", "stream", "block", "client"]
+Target = Literal["task", "stream", "block", "client", "relay"]
 
 
 class TaskMemory(Protocol):
@@ -68,6 +68,10 @@ class ActionSpec:
     block_param: str | None = None    # in the block grid, the block's index fills this param
     done: str = "done"                # past tense for the result message
     warning: str | None = None        # one more line for the confirmation
+    ends_stream: bool = False         # the stream's viewers are cut off (the confirmation says)
+    # What the console asks before sending (each field's value goes as the param of its name);
+    # `act` takes the same names as --param.
+    ask: tuple[SubmitField, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,6 +291,7 @@ class Adapter(ABC):
             account=last.account if last else None,
             tasks=last.tasks if last else [], streams=last.streams if last else [],
             api_version=last.api_version if last else None,
+            relays=last.relays if last else None,
         )
 
     @abstractmethod

@@ -17,6 +17,9 @@ BLOCK_STATUSES: tuple[BlockStatus, ...] = ("done", "running", "waiting", "failed
 # live: a publisher is sending; idle: players wait with no publisher; disabled: refused by the server
 StreamState = Literal["live", "idle", "disabled"]
 STREAM_STATES: tuple[StreamState, ...] = ("live", "idle", "disabled")
+# A relay (NTV streamingMgr, spec 11.1): status 0 not running, 1 running, anything else abnormal
+RelayState = Literal["running", "stopped", "abnormal"]
+RELAY_STATES: tuple[RelayState, ...] = ("running", "stopped", "abnormal")
 # done: the service did it; refused: the service said no; unknown: sent, but no answer came back
 Outcome = Literal["done", "refused", "unknown"]
 
@@ -136,12 +139,34 @@ class Stream:
     bitrate_kbps: int | None = None
     recording: bool = False
     details: dict[str, Any] = field(default_factory=dict)
+    # The most players the stream's app lets in at once, all its streams together (NTV limitMgr,
+    # spec 10.1); None: no limit, or not known.
+    player_limit: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "app": self.app, "name": self.name, "protocol": self.protocol,
                 "host": self.host, "started_at": iso(self.started_at), "viewers": self.viewers,
                 "state": self.state, "actions": list(self.actions), "codec": self.codec,
-                "bitrate_kbps": self.bitrate_kbps, "recording": self.recording}
+                "bitrate_kbps": self.bitrate_kbps, "recording": self.recording,
+                "player_limit": self.player_limit}
+
+
+@dataclass(slots=True)
+class Relay:
+    """A relay task: the server pulls `source` and publishes it as `target` (app/stream)."""
+
+    id: str
+    name: str
+    source: str
+    target: str
+    state: RelayState
+    raw_status: str
+    actions: tuple[str, ...] = ()
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "source": self.source, "target": self.target,
+                "state": self.state, "raw_status": self.raw_status, "actions": list(self.actions)}
 
 
 @dataclass(slots=True)
@@ -166,6 +191,8 @@ class FrameRecord:
     ended_at: datetime | None = None
     seconds: float | None = None
     cost: float | None = None
+    url: str | None = None          # where the frame's (or clip's) input can be fetched
+    output_url: str | None = None   # and its output
 
 
 @dataclass(slots=True)
@@ -177,6 +204,7 @@ class Viewer:
     since: datetime | None = None
     server: str = ""
     id: str | None = None           # what a kick needs, where the service has one
+    publisher: bool = False         # the one sending the stream, not watching it
 
 
 @dataclass(slots=True)
@@ -226,6 +254,7 @@ class ServiceSnapshot:
     # What could not be read this time while the main list worked (recordings, account...).
     warnings: list[str] = field(default_factory=list)
     api_version: str | None = None   # the interface generation that answered, where a kind has two
+    relays: list[Relay] | None = None   # kinds with relay tasks (NTV); None: the kind has none
 
     def all_tasks(self) -> Iterator[Task]:
         for task in self.tasks:
@@ -245,6 +274,7 @@ class ServiceSnapshot:
             "streams": [s.to_json() for s in self.streams],
             "warnings": list(self.warnings),
             "api_version": self.api_version,
+            **({"relays": [r.to_json() for r in self.relays]} if self.relays is not None else {}),
         }
 
 

@@ -6,7 +6,7 @@ bell = true                  # ring the terminal bell with each alert toast
 balance_below = 100.0        # an account under this balance needs attention
 every = 10.0                 # minutes: at most one toast per item in that time
 burst = 5                    # more alerts than this in one poll become one summary toast
-on = ["failed", "partial", "stalled", "stream_gone", "service_down", "service_up"]
+on = ["failed", "partial", "stalled", "stream_gone", "relay_down", "service_down", "service_up"]
 command = "/usr/local/bin/page-me"   # run per alert, the transition JSON on stdin
 command_timeout = 10.0       # then its whole process group is ended (hooks.py)
 command_concurrency = 4      # hooks at once; the others queue (bounded, oldest dropped)
@@ -26,7 +26,11 @@ from typing import Any
 from jobdeck.adapters.contract.model import ConfigError
 from jobdeck.adapters.contract.options import Option
 
-EVENTS = ("failed", "partial", "stalled", "stream_gone", "service_down", "service_up")
+# `done` (a task finishing) is an event too, off unless asked for: on a busy farm it is most
+# transitions, and the one render-farm users wire to chat ("tell me when my render is done").
+EVENTS = ("failed", "partial", "stalled", "stream_gone", "relay_down", "service_down",
+          "service_up", "done")
+DEFAULT_ON = tuple(e for e in EVENTS if e != "done")
 
 OPTIONS: tuple[Option, ...] = (
     Option("bell", bool, "ring the terminal bell with each alert", default=True),
@@ -36,7 +40,7 @@ OPTIONS: tuple[Option, ...] = (
            minimum=0, maximum=1440),
     Option("burst", int, "more alerts than this at once become one summary toast", default=5,
            minimum=1, maximum=1000),
-    Option("on", list, "which transitions alert", default=list(EVENTS)),
+    Option("on", list, "which transitions alert", default=list(DEFAULT_ON)),
     Option("command", str, "run for each alert with the transition JSON on stdin", default=None),
     Option("command_timeout", float, "seconds the command may run", default=10.0, minimum=0.1,
            maximum=600),
@@ -51,7 +55,7 @@ class AlertsConfig:
     balance_below: float | None = None
     every: float = 10.0
     burst: int = 5
-    on: tuple[str, ...] = EVENTS
+    on: tuple[str, ...] = DEFAULT_ON
     command: str | None = None
     command_timeout: float = 10.0
     command_concurrency: int = 4
@@ -68,6 +72,15 @@ class AlertsConfig:
     def wanted(self, transitions: Iterable[Any]) -> list[Any]:
         """The transitions (anything with service, kind and event) that alert."""
         return [t for t in transitions if self.alerts_on(t.service, t.kind, t.event)]
+
+
+def parse_events(text: str) -> tuple[str, ...]:
+    """`done,failed` (watch --on) as events; an unknown one is a ValueError naming them all."""
+    events = tuple(e.strip() for e in text.split(",") if e.strip())
+    for event in events:
+        if event not in EVENTS:
+            raise ValueError(f"{event!r} is not one of {', '.join(EVENTS)}")
+    return events
 
 
 def _events(value: Any, where: str) -> tuple[str, ...]:

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 # Where a command's key is bound: "app"; "tasks" (the pane: actions, marks, filter), "table" (the
-# task rows themselves: moving the cursor, opening parents), "streams", "blocks", "attention".
+# task rows themselves: moving the cursor, opening parents), "streams", "blocks", "attention",
+# "viewers" (the list `enter` opens on a stream).
 # (An adapter's ActionSpec.target is another thing: what the action applies to.)
-Pane = Literal["app", "tasks", "table", "streams", "blocks", "attention"]
+Pane = Literal["app", "tasks", "table", "streams", "blocks", "attention", "viewers"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,8 @@ COMMANDS: tuple[Command, ...] = (
     _act("stop_transcode", "s", "Stop transcode",
          "Stop the NTV transcode under the cursor (asks first)"),
     _act("resume", "g", "Resume", "Resume stopped tasks"),
+    _act("start", "g", "Start", "Start a pending FinalRip encode (asks for its script and "
+         "command)"),
     _act("abandon", "a", "Abandon", "Give up tasks (asks first)"),
     _act("delete", "d", "Delete", "Delete tasks (asks first)"),
     _act("full_speed", "f", "Full speed", "Render at full speed after test frames"),
@@ -90,8 +93,19 @@ COMMANDS: tuple[Command, ...] = (
          "until enabled (asks first)", targets=("streams",), group="stream"),
     _act("enable_stream", "e", "Enable stream", "Allow a disabled stream to publish again",
          targets=("streams",), group="stream"),
+    _act("start_recording", "c", "Record", "Start recording the live stream under the cursor "
+         "(NTV on-demand recording)", targets=("streams",), group="stream"),
+    _act("stop_recording", "c", "Stop recording", "Stop recording the stream under the cursor "
+         "(asks first)", targets=("streams",), group="stream"),
+    _act("start_relay", "g", "Start relay", "Start the NTV relay under the cursor",
+         targets=("streams",), group="stream"),
+    _act("stop_relay", "s", "Stop relay", "Stop the NTV relay under the cursor (asks first)",
+         targets=("streams",), group="stream"),
     Command("viewers", "enter", "Viewers", "Who watches the stream under the cursor",
             "viewers", ("streams",), "stream"),
+    _act("kick", "k", "Kick", "In the viewers list: disconnect the player under the cursor "
+         "(asks first). nginx-rtmp can; NTV has no per-viewer kick", targets=("viewers",),
+         group="stream"),
     # the block grid
     _act("retry_encode", "R", "Retry clip", "Encode the FinalRip clip under the cursor again",
          targets=("blocks",), group="blocks"),
@@ -146,5 +160,5 @@ def service_actions() -> set[str]:
 
 
 # Adapter actions with no key, on purpose: they take parameters a key cannot give (frame ids,
-# seconds) or pick one client among many (the viewers list shows the ids). `jobdeck act` runs them.
-CLI_ONLY = {"retry_frames", "set_timeout", "kick"}
+# seconds). `jobdeck act` runs them.
+CLI_ONLY = {"retry_frames", "set_timeout"}

@@ -1,11 +1,13 @@
 """What needs the operator, from one poll to the next: transitions and the attention list.
 
 A ServiceWatch follows one service's snapshots. Each poll it reports transitions (a task that
-turned failed or partial, a running task that made no progress for `stall_after`, a stream that
-went down, the service going down or coming back; never on the service's first poll) and keeps
-the items that need attention now: failed and partial tasks, stalled tasks, tasks stopped for
-arrears, streams that went down since watching began, the service itself when it is down or
-stale, its warnings, and a balance under the alert threshold.
+turned failed or partial, or finished (`done`, alerted only when asked), a running task that made
+no progress for `stall_after`, a stream that went down, a relay that stopped or turned abnormal,
+the service going down or coming back; never on the service's first poll) and keeps the items
+that need attention now: failed and partial tasks, stalled tasks, tasks stopped for arrears,
+streams that went down since watching began, live streams whose app is at its player limit,
+abnormal relays and relays that stopped since watching began, the service itself when it is
+down or stale, its warnings, and a balance under the alert threshold.
 
 The console's attention view and alerts, `jobdeck watch` and its metrics all read from here.
 """
@@ -32,7 +34,7 @@ class Transition:
     at: datetime
     service: str
     kind: str
-    what: str          # task | stream | service
+    what: str          # task | stream | relay | service
     id: str
     name: str
     from_: str
@@ -51,7 +53,9 @@ class Transition:
             return "service_down" if self.to == "down" else "service_up"
         if self.what == "stream":
             return "stream_gone"
-        return self.to   # failed, partial, stalled
+        if self.what == "relay":
+            return "relay_down"
+        return self.to   # failed, partial, stalled, done
 
     @property
     def key(self) -> str:
@@ -86,10 +90,11 @@ class Item:
 
     service: str
     kind: str
-    what: str          # task | stream | service | warning | balance
+    what: str          # task | stream | relay | service | warning | balance
     id: str
     name: str
-    status: str        # failed, partial, stalled, arrears, gone, down, stale, warning, low
+    status: str        # failed, partial, stalled, arrears, gone, at limit, abnormal, stopped,
+                       # down, stale, warning, low
     since: float       # monotonic time it began (newest first)
     detail: str = ""
     task: Task | None = None
@@ -121,6 +126,9 @@ class ServiceWatch:
     statuses: dict[str, str] = field(default_factory=dict)
     streams: dict[str, str] = field(default_factory=dict)
     gone: dict[str, Item] = field(default_factory=dict)   # oldest first; see GONE_LIMIT
+    relays: dict[str, str] = field(default_factory=dict)          # relay id -> state
+    relays_down: dict[str, Item] = field(default_factory=dict)    # stopped since watched
+    abnormal_since: dict[str, float] = field(default_factory=dict)
     progress: dict[str, _Progress] = field(default_factory=dict)
     first_seen: dict[str, float] = field(default_factory=dict)
     ok: bool | None = None
@@ -158,7 +166,8 @@ class ServiceWatch:
             self.first_seen.setdefault(task.id, now)
             before = self.statuses.get(task.id)
             if before is not None and before != task.status and task.status in ("failed",
-                                                                                 "partial"):
+                                                                                 "partial",
+                                                                                 "done"):
                 transition("task", task.id, task.name, before, task.status, trouble(task))
                 self.first_seen[task.id] = now
             self.statuses[task.id] = task.status
@@ -183,6 +192,7 @@ class ServiceWatch:
                 self.gone.pop(stream.id, None)   # back: no longer needs attention
         self._forget_gone(now)
         self.streams = {s.id: s.state for s in snapshot.streams}
+        self._relays(snapshot, now, transition)
         return out
 
     def _forget_gone(self, now: float) -> None:
@@ -193,6 +203,36 @@ class ServiceWatch:
             if len(gone) <= GONE_LIMIT and now - gone[oldest].since <= GONE_KEEP_S:
                 break
             del gone[oldest]
+    def _relays(self, snapshot: ServiceSnapshot, now: float, transition: Any) -> None:
+        """A relay that stops or turns abnormal is a transition; one that stopped stays an item
+        until it runs again (an abnormal one is an item while it is abnormal). A relay no longer
+        listed (removed, or the list not read this time) is let go quietly."""
+        if snapshot.relays is None:
+            return
+        for relay in snapshot.relays:
+            before = self.relays.get(relay.id)
+            if before is not None and before != relay.state and relay.state != "running" \
+                    and not (before == "abnormal" and relay.state == "stopped"):
+                transition("relay", relay.id, relay.name, before, relay.state,
+                           f"{relay.source} -> {relay.target}")
+            if relay.state == "abnormal":
+                self.abnormal_since.setdefault(relay.id, now)
+            else:
+                self.abnormal_since.pop(relay.id, None)
+            if relay.state == "running":
+                self.relays_down.pop(relay.id, None)
+            elif relay.state == "stopped" and before in ("running", "abnormal") \
+                    and relay.id not in self.relays_down:
+                self.relays_down[relay.id] = Item(self.name, self.kind, "relay", relay.id,
+                                                  relay.name, "stopped", now,
+                                                  f"was {before}; {relay.source} -> "
+                                                  f"{relay.target}")
+        listed = {r.id for r in snapshot.relays}
+        for gone in set(self.relays_down) - listed:
+            self.relays_down.pop(gone)
+        for gone in set(self.abnormal_since) - listed:
+            self.abnormal_since.pop(gone)
+        self.relays = {r.id: r.state for r in snapshot.relays}
 
     def _stall(self, task: Task, now: float, transition: Any) -> None:
         """A running task whose progress has not moved for stall_after. A task that reports no
@@ -236,6 +276,13 @@ class ServiceWatch:
                                           "stalled", tracked.since + self.stall_after_s,
                                           f"no progress for {age_words(now - tracked.since)}",
                                           task))
+            items += at_limit(self.name, self.kind, snapshot, self.last_ok or now)
+            for relay in snapshot.relays or []:
+                if relay.state == "abnormal":
+                    items.append(Item(self.name, self.kind, "relay", relay.id, relay.name,
+                                      "abnormal", self.abnormal_since.get(relay.id, now),
+                                      f"status {relay.raw_status}; {relay.source} -> "
+                                      f"{relay.target}"))
             if self.ok:
                 for number, warning in enumerate(snapshot.warnings):
                     items.append(Item(self.name, self.kind, "warning", str(number), "warning",
@@ -248,7 +295,23 @@ class ServiceWatch:
                                   f"balance {account.balance:,.2f} is under "
                                   f"{self.balance_below:,.2f}"))
         items += self.gone.values()
+        items += self.relays_down.values()
         return items
+
+
+def at_limit(service: str, kind: str, snapshot: ServiceSnapshot, since: float) -> list[Item]:
+    """Live streams whose app has as many players as its limit allows (NTV limitMgr, spec 10.1:
+    the limit is for all the app's streams together): the next player is refused."""
+    players: dict[str, int] = {}
+    for stream in snapshot.streams:
+        if stream.state == "live":
+            players[stream.app] = players.get(stream.app, 0) + (stream.viewers or 0)
+    return [Item(service, kind, "stream", stream.id, stream.name, "at limit", since,
+                 f"players refused at the limit: app {stream.app} has "
+                 f"{players[stream.app]} of {stream.player_limit}")
+            for stream in snapshot.streams
+            if stream.state == "live" and stream.player_limit
+            and players[stream.app] >= stream.player_limit]
 
 
 def age_words(seconds: float) -> str:

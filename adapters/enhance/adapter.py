@@ -1,4 +1,9 @@
-"""Image enhance mapped onto the model: a queue of tracked tasks with their queue positions."""
+"""Image enhance mapped onto the model: a queue of tracked tasks with their queue positions.
+
+`gettask` takes the enhance type the task was created with: a task made with type 2 and asked
+for as type 1 is not found. The type of each task jobdeck creates is kept in the state directory
+beside its id; a task tracked by hand is `ID` (the service's `enhance_type`) or `ID:TYPE`.
+"""
 
 from __future__ import annotations
 
@@ -61,6 +66,14 @@ def to_task(task_id: str, data: dict[str, Any], label: str | None) -> Task:
     )
 
 
+def split_typed(entry: str) -> tuple[str, int | None]:
+    """`ID` or `ID:TYPE` (a tracked task and the enhance type it was created with)."""
+    task_id, sep, kind = entry.rpartition(":")
+    if sep and task_id and kind.isdigit():
+        return task_id, int(kind)
+    return entry, None
+
+
 def details(data: dict[str, Any]) -> dict[str, Any]:
     """What the queue pane shows beyond the task row: sizes and the face/output list."""
     def side(prefix: str, item: dict[str, Any]) -> str | None:
@@ -88,7 +101,8 @@ class EnhanceAdapter(Adapter):
         Option("token", str, "the API token", secret=True, example={"env": "ENHANCE_TOKEN"}),
         Option("enhance_type", int, "the enhancement new work asks for (1, 2 faces ...)",
                default=1, minimum=1, maximum=99),
-        Option("track", list, "task ids to watch (also `jobdeck track` and t)", default=[]),
+        Option("track", list, "task ids to watch (also `jobdeck track` and t); ID:TYPE for a "
+               "task created with another enhance type", default=[]),
     )
     tracks_tasks = True
     actions = {"delete": ActionSpec("delete", "Delete", destructive=True, done="deleted"),
@@ -106,9 +120,52 @@ class EnhanceAdapter(Adapter):
         self.client = EnhanceClient(self.http, token=str(self.option("token")))
         self.enhance_type = self.option("enhance_type")
         self.finished: dict[str, tuple[float, dict[str, Any]]] = {}   # id -> (read at, reply)
+        self._given: dict[str, int] = {}   # types given in `track` entries (ID:TYPE)
+
+    # each task's own enhance type ------------------------------------------------------------------
+
+    def tracked_ids(self) -> list[str]:
+        ignored = set(self.state.load().get("untracked", {}).get(self.name, [])) \
+            if self.state is not None else set()
+        ids: list[str] = []
+        for entry in super().tracked_ids():
+            task_id, kind = split_typed(entry)
+            if task_id in ignored or task_id in ids:
+                continue
+            ids.append(task_id)
+            if kind is not None:
+                self._given[task_id] = kind
+        return ids
+
+    def track(self, task_ids: list[str]) -> None:
+        typed = [split_typed(i) for i in task_ids]
+        super().track([task_id for task_id, _ in typed])
+        self._remember({task_id: kind for task_id, kind in typed if kind is not None})
+
+    def _remember(self, types: dict[str, int]) -> None:
+        if types and self.state is not None:
+            self.state.change(lambda data: data.setdefault("enhance_types", {})
+                              .setdefault(self.name, {}).update(types))
+
+    def type_of(self, task_id: str, known: dict[str, int] | None = None) -> int:
+        """The type the task was created with: kept when jobdeck made it or was told, else the
+        service's enhance_type."""
+        if known is None:
+            known = self._kept_types()
+        return int(known.get(task_id) or self._given.get(task_id) or self.enhance_type)
+
+    def _kept_types(self) -> dict[str, int]:
+        if self.state is None:
+            return {}
+        kept = self.state.load().get("enhance_types", {}).get(self.name, {})
+        return {str(k): v for k, v in kept.items() if isinstance(v, int)} \
+            if isinstance(kept, dict) else {}
+
+    # reading -------------------------------------------------------------------------------------
 
     async def read(self) -> ServiceSnapshot:
         ids = self.tracked_ids()
+        types = self._kept_types()
         gate = asyncio.Semaphore(PARALLEL_READS)
         now = time.monotonic()
         wanted = set(ids)
@@ -120,7 +177,7 @@ class EnhanceAdapter(Adapter):
                 return task_id, seen[1]
             async with gate:
                 try:
-                    data = await self.client.get(task_id, self.enhance_type)
+                    data = await self.client.get(task_id, self.type_of(task_id, types))
                 except ServiceError as exc:
                     if exc.code in GONE:  # this task is gone; the service itself is fine
                         return task_id, exc.reason
@@ -163,11 +220,14 @@ class EnhanceAdapter(Adapter):
         if urlsplit(picurl).scheme not in ("http", "https"):
             raise ServiceError("the picture must be an http(s) url the service can fetch "
                                "(at most 20 MB, 64 to 9216 pixels a side)")
-        data = await self.client.create(picurl, enhance_type or self.enhance_type, label)
+        kind = int(enhance_type or self.enhance_type)
+        data = await self.client.create(picurl, kind, label)
         task_id = str(data.get("taskid") or "")
         if not task_id:
             raise ServiceError("createtask accepted but no taskid came back")
         self.track([task_id])
+        self._given[task_id] = kind   # read back with its own type, state directory or not
+        self._remember({task_id: kind})
         if label and self.state is not None:
             self.state.set_label(self.name, task_id, label)
         return to_task(task_id, data, label)

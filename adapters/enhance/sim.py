@@ -163,6 +163,10 @@ class EnhanceSim(Simulator):
         job = self._job(body)
         if isinstance(job, SimResponse):
             return job
+        if body.get("type") != job.type:
+            # gettask takes the type the task was made with; the spec lists no answer for
+            # another type but "Task not exist", and that is what this simulator says.
+            return self.reply(1002001, "Task not exist")
         return self.reply(0, "", self._payload(job))
 
     def ep_delete(self, body: dict[str, Any]) -> SimResponse:
@@ -177,7 +181,9 @@ class EnhanceSim(Simulator):
 
     def service_entry(self, name: str, base_url: str) -> dict[str, Any]:
         return {"name": name, "kind": self.kind, "base_url": base_url, "token": self.token,
-                "enhance_type": 1, "track": [t for t in self.order if not self.jobs[t].deleted]}
+                "enhance_type": 1,
+                "track": [t if self.jobs[t].type == 1 else f"{t}:{self.jobs[t].type}"
+                          for t in self.order if not self.jobs[t].deleted]}
 
 
 def demo() -> dict[str, EnhanceSim]:

@@ -26,10 +26,12 @@ def to_task(task_id: str, reply: dict[str, Any], label: str | None = None) -> Ta
     if code == RUNNING:
         return Task(id=task_id, name=label or task_id, status="running", raw_status=str(code))
     if code == 200:
+        # "render_time": 48 // 渲染耗时 (the time rendering took): the spec gives no unit, so
+        # none is added; the number is shown as the service sent it.
         render_time = data.get("render_time")
         return Task(id=task_id, name=label or task_id, status="done", raw_status="200",
                     progress=1.0, output_url=data.get("video") or None, actions=("untrack",),
-                    details={"render_time": f"{render_time} s"} if render_time is not None
+                    details={"render_time": str(render_time)} if render_time not in (None, "")
                     else {})
     return Task(id=task_id, name=label or task_id, status="failed", raw_status=str(code),
                 error=describe(code, reply.get("message")), actions=("untrack",))

@@ -33,6 +33,7 @@ class SimRender:
     started: float
     duration: float
     fail_code: int | None = None
+    dynamic: bool = False   # made by /v1/render/dynamic
 
 
 class EvaSim(Simulator):
@@ -122,11 +123,20 @@ class EvaSim(Simulator):
         if int(params["tpl_id"]) not in TEMPLATES:
             raise Refused(4305, "eva template not found")
         for asset in assets:
-            if not dynamic and not str(asset.get("id", "")).startswith(
-                    ("video_", "image_", "audio_", "text_")):
+            if not isinstance(asset, dict):
+                raise Refused(4301, "assets should be a json array of objects")
+            if dynamic:
+                # render/dynamic: video and image files only, each a url in `value`
+                # (optional fill_style); ids and texts belong to /v1/render
+                value = str(asset.get("value", ""))
+                if not value.startswith(("http://", "https://")):
+                    raise Refused(4009, f"download file from url failed: {value!r}")
+            elif not str(asset.get("id", "")).startswith(("video_", "image_", "audio_", "text_")):
                 raise Refused(4304, f"asset id {asset.get('id')!r} not supported")
         task_id = self._new_id()
-        self.add_render(task_id, int(params["tpl_id"]), duration=self.random.uniform(20, 60))
+        render = self.add_render(task_id, int(params["tpl_id"]),
+                                 duration=self.random.uniform(20, 60))
+        render.dynamic = dynamic
         return 200, "Success", {"task_id": task_id}
 
     def ep_render(self, params: dict[str, str], files: Any) -> tuple:

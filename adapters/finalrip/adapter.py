@@ -12,6 +12,7 @@ from jobdeck.adapters.contract.model import (
     ActionResult,
     Block,
     BlockGrid,
+    FrameRecord,
     ServiceError,
     ServiceSnapshot,
     Status,
@@ -33,7 +34,17 @@ PROGRESS_NEWEST, PROGRESS_ROTATE = 16, 16
 # What the current server accepts (common/constant/constant.go): the command must write
 # FINALRIP_ENCODED_CLIP.mkv and be one line.
 DEFAULT_ENCODE_PARAM = "ffmpeg -i - -c:v libx265 -crf 16 FINALRIP_ENCODED_CLIP.mkv"
+SCRIPT_FIELD = SubmitField("script", "VapourSynth script file", "file_text", required=True,
+                           placeholder="/path/to/encode.vpy",
+                           help="must read os.getenv('FINALRIP_SOURCE') and call set_output()")
+ENCODE_FIELD = SubmitField("encode_param", "encoder command", default=DEFAULT_ENCODE_PARAM,
+                           help="one line, reading stdin and writing FINALRIP_ENCODED_CLIP.mkv")
 ACTIONS = {
+    # A pending task was uploaded and made (new) but never started: the server stores its script
+    # and command only at start (server/internal/service/task/start.go binds video_key, script
+    # and encode_param, all required; db CheckTaskStart is "encode_param set"), so they are asked.
+    "start": ActionSpec("start", "Start encoding", params=("script", "encode_param"),
+                        single_target=True, done="started", ask=(SCRIPT_FIELD, ENCODE_FIELD)),
     "retry_encode": ActionSpec("retry_encode", "Retry clip encode", params=("index",),
                                single_target=True, target="block", block_param="index",
                                done="queued to encode again"),
@@ -61,15 +72,20 @@ def to_task(item: dict[str, Any], progress: dict[str, Any] | None) -> Task:
     else:
         fraction = None
     actions: tuple[str, ...] = ("clear",)
-    if status == "running":
+    if status == "queued":
+        actions = ("start", "clear")
+    elif status == "running":
         actions = ("retry_encode", "retry_merge", "clear")
     task = Task(id=key, name=key, status=status, raw_status=raw, progress=fraction,
                 submitted_at=from_unix(item.get("create_at")),
                 output_url=(item.get("encode_url") or None) if status == "done" else None,
                 actions=actions)
+    source = progress or item   # the script and command are stored at start (start.go)
+    task.details = {"script": source.get("script") or None,
+                    "encode_param": source.get("encode_param") or None}
     if progress:  # size strings are shown as the service gives them
-        task.details = {"size": progress.get("size"),
-                        "encode_size": progress.get("encode_size") or None}
+        task.details.update({"size": progress.get("size"),
+                             "encode_size": progress.get("encode_size") or None})
     return task
 
 
@@ -91,11 +107,8 @@ class FinalRipAdapter(Adapter):
     submit_fields = (
         SubmitField("video", "video file", "file", required=True, positional=True,
                     placeholder="/path/to/episode.mkv", help="the video to upload and encode"),
-        SubmitField("script", "VapourSynth script file", "file_text", required=True,
-                    placeholder="/path/to/encode.vpy",
-                    help="must read os.getenv('FINALRIP_SOURCE') and call set_output()"),
-        SubmitField("encode_param", "encoder command", default=DEFAULT_ENCODE_PARAM,
-                    help="one line, reading stdin and writing FINALRIP_ENCODED_CLIP.mkv"),
+        SCRIPT_FIELD,
+        ENCODE_FIELD,
         SubmitField("key", "video key (optional)", placeholder="default: the file name",
                     help="the name the task is known by (default: the file's name)"),
     )
@@ -146,6 +159,17 @@ class FinalRipAdapter(Adapter):
                      percent=100 if c.get("completed") is True else None) for c in clips]
         return BlockGrid(task_id=task_id, rows=[row] if row else [], unit="clip")
 
+    async def frames(self, task_id: str) -> list[FrameRecord]:
+        """Each clip, with where its cut source and its encoded output can be fetched."""
+        progress = await self.client.progress(task_id)
+        clips = sorted((c for c in progress.get("progress") or [] if isinstance(c, dict)),
+                       key=lambda c: integer_or(c.get("index"), 0, "index") or 0)
+        return [FrameRecord(id=str(c.get("clip_key") or c.get("index")),
+                            frame=str(c.get("index")), block=str(c.get("index")),
+                            status="done" if c.get("completed") is True else "waiting",
+                            url=c.get("clip_url") or None, output_url=c.get("encode_url") or None)
+                for c in clips]
+
     async def do(self, spec: ActionSpec, targets: list[str],
                  params: dict[str, str]) -> ActionResult:
         if not targets:
@@ -155,6 +179,15 @@ class FinalRipAdapter(Adapter):
         if len(targets) != 1:
             raise ServiceError(f"{spec.name} takes one video key")
         key = targets[0]
+        if spec.name == "start":
+            script = params.get("script") or ""
+            if not script.strip():
+                raise ServiceError("start needs the VapourSynth script: --param "
+                                   "script=\"$(cat encode.vpy)\"")
+            await self.client.start(key, script, params.get("encode_param")
+                                    or DEFAULT_ENCODE_PARAM)
+            return ActionResult(self.name, spec.name, targets, ok=True,
+                                message=f"{key} started")
         if spec.name == "retry_merge":
             await self.client.retry_merge(key)
             return ActionResult(self.name, spec.name, targets, ok=True,

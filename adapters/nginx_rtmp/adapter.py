@@ -4,10 +4,14 @@ As arut/nginx-rtmp-module has it:
 - ngx_rtmp_stat_module.c lists each rtmp `server {}` block as a <server> element, in order; a
   stream stays listed while players wait for a publisher that is gone (`<publishing/>` absent):
   that stream is idle, not live.
-- ngx_rtmp_control_module.c picks the server by `srv` (its index, default 0) and compares `app`,
-  `name` and `clientid` with the request's arguments byte for byte: ngx_http_arg returns them as
-  written, without percent-decoding. So a name is sent exactly as /stat gives it; a name whose
-  bytes cannot stand in a query as they are (a space, '&', '#', non-ASCII) cannot be addressed.
+- ngx_rtmp_control_module.c picks the server by `srv` (its index, default 0) and compares `app`
+  and `name` with the request's arguments byte for byte: ngx_http_arg returns them as written,
+  without percent-decoding. So a name is sent exactly as /stat gives it; a name whose bytes
+  cannot stand in a query as they are (a space, '&', '#', non-ASCII) cannot be addressed.
+- Its drop has three filters (ngx_rtmp_control_drop, ngx_rtmp_control_walk_session):
+  `publisher`, `subscriber` (the players only) and `client` (either), narrowed by `addr` and
+  `clientid` (the connection number, read with ngx_atoi). A kick is `drop/subscriber` with the
+  player's clientid: it can never drop the publisher by mistake.
 
 Where /stat lists more than one server, stream ids carry the index: `1:live/cam1`.
 """
@@ -30,10 +34,10 @@ if TYPE_CHECKING:
 
 ACTIONS = {
     "close_stream": ActionSpec("close_stream", "Close stream", destructive=True,
-                               target="stream", done="closed",
+                               target="stream", done="closed", ends_stream=True,
                                warning="Its publisher may connect again."),
-    "kick": ActionSpec("kick", "Kick client", destructive=True, target="client",
-                       done="kicked"),
+    "kick": ActionSpec("kick", "Kick viewer", destructive=True, target="client",
+                       done="kicked", warning="A player may connect again."),
 }
 # Bytes a query argument can carry as they are (ngx_http_arg splits on '&', ends at '#').
 ARG_SAFE = re.compile(r"[!$'()*+,\-./0-9:;=?@A-Z\[\]^_`a-z{|}~%]*")
@@ -147,14 +151,14 @@ class NginxRtmpAdapter(Adapter):
         return ServiceSnapshot(name=self.name, kind=self.kind, streams=streams)
 
     async def viewers(self, stream_id: str) -> list[Viewer]:
+        """Who is connected now: /stat read afresh (after a kick, the last poll's is stale)."""
+        await self.read()
         stream = self._streams.get(stream_id)
-        if stream is None:
-            await self.read()
-            stream = self._streams.get(stream_id)
         clients = stream.details.get("clients", []) if stream else []
         return [Viewer(client=f"{c['address']} (id {c['id']})",
                        format="publisher" if c["publishing"] else "rtmp player",
-                       since=c["since"], server=c["flashver"], id=c["id"]) for c in clients]
+                       since=c["since"], server=c["flashver"], id=c["id"],
+                       publisher=c["publishing"]) for c in clients]
 
     def _control_url(self, what: str, args: list[tuple[str, str]]) -> httpx.URL:
         for key, value in args:
@@ -189,11 +193,11 @@ class NginxRtmpAdapter(Adapter):
             args = [("srv", str(srv)), ("app", app), ("name", name)]
             if client is not None:
                 args.append(("clientid", client))
-            dropped = await self._drop("publisher" if spec.name == "close_stream" else "client",
-                                       args)
+            dropped = await self._drop(
+                "publisher" if spec.name == "close_stream" else "subscriber", args)
             if not dropped:
                 raise ServiceError(f"nginx dropped no session for {target} (nothing is "
-                                   f"{'publishing' if spec.name == 'close_stream' else 'connected'}"
+                                   f"{'publishing' if spec.name == 'close_stream' else 'playing'}"
                                    " there now)")
             return f"{dropped} session{'s' if dropped != 1 else ''} dropped"
 

@@ -6,9 +6,11 @@
   <meta>, <nclients>, and <publishing/> only while a publisher is there. A stream whose
   publisher left stays while players wait (idle).
 - /control/drop/{publisher,subscriber,client} is ngx_rtmp_control_module.c's: `srv` picks the
-  server by index (default 0; past the last: HTTP 500), `app`, `name`, `addr`, `clientid`
-  filter the sessions, each compared with the argument as written (ngx_http_arg does not
-  percent-decode); the answer is the number of sessions dropped, "0" when none matched.
+  server by index (default 0; past the last: HTTP 500), `app`, `name`, `addr` filter the
+  sessions, each compared with the argument as written (ngx_http_arg does not percent-decode),
+  `clientid` with the connection number (ngx_atoi: anything but digits matches none);
+  `subscriber` takes only players, `publisher` only the publisher, `client` either; the answer
+  is the number of sessions dropped, "0" when none matched.
 """
 
 from __future__ import annotations
@@ -145,7 +147,8 @@ class NginxRtmpSim(Simulator):
                 for client in list(stream.clients):
                     if "addr" in args and args["addr"] != client.address:
                         continue
-                    if "clientid" in args and args["clientid"] != str(client.id):
+                    if "clientid" in args and not (args["clientid"].isdigit()
+                                                   and int(args["clientid"]) == client.id):
                         continue
                     want = filters[method]
                     if want is not None and client.publishing != want:

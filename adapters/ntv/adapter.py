@@ -1,15 +1,19 @@
-"""NTV Media Server G3 mapped onto the model: live and disabled streams, viewers, transcodes."""
+"""NTV Media Server G3 mapped onto the model: live and disabled streams, viewers, transcodes,
+relay tasks, on-demand recording and the apps' player limits."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Awaitable
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from jobdeck.adapters.contract.base import ActionSpec, Adapter, Reads, read_together
 from jobdeck.adapters.contract.model import (
     ActionResult,
+    Relay,
+    RelayState,
     ServiceError,
     ServiceSnapshot,
     Stream,
@@ -23,25 +27,84 @@ from .client import NtvClient, number
 
 ACTIONS = {
     "close_stream": ActionSpec("close_stream", "Close stream", destructive=True,
-                               target="stream", done="closed",
+                               target="stream", done="closed", ends_stream=True,
                                warning="Its publisher may connect again."),
     "disable_stream": ActionSpec("disable_stream", "Close and disable", destructive=True,
                                  target="stream", done="closed and disabled",
+                                 ends_stream=True,
                                  warning="The stream stays disabled until it is enabled."),
     "enable_stream": ActionSpec("enable_stream", "Enable stream", target="stream",
                                 done="enabled"),
     "stop_transcode": ActionSpec("stop_transcode", "Stop transcode", destructive=True,
                                  done="stopped"),
+    "start_relay": ActionSpec("start_relay", "Start relay", target="relay", done="started"),
+    "stop_relay": ActionSpec("stop_relay", "Stop relay", destructive=True, target="relay",
+                             done="stopped",
+                             warning="Its target stream stops until the relay is started."),
+    "start_recording": ActionSpec("start_recording", "Start recording", target="stream",
+                                  done="recording"),
+    "stop_recording": ActionSpec("stop_recording", "Stop recording", destructive=True,
+                                 target="stream", done="no longer recording",
+                                 warning="What was recorded so far is kept."),
 }
 CALLS = {"close_stream": ("streamMgr", "close_active_stream"),
          "disable_stream": ("closedStream", "close"),
-         "enable_stream": ("closedStream", "open")}
+         "enable_stream": ("closedStream", "open"),
+         "start_recording": ("demandDvr", "start"),
+         "stop_recording": ("demandDvr", "stop")}
+RELAY_CALLS = {"start_relay": "start_streaming", "stop_relay": "stop_streaming"}
 # Only the stream list is essential; these degrade to a warning in plain words (spec 15.1:
 # an account limited by auth_func/auth_app, or a server without the module, refuses a group).
 SECONDARY = {"connection_count": "viewer counts (statMgr)",
              "closed": "disabled streams (closedStream)",
              "transcodes": "transcodes (transcodeMgr)",
-             "recordings": "recordings (demandDvr)"}
+             "recordings": "recordings (demandDvr)",
+             "demand_apps": "on-demand recording apps (demandDvr)",
+             "dvr": "the DVR switch (appMgr)",
+             "limits": "player limits (limitMgr)",
+             "relays": "relays (streamingMgr)"}
+GROUP = {what: what.rpartition("(")[2].rstrip(")") for what in SECONDARY.values()}
+FUNCTIONS = "what this account may call (userAuth functions)"
+T = TypeVar("T")
+
+
+@dataclass
+class GroupReads(Reads):
+    """Secondary reads whose refusals are kept to be worded once it is known whether the
+    account may call that group at all (spec 15.3)."""
+
+    refused: list[tuple[str, ServiceError]] = field(default_factory=list)
+
+    async def optional(self, read: Awaitable[T], what: str) -> T | None:
+        try:
+            return await read
+        except ServiceError as exc:
+            self.refused.append((what, exc))
+            return None
+
+
+def relay_state(status: Any) -> RelayState:
+    """Spec 11.1: 0 not running, 1 running, anything else abnormal."""
+    return {0: "stopped", 1: "running"}.get(number(status, -1), "abnormal")
+
+
+def to_relay(row: dict[str, Any]) -> Relay:
+    state = relay_state(row.get("status"))
+    target = "/".join(stream_key(row, "application"))
+    if str(row.get("to_host") or "localhost") not in ("", "localhost"):
+        target = f"{row.get('to_server') or row.get('to_host')}: {target}"
+    actions = {"running": ("stop_relay",), "stopped": ("start_relay",),
+               "abnormal": ("start_relay", "stop_relay")}[state]
+    return Relay(id=str(row.get("id") or ""), name=str(row.get("name") or row.get("id") or ""),
+                 source=str(row.get("source_url") or ""), target=target, state=state,
+                 raw_status=str(row.get("status") if row.get("status") is not None else ""),
+                 actions=actions, details={"protocol": str(row.get("protocol") or "")})
+
+
+def takes_demand(app: str, stream: str) -> bool:
+    """Spec 7.1: on-demand recording does not apply to the `live` app, apps named `live-*`,
+    nor apps and streams marked NR."""
+    return app != "live" and not app.startswith("live-") and "NR" not in app + stream
 
 
 def stream_key(row: dict[str, Any], app: str = "app") -> tuple[str, str]:
@@ -64,6 +127,36 @@ def split_stream(target: str) -> tuple[str, str]:
     return app, name
 
 
+class Recorder:
+    """Whether a live stream is being written, and what may be asked of it (spec 3.2, 7): the
+    global DVR must be on; in an app set up for on-demand recording only the streams asked for
+    (demandDvr start) are written, in any other app every stream is. Without the list of
+    on-demand apps, every app that may be one is taken for one (the server refuses if not);
+    without the DVR switch, only what was asked on demand is called recording."""
+
+    def __init__(self, recording: list[dict[str, Any]] | None,
+                 demand_apps: list[dict[str, Any]] | None,
+                 dvr: list[dict[str, Any]] | None) -> None:
+        self.asked = {"/".join(stream_key(r, "application")) for r in recording or []}
+        self.apps = {str(r.get("application") or "") for r in demand_apps} \
+            if demand_apps is not None else None
+        switch = str(dvr[0].get("is_dvr") or "").lower() if dvr else ""
+        self.dvr_on: bool | None = True if switch == "on" else False if switch == "off" else None
+
+    def of(self, app: str, name: str) -> tuple[bool, str | None, tuple[str, ...]]:
+        """(written now, by what, the recording actions it offers)"""
+        if not takes_demand(app, name) or (self.apps is not None and app not in self.apps):
+            written = self.dvr_on is True
+            return written, "the global DVR" if written else None, ()
+        asked = f"{app}/{name}" in self.asked
+        actions = ("stop_recording",) if asked else ("start_recording",)
+        if not asked:
+            return False, None, actions
+        if self.dvr_on is False:
+            return False, "asked on demand, but the DVR is off", actions
+        return True, "on demand", actions
+
+
 class NtvAdapter(Adapter):
     kind = "ntv"
     summary = "NTV Media Server G3: live streams, viewers, recordings, transcodes"
@@ -81,6 +174,7 @@ class NtvAdapter(Adapter):
         self.client = NtvClient(self.http, username=str(self.config.get("username")),
                                 password=str(self.config.get("password")))
         self._live: set[str] = set()   # the streams live at the last poll
+        self._dvr_off = False          # the global DVR was off at the last poll
 
     async def close(self) -> None:
         try:
@@ -91,25 +185,35 @@ class NtvAdapter(Adapter):
 
     async def read(self) -> ServiceSnapshot:
         self.client.warnings = []
-        reads = Reads()
+        reads = GroupReads()
         items = self.client.items
 
         def disabled() -> Awaitable[list[dict[str, Any]] | None]:
             return self.now_and_then(SECONDARY["closed"], lambda: items(
                 "closedStream", "list", key=lambda r: stream_key(r, "application")), reads)
 
+        def slowly(what: str, group: str, request: str,
+                   key: Any) -> Awaitable[list[dict[str, Any]] | None]:
+            return self.now_and_then(SECONDARY[what], lambda: items(group, request, key=key),
+                                     reads)
+
         remembered = self.kept(SECONDARY["closed"])
-        active, counts, closed, working, recording = await read_together(
-            items("streamMgr", "get_active_streams", key=stream_key),
-            reads.optional(items("statMgr", "connection_count",
-                                 key=lambda r: (*stream_key(r, "application"), r.get("ver"))),
-                           SECONDARY["connection_count"]),
-            disabled(),
-            reads.optional(items("transcodeMgr", "list_working", key=lambda r: r.get("src_id")),
-                           SECONDARY["transcodes"]),
-            self.now_and_then(SECONDARY["recordings"], lambda: items(
-                "demandDvr", "list", key=lambda r: stream_key(r, "application")), reads),
-        )
+        active, counts, closed, working, recording, demand_apps, dvr, limits, relays = \
+            await read_together(
+                items("streamMgr", "get_active_streams", key=stream_key),
+                reads.optional(items("statMgr", "connection_count",
+                                     key=lambda r: (*stream_key(r, "application"), r.get("ver"))),
+                               SECONDARY["connection_count"]),
+                disabled(),
+                reads.optional(items("transcodeMgr", "list_working",
+                                     key=lambda r: r.get("src_id")), SECONDARY["transcodes"]),
+                slowly("recordings", "demandDvr", "list", lambda r: stream_key(r, "application")),
+                slowly("demand_apps", "demandDvr", "list_app", lambda r: r.get("application")),
+                slowly("dvr", "appMgr", "get_dvr_paras", lambda r: r.get("application")),
+                slowly("limits", "limitMgr", "get", lambda r: r.get("application")),
+                reads.optional(items("streamingMgr", "get_streaming", key=lambda r: r.get("id")),
+                               SECONDARY["relays"]),
+            )
         was_live, self._live = self._live, {"/".join(stream_key(r)) for r in active}
         if remembered and was_live - self._live:   # it may have been disabled by someone else
             self.expire(SECONDARY["closed"])
@@ -121,18 +225,24 @@ class NtvAdapter(Adapter):
                 if str(row.get("ver") or "") in ("", "-1"):  # live, not playback of a recording
                     key = "/".join(stream_key(row, "application"))
                     viewers[key] = viewers.get(key, 0) + number(row.get("count"))
-        recorded = {"/".join(stream_key(r, "application")) for r in recording or []}
+        recorder = Recorder(recording, demand_apps, dvr)
+        self._dvr_off = recorder.dvr_on is False
+        player_limit = {str(r.get("application") or ""): number(r.get("limit"))
+                        for r in limits or []}
         host = urlsplit(self.config.base_url).hostname or ""
         streams = []
         for row in active:
             key = "/".join(stream_key(row))
+            app, name = str(row.get("app") or ""), str(row.get("stream") or "")
+            recorded, by, actions = recorder.of(app, name)
             streams.append(Stream(
-                id=key, app=str(row.get("app") or ""), name=str(row.get("stream") or ""),
+                id=key, app=app, name=name,
                 protocol=str(row.get("protocol") or ""), host=str(row.get("host") or host),
                 started_at=from_unix(row.get("starttime")),
                 viewers=viewers.get(key, 0) if viewers is not None else None,
-                state="live", actions=("close_stream", "disable_stream"),
-                recording=key in recorded))
+                state="live", actions=("close_stream", "disable_stream", *actions),
+                recording=recorded, player_limit=player_limit.get(app) or None,
+                details={"recording": by} if by else {}))
         live = {s.id for s in streams}
         for row in closed or []:
             key = "/".join(stream_key(row, "application"))
@@ -154,8 +264,33 @@ class NtvAdapter(Adapter):
                                f"{row.get('bitrate_audio')} kbps audio",
                      "running_for": f"{number(row.get('work_duration'))} s"})
             for row in working or [] if row.get("src_id")]
+        warnings = await self._refusals(reads)
         return ServiceSnapshot(name=self.name, kind=self.kind, tasks=tasks, streams=streams,
-                               warnings=reads.warnings + self.client.warnings)
+                               relays=[to_relay(r) for r in relays or [] if r.get("id")],
+                               warnings=warnings + self.client.warnings)
+
+    async def _refusals(self, reads: GroupReads) -> list[str]:
+        """Each refused read in plain words: when `userAuth functions` (spec 15.3), asked with
+        this account's token, leaves the group out, the account may not call it; otherwise the
+        server's own refusal (a server without the module, say)."""
+        if not reads.refused:
+            return []
+        ask = Reads()
+        listed = await self.now_and_then(FUNCTIONS, lambda: self.client.items(
+            "userAuth", "functions", key=lambda r: r.get("controller")), ask)
+        allowed = {str(r.get("controller")) for r in listed} if listed else None
+        by_group: dict[str, list[tuple[str, ServiceError]]] = {}
+        for what, exc in reads.refused:   # one line per group, however many reads it refused
+            by_group.setdefault(GROUP.get(what, what), []).append((what, exc))
+        words = []
+        for group, refused in by_group.items():
+            names = " and ".join(w.rpartition(" (")[0] or w for w, _ in refused)
+            what = f"{names} ({group})" if group in GROUP.values() else names
+            if allowed is not None and group in GROUP.values() and group not in allowed:
+                words.append(f"{what}: this account may not call {group}")
+            else:
+                words.append(f"{what} could not be read: {refused[0][1].reason}")
+        return words
 
     async def viewers(self, stream_id: str) -> list[Viewer]:
         """Who watches one stream now (connection_detail)."""
@@ -172,12 +307,18 @@ class NtvAdapter(Adapter):
         if not targets:
             raise ServiceError("no target given")
 
-        async def send(target: str) -> None:
+        async def send(target: str) -> str | None:
             if spec.name == "stop_transcode":
                 await self.client.act("transcodeMgr", "stop_transcode", src_id=target)
+            elif spec.name in RELAY_CALLS:
+                await self.client.act("streamingMgr", RELAY_CALLS[spec.name], id=target)
             else:
                 app, name = split_stream(target)
                 group, request = CALLS[spec.name]
                 await self.client.act(group, request, application=app, stream=name)
+                if spec.name == "start_recording" and self._dvr_off:
+                    return ("recording asked, but the server's DVR is off (spec 3.2): nothing "
+                            "is written until it is switched on")
+            return None
 
         return await self.each_target(spec, targets, send)

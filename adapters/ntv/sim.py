@@ -3,7 +3,15 @@ streams that come and go, viewers that change, disabled streams, transcodes that
 
 NTV publishes no source; this follows its spec: paged replies carry page/page_size/pages/total as
 strings and take `page` (section 1.9); an account created with auth_func/auth_app (15.1), or a
-server without a module (on-demand DVR), refuses whole groups: `refuse` holds those groups.
+server without a module (on-demand DVR), refuses whole groups: `refuse` holds the groups this
+server lacks, `account_funcs` (when set) the only groups the account may call, which is also
+what `userAuth functions` (15.3) lists for it.
+
+Also as the spec has them: relay tasks (streamingMgr, 11: status 0 not running, 1 running, other
+values abnormal; a running relay publishes its target stream), on-demand recording (demandDvr, 7:
+only for apps set up for it, never `live`, `live-*` or apps and streams marked NR; a stream is
+written only while the global DVR is on, 3.2-3.3) and per-app player limits (limitMgr, 10: the
+players of all the app's streams together; one more is refused).
 """
 
 from __future__ import annotations
@@ -22,6 +30,16 @@ TOKEN_IDLE_S = 30 * 60
 PAGE_SIZE = 20
 BAD_TOKEN = 8   # the spec gives no code for an invalid token; this server uses 8
 REFUSED = 9     # nor for a group the account or the server does not have
+RELAY_ABNORMAL = 2   # any status but 0 and 1 is abnormal (spec 11.1); this server says 2
+# userAuth functions (spec 15.3): every controller the server has, with its own words
+FUNCTIONS = (("loginWeb", "登录管理平台"), ("appMgr", "管理应用"), ("streamMgr", "管理播出流"),
+             ("authMgr", "管理播出/推流认证"), ("streamingMgr", "管理串流"),
+             ("streamingMgr2", "管理监控接入"), ("closedStream", "关闭/开启直播流"),
+             ("demandDvr", "执行按需录制"), ("limitMgr", "设置并发限制"),
+             ("autodelMgr", "设置自动删除"), ("set_domain", "设置本机域名"), ("cdnMgr", "配置CDN"),
+             ("statMgr", "播出统计和明细"), ("transcodeMgr", "管理转码"),
+             ("fileMgr", "管理转码文件(上传和管理资源文件)"), ("systemMgr", "重启服务"),
+             ("cms_module", "使用内容管理模块(如果安装)"))
 
 
 def md5(text: str) -> str:
@@ -36,6 +54,19 @@ class SimStream:
     protocol: str = "rtmp"
     viewers: list[dict[str, Any]] = field(default_factory=list)
     back_at: float | None = None  # a closed (not disabled) publisher reconnects
+
+
+@dataclass
+class SimRelay:
+    id: str
+    name: str
+    protocol: str
+    source_url: str
+    application: str
+    stream: str
+    status: int = 0
+    started: float | None = None
+    fails_after: float | None = None   # a running relay whose source drops after this long
 
 
 @dataclass
@@ -61,10 +92,18 @@ class NtvSim(Simulator):
         self.waiting: dict[str, SimStream] = {}  # closed, coming back
         self.closed: dict[str, float] = {}       # disabled: key -> wall time
         self.transcodes: dict[str, SimTranscode] = {}
-        self.recording: set[str] = set()
+        self.recording: set[str] = set()        # on-demand recording asked: app/stream
+        self.demand_apps: dict[str, float] = {}  # apps set up for on-demand recording -> wall
+        self.dvr_on = True                       # the global DVR switch (spec 3.2-3.4)
+        self.limits: dict[str, int] = {}         # app -> most players at once, all its streams
+        self.refused_players = 0                 # players turned away at a limit
+        self.relays: dict[str, SimRelay] = {}
         self.refuse: dict[str, str] = {}   # group -> err_desc: groups this server refuses
+        self.account_funcs: set[str] | None = None   # the account's auth_func; None: all
         self._last = self.clock()
         if scenario == "demo":
+            self.demand_apps.update({"liveshow": self.wall() - 86400, "show": self.wall() - 600})
+            self.limits.update({"liveshow": 100, "show": 6})
             now = self.clock()
             for app, name, age in (("live", "live2", 5400), ("live", "大厅直播", 1200),
                                    ("liveshow", "jgdy", 300), ("show", "board-room", 60)):
@@ -73,6 +112,12 @@ class NtvSim(Simulator):
             self.recording.add("liveshow/jgdy")
             self.add_transcode("video89", "案例视频8.mp4", seconds=180, done_s=40)
             self.add_transcode("8ass3", "keynote-2026.mov", seconds=600, done_s=10)
+            self.add_relay("BAF9B8E5BA819259", "监控视频", "rtsp",
+                           "rtsp://192.0.2.246:8555/H264SubStream", "show", "camera1", running=True)
+            self.add_relay("D16E78096B55C850", "本地文件串流", "file", "file:///var/media/jgdy.mp4",
+                           "liveshow", "loop")
+            self.add_relay("7C1E0A55D2F04B11", "hall-cam", "rtsp", "rtsp://192.0.2.31/main",
+                           "show", "hall", running=True, fails_after=45)
             self._last = now
 
     def add_stream(self, app: str, name: str, age: float = 0, viewers: int = 0) -> SimStream:
@@ -82,7 +127,33 @@ class NtvSim(Simulator):
             self._viewer(stream)
         return stream
 
+    def add_relay(self, relay_id: str, name: str, protocol: str, source_url: str, app: str,
+                  stream: str, running: bool = False, fails_after: float | None = None) -> SimRelay:
+        relay = SimRelay(relay_id, name, protocol, source_url, app, stream,
+                         fails_after=fails_after)
+        self.relays[relay_id] = relay
+        if running:
+            self._run_relay(relay)
+        return relay
+
+    def _run_relay(self, relay: SimRelay) -> None:
+        relay.status, relay.started = 1, self.clock()
+        key = f"{relay.application}/{relay.stream}"
+        if key not in self.streams and key not in self.closed:
+            self.add_stream(relay.application, relay.stream, viewers=1)
+
+    def _halt_relay(self, relay: SimRelay, status: int) -> None:
+        relay.status, relay.started = status, None
+        self.streams.pop(f"{relay.application}/{relay.stream}", None)
+
+    def app_players(self, app: str) -> int:
+        return sum(len(s.viewers) for s in self.streams.values() if s.app == app)
+
     def _viewer(self, stream: SimStream) -> None:
+        limit = self.limits.get(stream.app, 0)
+        if limit and self.app_players(stream.app) >= limit:
+            self.refused_players += 1   # spec 10.1: past the limit a player is refused
+            return
         stream.viewers.append({"cip": f"192.0.2.{self.random.randint(2, 254)}",
                                "format": self.random.choice(("rtmp", "hls", "flv")),
                                "reg_time": int(self.wall()) - self.random.randint(0, 900),
@@ -123,6 +194,10 @@ class NtvSim(Simulator):
         for src_id, job in list(self.transcodes.items()):
             if now - job.started >= job.seconds:
                 del self.transcodes[src_id]
+        for relay in self.relays.values():   # a source that drops leaves its relay abnormal
+            if relay.status == 1 and relay.fails_after is not None and relay.started is not None \
+                    and now - relay.started >= relay.fails_after:
+                self._halt_relay(relay, RELAY_ABNORMAL)
 
     # HTTP -------------------------------------------------------------------------------------
 
@@ -165,6 +240,10 @@ class NtvSim(Simulator):
         if group in self.refuse:
             record.answered = "refused"
             return self.reply(REFUSED, self.refuse[group])
+        if self.account_funcs is not None and group != "userAuth" \
+                and group not in self.account_funcs:
+            record.answered = "refused"
+            return self.reply(REFUSED, "没有权限 (no permission)")
         handler = ROUTES.get((group, name))
         if handler is None:
             record.answered = 404
@@ -277,6 +356,95 @@ class NtvSim(Simulator):
             return self.reply(1, f"no working transcode {query.get('src_id')!r}")
         return self.reply(0)
 
+    def ep_functions(self, query: dict[str, str]) -> SimResponse:
+        return self.page([{"controller": c, "name": n} for c, n in FUNCTIONS
+                          if self.account_funcs is None or c in self.account_funcs], query,
+                         paged=False)
+
+    # relays (spec 11) ---------------------------------------------------------------------------
+
+    def _relay_item(self, relay: SimRelay) -> dict[str, Any]:
+        return {"name": relay.name, "id": relay.id, "protocol": relay.protocol,
+                "source_url": relay.source_url, "to_host": "localhost",
+                "application": relay.application, "stream": relay.stream,
+                "status": relay.status}
+
+    def ep_relays(self, query: dict[str, str]) -> SimResponse:
+        wanted = query.get("id")
+        return self.page([self._relay_item(r) for r in self.relays.values()
+                          if not wanted or r.id == wanted], query, paged=False)
+
+    def _relay(self, query: dict[str, str]) -> SimRelay | SimResponse:
+        relay = self.relays.get(query.get("id", ""))
+        if relay is None:
+            return self.reply(1, f"streaming task {query.get('id')!r} does not exist")
+        return relay
+
+    def ep_relay_start(self, query: dict[str, str]) -> SimResponse:
+        relay = self._relay(query)
+        if isinstance(relay, SimResponse):
+            return relay
+        if relay.status == 1:
+            return self.reply(1, "streaming task is already running")
+        self._run_relay(relay)
+        return self.reply(0)
+
+    def ep_relay_stop(self, query: dict[str, str]) -> SimResponse:
+        relay = self._relay(query)
+        if isinstance(relay, SimResponse):
+            return relay
+        if relay.status == 0:
+            return self.reply(1, "streaming task is not running")
+        self._halt_relay(relay, 0)
+        return self.reply(0)
+
+    # on-demand recording (spec 7) and the global DVR (3.2) ----------------------------------------
+
+    @staticmethod
+    def takes_demand(app: str, stream: str = "") -> bool:
+        """Spec 7.1: on-demand recording does not apply to `live`, `live-*`, nor to apps and
+        streams marked NR."""
+        return app != "live" and not app.startswith("live-") and "NR" not in app + stream
+
+    def _demand(self, query: dict[str, str]) -> str | SimResponse:
+        key = self._target(query)
+        if isinstance(key, SimResponse):
+            return key
+        app, stream = key.split("/", 1)
+        if not self.takes_demand(app, stream) or app not in self.demand_apps:
+            return self.reply(1, f"{app} is not an on-demand recording application")
+        return key
+
+    def ep_dvr_start(self, query: dict[str, str]) -> SimResponse:
+        key = self._demand(query)
+        if isinstance(key, SimResponse):
+            return key
+        self.recording.add(key)   # 7.4: live or not; recording begins when it is live
+        return self.reply(0)
+
+    def ep_dvr_stop(self, query: dict[str, str]) -> SimResponse:
+        key = self._demand(query)
+        if isinstance(key, SimResponse):
+            return key
+        self.recording.discard(key)
+        return self.reply(0)
+
+    def ep_dvr_apps(self, query: dict[str, str]) -> SimResponse:
+        return self.page([{"application": a, "time": int(t)} for a, t in self.demand_apps.items()],
+                         query, paged=False)
+
+    def ep_dvr_paras(self, query: dict[str, str]) -> SimResponse:
+        return self.page([{"is_dvr": "on" if self.dvr_on else "off", "dvr_method": "METHOD_A",
+                           "media_root": "/var/www/media", "keep_time": "0",
+                           "formats": "flv;hls", "tv_streams": "tv",
+                           "application": query.get("application") or "__Default"}], query,
+                         paged=False)
+
+    def ep_limits(self, query: dict[str, str]) -> SimResponse:
+        wanted = query.get("application")
+        return self.page([{"application": a, "limit": n} for a, n in self.limits.items()
+                          if not wanted or a == wanted], query, paged=False)
+
     def ep_dvr_list(self, query: dict[str, str]) -> SimResponse:
         app = query.get("application")
         items = {k.replace("/", "-"): {"application": k.split("/")[0], "stream": k.split("/")[1]}
@@ -308,6 +476,15 @@ ROUTES: dict[tuple[str, str], Callable[[NtvSim, dict[str, str]], SimResponse]] =
     ("transcodeMgr", "list_working"): NtvSim.ep_transcodes,
     ("transcodeMgr", "stop_transcode"): NtvSim.ep_stop_transcode,
     ("demandDvr", "list"): NtvSim.ep_dvr_list,
+    ("demandDvr", "list_app"): NtvSim.ep_dvr_apps,
+    ("demandDvr", "start"): NtvSim.ep_dvr_start,
+    ("demandDvr", "stop"): NtvSim.ep_dvr_stop,
+    ("appMgr", "get_dvr_paras"): NtvSim.ep_dvr_paras,
+    ("limitMgr", "get"): NtvSim.ep_limits,
+    ("streamingMgr", "get_streaming"): NtvSim.ep_relays,
+    ("streamingMgr", "start_streaming"): NtvSim.ep_relay_start,
+    ("streamingMgr", "stop_streaming"): NtvSim.ep_relay_stop,
+    ("userAuth", "functions"): NtvSim.ep_functions,
 }
 
 

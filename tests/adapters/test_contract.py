@@ -30,9 +30,12 @@ async def test_the_kinds_simulator_answers_its_poll_with_declared_actions_only(k
         snapshot = await adapter.poll()
         assert snapshot.ok, snapshot.error
         offered = {a for t in snapshot.all_tasks() for a in t.actions} | {
-            a for s in snapshot.streams for a in s.actions}
+            a for s in snapshot.streams for a in s.actions} | {
+            a for r in snapshot.relays or [] for a in r.actions}
         assert offered <= set(adapter.actions), offered - set(adapter.actions)
         assert snapshot.tasks or snapshot.streams
+        assert (snapshot.relays is not None) == (kind == "ntv")   # the kind with relays
+        assert "relays" in snapshot.to_json() or snapshot.relays is None
         await adapter.close()
 
 
@@ -42,7 +45,7 @@ def test_every_declared_action_has_a_key_or_is_cli_only(kind):
     for name, spec in cls.actions.items():
         assert spec.name == name
         assert name in keyed or name in CLI_ONLY, f"{kind}.{name} has no key and is not CLI-only"
-        assert spec.target in ("task", "stream", "block", "client")
+        assert spec.target in ("task", "stream", "block", "client", "relay")
 
 
 def test_every_keyed_action_exists_in_some_kind():

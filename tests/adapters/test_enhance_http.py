@@ -49,7 +49,9 @@ async def test_requests_carry_the_token_header_and_the_type(enhance, tmp_path):
     adapter = adapter_for(sim, server, tmp_path)
     await adapter.poll()
     gets = [r for r in sim.received if r.path == "gettask"]
-    assert gets and all(r.body["type"] == 1 and "taskid" in r.body for r in gets)
+    assert gets and all(r.body["type"] == sim.jobs[r.body["taskid"]].type and r.answered == 0
+                        for r in gets)
+    assert {r.body["type"] for r in gets} == {1, 2}   # each task with its own type
     await adapter.close()
     bad = adapter_for(sim, server, tmp_path, token="wrong-token-123")
     snapshot = await bad.poll()
@@ -143,4 +145,33 @@ async def test_a_finished_task_is_asked_again_only_after_a_while(enhance, clock,
     before = asked()
     await adapter.poll()
     assert asked() - before == len(first.tasks)
+    await adapter.close()
+
+
+async def test_a_task_submitted_with_type_2_is_read_with_type_2(enhance, tmp_path):
+    sim, server = enhance
+    adapter = adapter_for(sim, server, tmp_path)   # the service's enhance_type is 1
+    task = await adapter.create("https://pics.sim/face.jpg", enhance_type=2)
+    snapshot = await adapter.poll()
+    assert snapshot.find_task(task.id).status == "queued"   # found, not "gone"
+    assert [r.body["type"] for r in sim.received
+            if r.path == "gettask" and r.body["taskid"] == task.id] == [2]
+    later = adapter_for(sim, server, tmp_path)     # another process: the type was kept
+    assert (await later.poll()).find_task(task.id).status == "queued"
+    assert [r.body["type"] for r in sim.received
+            if r.path == "gettask" and r.body["taskid"] == task.id] == [2, 2]
+    await adapter.close()
+    await later.close()
+
+
+async def test_asked_with_another_type_the_simulator_does_not_find_the_task(enhance, tmp_path):
+    sim, server = enhance
+    face = next(t for t in sim.order if sim.jobs[t].type == 2)
+    adapter = adapter_for(sim, server, tmp_path)
+    adapter.config.options["track"] = [face]        # tracked without its type
+    snapshot = await adapter.poll()
+    gone = snapshot.find_task(face)
+    assert gone.status == "unknown" and "does not exist" in gone.error
+    adapter.track([f"{face}:2"])                    # `jobdeck track photo-fix ID:2`
+    assert (await adapter.poll()).find_task(face).status != "unknown"
     await adapter.close()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from jobdeck.adapters.contract.model import ServiceConfig
+from jobdeck.adapters.contract.model import ServiceConfig, ServiceError
 from jobdeck.adapters.core.state import StateStore
 from jobdeck.adapters.eva.adapter import EvaAdapter
 from jobdeck.adapters.eva.signing import sign
@@ -45,7 +47,8 @@ async def test_tracked_tasks_map_running_done_and_failed(eva, clock, tmp_path):
     assert by_id["GfNE_AXLj0CHizT_9UDVp"].status == "done"
     assert by_id["GfNE_AXLj0CHizT_9UDVp"].output_url == \
         "http://file.eva.sim/GfNE_AXLj0CHizT_9UDVp.mp4"
-    assert by_id["GfNE_AXLj0CHizT_9UDVp"].details == {"render_time": "48 s"}
+    # "render_time": 48 // 渲染耗时, no unit in the spec: none is invented
+    assert by_id["GfNE_AXLj0CHizT_9UDVp"].details == {"render_time": "48"}
     assert by_id["Kq3v_promo_summer_01"].status == "running"
     clock.advance(10)
     snapshot = await adapter.poll()
@@ -141,4 +144,21 @@ async def test_untrack_stops_watching(eva, tmp_path):
     result = await adapter.perform("untrack", ["Kq3v_promo_summer_01"])
     assert result.ok
     assert [t.id for t in (await adapter.poll()).tasks] == ["Zr8x_logo_reveal_222"]
+    await adapter.close()
+
+
+async def test_a_dynamic_render_goes_to_render_dynamic_with_url_assets(eva, tmp_path):
+    sim, server = eva
+    adapter = adapter_for(sim, server, tmp_path)
+    result = await adapter.submit({"template": 123, "dynamic": True,
+                                   "asset": ["=http://my.test/my.jpg"],
+                                   "args": {"bgm_path": "http://my.test/bgm.mp3"}})
+    render = [r for r in sim.received if r.path == "/v1/render/dynamic"]
+    assert len(render) == 1 and render[0].answered == 200
+    assert json.loads(render[0].body["assets"]) == [{"value": "http://my.test/my.jpg"}]
+    assert json.loads(render[0].body["args"]) == {"bgm_path": "http://my.test/bgm.mp3"}
+    assert not [r for r in sim.received if r.path == "/v1/render"]
+    assert sim.renders[result.task_id].dynamic and result.task_id in adapter.tracked_ids()
+    with pytest.raises(ServiceError, match="4009"):   # dynamic assets are files, not texts
+        await adapter.submit({"template": 123, "dynamic": True, "asset": ["text_1=Hello"]})
     await adapter.close()

@@ -272,3 +272,49 @@ async def test_the_simulator_refuses_a_second_new_as_the_server_does(finalrip):
     assert str(error.value) == ("Task already exists, please wait for it to complete or "
                                 "delete it.")
     await adapter.close()
+
+
+async def test_a_pending_task_offers_start_and_start_sends_the_script_and_command(finalrip, clock):
+    sim, server = finalrip
+    adapter = adapter_for(sim, server)
+    snapshot = await adapter.poll()
+    pending = snapshot.find_task("Roshidere-09.mkv")
+    assert pending.status == "queued" and pending.actions == ("start", "clear")
+    assert "start" not in snapshot.find_task("Roshidere-07.mkv").actions
+    refused = await adapter.perform("start", ["Roshidere-09.mkv"])   # no script: asked for
+    assert not refused.ok and "--param script=" in refused.message and not sent(sim, "start")
+    result = await adapter.perform("start", ["Roshidere-09.mkv"], {"script": DEMO_SCRIPT})
+    assert result.ok, result.message
+    assert sent(sim, "start") == [{"video_key": "Roshidere-09.mkv", "script": DEMO_SCRIPT,
+                                   "encode_param": DEFAULT_ENCODE_PARAM}]
+    clock.advance(CUT_S + 1)
+    started = (await adapter.poll()).find_task("Roshidere-09.mkv")
+    assert started.status == "running" and started.details["script"] == DEMO_SCRIPT
+    again = await adapter.perform("start", ["Roshidere-09.mkv"], {"script": DEMO_SCRIPT})
+    assert not again.ok and again.message == "Task already started."   # start.go's words
+    await adapter.close()
+
+
+async def test_start_with_a_script_the_current_server_refuses_says_its_words(finalrip):
+    sim, server = finalrip
+    adapter = adapter_for(sim, server)
+    result = await adapter.perform("start", ["Roshidere-09.mkv"],
+                                   {"script": "clip.set_output()", "encode_param": "x265 -"})
+    assert not result.ok and "must contain FINALRIP_SOURCE" in result.message
+    await adapter.close()
+
+
+async def test_the_details_carry_the_script_command_and_each_clips_urls(finalrip, clock):
+    sim, server = finalrip
+    adapter = adapter_for(sim, server)
+    snapshot = await adapter.poll()
+    done = snapshot.find_task("Roshidere-06.mkv")   # no progress read for it: from the list
+    assert done.details["script"] == DEMO_SCRIPT and done.details["encode_param"] == DEMO_ENCODE
+    clips = await adapter.frames("Roshidere-06.mkv")
+    assert [c.frame for c in clips] == [str(n) for n in range(10)]
+    assert clips[0].url == "https://oss.finalrip.sim/Roshidere-06/clip-000.mkv"
+    assert clips[0].output_url == "https://oss.finalrip.sim/Roshidere-06/enc-000.mkv"
+    assert all(c.status == "done" for c in clips) and adapter.has_frames
+    running = await adapter.frames("Roshidere-07.mkv")
+    assert running[5].status == "waiting" and running[5].output_url is None
+    await adapter.close()

@@ -231,6 +231,22 @@ async def test_kick_drops_one_player_on_the_second_server_block(nginx, publisher
         await adapter.close()
 
 
+async def test_a_kick_with_the_publishers_id_drops_nobody(nginx, publisher):
+    """The kick is drop/subscriber: the real module skips the publishing session, so even the
+    publisher's own clientid leaves the stream live."""
+    base, first = publisher
+    adapter = NginxRtmpAdapter(ServiceConfig(name="edge-rtmp", kind="nginx-rtmp", base_url=base))
+    try:
+        stream = await stream_of(adapter, "0:live/cam1", lambda s: s.state == "live")
+        sender = next(c for c in stream.details["clients"] if c["publishing"])
+        result = await adapter.perform("kick", [f"0:live/cam1/{sender['id']}"])
+        assert not result.ok and "nothing is playing" in result.message
+        assert first.poll() is None   # ffmpeg still publishing
+        await stream_of(adapter, "0:live/cam1", lambda s: s.state == "live")
+    finally:
+        await adapter.close()
+
+
 async def test_close_on_one_server_block_leaves_the_other_alone(nginx, publisher):
     base, first = publisher
     adapter = NginxRtmpAdapter(ServiceConfig(name="edge-rtmp", kind="nginx-rtmp", base_url=base))

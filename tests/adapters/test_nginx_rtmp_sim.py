@@ -71,7 +71,22 @@ async def test_close_and_kick_send_srv_and_act_on_that_server_only(edge, clock):
     kicked = await adapter.perform("kick", [f"0:live/cam1/{viewer.id}"])
     assert kicked.ok and drops(sim)[-1].body == {"srv": "0", "app": "live", "name": "cam1",
                                                   "clientid": viewer.id}
+    assert drops(sim)[-1].path == "drop/subscriber"   # players only, as the real module has
     assert next(s for s in (await adapter.poll()).streams if s.id == "0:live/cam1").viewers == 2
+    await adapter.close()
+
+
+async def test_a_kick_never_drops_the_publisher(edge):
+    """drop/subscriber skips the publishing session (ngx_rtmp_control_walk_session): the
+    publisher's id kicks nobody, and the viewers list shows the publisher apart."""
+    _sim, adapter = edge
+    viewers = await adapter.viewers("0:live/cam1")
+    publisher = next(v for v in viewers if v.publisher)
+    assert sum(not v.publisher for v in viewers) == 3 == next(
+        s for s in (await adapter.poll()).streams if s.id == "0:live/cam1").viewers
+    refused = await adapter.perform("kick", [f"0:live/cam1/{publisher.id}"])
+    assert not refused.ok and "nothing is playing" in refused.message
+    assert next(s for s in (await adapter.poll()).streams if s.id == "0:live/cam1").state == "live"
     await adapter.close()
 
 

@@ -46,9 +46,10 @@ async def test_login_then_streams_viewers_disabled_and_transcodes(ntv):
     login2 = calls(sim, "userAuth/login2")[0].body
     assert login2 == {"username": "admin", "hash": md5(md5("sim-ntv-password") + sim.issued[0])}
     live = {s.id: s for s in snapshot.streams if s.state == "live"}
-    assert set(live) == {"live/live2", "live/大厅直播", "liveshow/jgdy", "show/board-room"}
+    assert set(live) == {"live/live2", "live/大厅直播", "liveshow/jgdy", "show/board-room",
+                         "show/camera1", "show/hall"}   # the last two published by relays
     assert live["live/大厅直播"].viewers == len(sim.streams["live/大厅直播"].viewers)
-    assert live["liveshow/jgdy"].recording and not live["live/live2"].recording
+    assert live["liveshow/jgdy"].recording and not live["show/board-room"].recording
     assert live["live/live2"].protocol == "rtmp" and live["live/live2"].started_at is not None
     disabled = [s for s in snapshot.streams if s.state == "disabled"]
     assert [s.id for s in disabled] == ["liveshow/spam-channel"]
@@ -253,4 +254,146 @@ async def test_slowly_changing_lists_are_read_now_and_then(ntv):
     del sim.streams["live/live2"]
     stream = next(s for s in (await adapter.poll()).streams if s.id == "live/live2")
     assert stream.state == "disabled"
+    await adapter.close()
+
+
+# relays (spec 11) ------------------------------------------------------------------------------
+
+async def test_relays_are_listed_with_source_target_and_state(ntv, clock):
+    sim, server = ntv
+    sim.relays["D16E78096B55C850"].status = 7     # "anything else is abnormal"
+    adapter = adapter_for(sim, server)
+    snapshot = await adapter.poll()
+    relays = {r.id: r for r in snapshot.relays}
+    camera = relays["BAF9B8E5BA819259"]
+    assert (camera.name, camera.source, camera.target, camera.state, camera.raw_status) == (
+        "监控视频", "rtsp://192.0.2.246:8555/H264SubStream", "show/camera1", "running", "1")
+    assert camera.actions == ("stop_relay",)
+    assert relays["D16E78096B55C850"].state == "abnormal"
+    assert relays["D16E78096B55C850"].actions == ("start_relay", "stop_relay")
+    assert snapshot.to_json()["relays"][0] == {
+        "id": "BAF9B8E5BA819259", "name": "监控视频",
+        "source": "rtsp://192.0.2.246:8555/H264SubStream", "target": "show/camera1",
+        "state": "running", "raw_status": "1", "actions": ["stop_relay"]}
+    clock.advance(46)                              # hall-cam's source drops after 45 s
+    hall = next(r for r in (await adapter.poll()).relays if r.name == "hall-cam")
+    assert hall.state == "abnormal" and hall.raw_status == "2"
+    await adapter.close()
+
+
+async def test_start_and_stop_a_relay_by_its_id(ntv):
+    sim, server = ntv
+    adapter = adapter_for(sim, server)
+    await adapter.poll()
+    result = await adapter.perform("start_relay", ["D16E78096B55C850"])
+    assert result.ok, result.message
+    assert [r.body["id"] for r in calls(sim, "streamingMgr/start_streaming")] == [
+        "D16E78096B55C850"]
+    snapshot = await adapter.poll()
+    assert next(r for r in snapshot.relays if r.id == "D16E78096B55C850").state == "running"
+    assert "liveshow/loop" in {s.id for s in snapshot.streams}   # the relay publishes it
+    assert (await adapter.perform("stop_relay", ["D16E78096B55C850"])).ok
+    assert [r.body["id"] for r in calls(sim, "streamingMgr/stop_streaming")] == [
+        "D16E78096B55C850"]
+    again = await adapter.perform("stop_relay", ["D16E78096B55C850"])
+    assert not again.ok and "not running" in again.message      # the server's own words
+    await adapter.close()
+
+
+async def test_a_snapshot_of_a_server_without_relays_says_so_with_an_empty_list(ntv):
+    sim, server = ntv
+    sim.relays.clear()
+    adapter = adapter_for(sim, server)
+    snapshot = await adapter.poll()
+    assert snapshot.relays == [] and snapshot.to_json()["relays"] == []
+    await adapter.close()
+
+
+# on-demand recording (spec 7) and the global DVR (3.2) ----------------------------------------
+
+async def test_start_and_stop_recording_a_live_stream_on_demand(ntv):
+    sim, server = ntv
+    adapter = adapter_for(sim, server)
+    live = {s.id: s for s in (await adapter.poll()).streams}
+    assert "start_recording" in live["show/board-room"].actions
+    assert "stop_recording" in live["liveshow/jgdy"].actions
+    result = await adapter.perform("start_recording", ["show/board-room"])
+    assert result.ok, result.message
+    assert [{k: v for k, v in r.body.items() if k != "token"}
+            for r in calls(sim, "demandDvr/start")] == [{"application": "show",
+                                                         "stream": "board-room"}]
+    stream = next(s for s in (await adapter.poll()).streams if s.id == "show/board-room")
+    assert stream.recording and stream.actions[-1] == "stop_recording"
+    assert (await adapter.perform("stop_recording", ["show/board-room"])).ok
+    stream = next(s for s in (await adapter.poll()).streams if s.id == "show/board-room")
+    assert not stream.recording and "start_recording" in stream.actions
+    await adapter.close()
+
+
+async def test_rec_is_true_only_when_the_global_dvr_writes(ntv):
+    """In an on-demand app only what was asked is written; in any other app every stream is;
+    with the DVR off nothing is, whatever was asked (spec 3.2, 7.1)."""
+    sim, server = ntv
+    adapter = adapter_for(sim, server)
+    live = {s.id: s for s in (await adapter.poll()).streams}
+    assert live["liveshow/jgdy"].recording and live["liveshow/jgdy"].details["recording"] \
+        == "on demand"
+    assert live["live/live2"].recording and live["live/live2"].details["recording"] \
+        == "the global DVR"
+    assert "start_recording" not in live["live/live2"].actions   # `live` takes no on-demand
+    assert not live["show/board-room"].recording
+    sim.dvr_on = False
+    adapter.expire("the DVR switch (appMgr)")
+    live = {s.id: s for s in (await adapter.poll()).streams}
+    assert not any(s.recording for s in live.values())
+    assert live["liveshow/jgdy"].details["recording"] == "asked on demand, but the DVR is off"
+    result = await adapter.perform("start_recording", ["show/board-room"])
+    assert result.ok and "DVR is off" in result.message
+    await adapter.close()
+
+
+async def test_recording_an_app_not_set_up_for_it_is_refused_in_the_servers_words(ntv):
+    sim, server = ntv
+    adapter = adapter_for(sim, server)
+    await adapter.poll()
+    result = await adapter.perform("start_recording", ["live/live2"])
+    assert not result.ok and "not an on-demand recording application" in result.message
+    await adapter.close()
+
+
+# player limits (spec 10.1) ---------------------------------------------------------------------
+
+async def test_each_stream_carries_its_apps_player_limit(ntv):
+    sim, server = ntv
+    adapter = adapter_for(sim, server)
+    snapshot = await adapter.poll()
+    live = {s.id: s for s in snapshot.streams if s.state == "live"}
+    assert live["show/board-room"].player_limit == 6 and live["liveshow/jgdy"].player_limit == 100
+    assert live["live/live2"].player_limit is None
+    assert live["show/board-room"].to_json()["player_limit"] == 6
+    assert [r.body.get("application") for r in calls(sim, "limitMgr/get")] == [None]
+    await adapter.close()
+
+
+# what the account may call (spec 15.3) ---------------------------------------------------------
+
+async def test_a_group_the_account_may_not_call_is_named_as_such(ntv):
+    sim, server = ntv
+    sim.account_funcs = {"streamMgr", "closedStream", "transcodeMgr", "demandDvr", "appMgr",
+                         "limitMgr", "streamingMgr"}          # no statMgr
+    adapter = adapter_for(sim, server)
+    snapshot = await adapter.poll()
+    assert snapshot.ok, snapshot.error
+    assert snapshot.warnings == ["viewer counts (statMgr): this account may not call statMgr"]
+    assert calls(sim, "userAuth/functions")
+    await adapter.close()
+
+
+async def test_a_group_the_account_may_call_but_the_server_refuses_keeps_its_words(ntv):
+    sim, server = ntv
+    sim.refuse["streamingMgr"] = "module not installed"   # listed by functions, yet refused
+    adapter = adapter_for(sim, server)
+    snapshot = await adapter.poll()
+    assert snapshot.warnings == ["relays (streamingMgr) could not be read: streamingMgr "
+                                 "get_streaming: module not installed (code 9)"]
     await adapter.close()

@@ -117,3 +117,27 @@ def test_track_and_untrack_a_tracking_kind(capsys, world):
     _, out, _ = run(capsys, "snapshot", "--json", "--service", "promo", "--config",
                        str(config))
     assert json.loads(out)["services"][0]["tasks"] == []
+
+
+def test_submit_eva_dynamic_renders_through_render_dynamic(capsys, world):
+    sims, config = world
+    code, out, err = run(capsys, "submit", "promo", "123", "--asset", "=http://my.test/a.mp4",
+                         "--dynamic", "--config", str(config))
+    assert code == 0, err
+    task_id = json.loads(out)["task"]
+    assert sims["promo"].renders[task_id].dynamic
+    assert [r.path for r in sims["promo"].received if r.path.startswith("/v1/render")] == [
+        "/v1/render/dynamic"]
+
+
+def test_submit_enhance_with_type_2_is_then_read_with_type_2(capsys, world):
+    sims, config = world
+    code, out, err = run(capsys, "submit", "photo", "https://pics.sim/face.jpg", "--type", "2",
+                         "--config", str(config))
+    assert code == 0, err
+    task_id = json.loads(out)["task"]
+    code, out, _ = run(capsys, "snapshot", "--json", "--service", "photo", "--config",
+                       str(config))
+    task = json.loads(out)["services"][0]["tasks"][0]
+    assert task["id"] == task_id and task["status"] == "running" and task["error"] is None
+    assert [r.body["type"] for r in sims["photo"].received if r.path == "gettask"] == [2]

@@ -143,6 +143,9 @@ def test_watch_text_lines_one_service_and_sigint(farms, tmp_path):
     watch = Process("watch", "--service", "sh-farm", "--config", str(config), env_dir=tmp_path)
     try:
         polled_twice(sims["sh-farm"])
+        sims["sh-farm"].tasks[18380].status = 25   # finishes: `done` only when asked for
+        sims["sh-farm"].arrivals.clear()
+        polled_twice(sims["sh-farm"])              # seen by a poll, not printed
         sims["sh-farm"].tasks[18278].status = 45
         sims["live"].streams.clear()          # not watched: no line for it
         line = watch.read_until(lambda text: "18278" in text)
@@ -154,6 +157,30 @@ def test_watch_text_lines_one_service_and_sigint(farms, tmp_path):
     assert code == 0 and "Traceback" not in err
     assert sims["live"].requests == []    # the service left out is never asked
     assert not any(text.split()[1:2] == ["live"] for text in [*watch.lines, *rest])
+    assert not any("-> done" in text for text in [*watch.lines, *rest])
+
+
+def test_watch_on_done_prints_a_task_finishing_and_only_what_was_asked(farms, tmp_path):
+    sims, config = farms
+    watch = Process("watch", "--json", "--on", "done", "--service", "sh-farm", "--config",
+                    str(config), env_dir=tmp_path)
+    try:
+        polled_twice(sims["sh-farm"])
+        sims["sh-farm"].tasks[18278].status = 45          # failed: not asked for
+        sims["sh-farm"].tasks[18380].status = 25          # ocean_sim.hip is done
+        done = json.loads(watch.read_until(lambda line: '"to": "done"' in line))
+        assert (done["id"], done["what"], done["from"]) == ("18380", "task", "running")
+        sims["sh-farm"].arrivals.clear()
+        polled_twice(sims["sh-farm"])                      # a poll more, then look
+    finally:
+        code, err = watch.stop()
+    rest = watch.process.stdout.read().decode().splitlines()
+    assert code == 0 and "Traceback" not in err
+    assert not any('"failed"' in line for line in [*watch.lines, *rest])
+    bad = subprocess.run([JOBDECK, "watch", "--on", "done,finished", "--config", str(config)],
+                         capture_output=True, text=True, timeout=30,
+                         env={**os.environ, "JOBDECK_STATE_DIR": str(tmp_path)})
+    assert bad.returncode == 2 and "'finished' is not one of" in bad.stderr
 
 
 def test_watch_serves_prometheus_metrics(farms, tmp_path):
@@ -182,7 +209,7 @@ def test_watch_serves_prometheus_metrics(farms, tmp_path):
         assert samples[("jobdeck_balance", farm)] == pytest.approx(1250.40)
         assert samples[("jobdeck_tasks", (*farm, ("status", "failed")))] == 1.0
         assert samples[("jobdeck_tasks", (*farm, ("status", "running")))] >= 1
-        assert samples[("jobdeck_streams_live", live)] == 4.0
+        assert samples[("jobdeck_streams_live", live)] == 6.0   # two published by relays
         assert ("jobdeck_streams_live", farm) not in samples   # a farm has no streams to count
         viewers = len(sims["live"].streams["live/live2"].viewers)   # a frozen clock: steady
         assert samples[("jobdeck_stream_viewers", (*live, ("stream", "live/live2")))] == viewers

@@ -200,3 +200,55 @@ async def test_the_tasks_pane_says_which_renderbus_generation_answered():
         for name, generation in (("old-farm", "1.0.0"), ("new-farm", "2.0.0")):
             await pick(pilot, name)
             assert str(pane.border_subtitle).endswith(f"API {generation}")
+
+
+async def test_g_on_a_pending_encode_asks_for_its_script_then_starts_it(tmp_path):
+    from jobdeck.adapters.finalrip.adapter import DEFAULT_ENCODE_PARAM
+    from jobdeck.adapters.finalrip.sim import DEMO_SCRIPT
+    from jobdeck.tui.console.screens.params import ParamsScreen
+
+    script = tmp_path / "encode.vpy"
+    script.write_text(DEMO_SCRIPT)
+    sims, app = kinds_world()
+    async with started(app) as pilot:
+        await pick(pilot, "encoder")
+        await cursor_to(pilot, "Roshidere-09.mkv")     # pending: never started
+        await pilot.press("g")
+        await settle(pilot)
+        assert isinstance(app.screen, ParamsScreen)
+        await pilot.press("enter")                       # no script given: said, not sent
+        await settle(pilot)
+        assert "required" in str(app.screen.query_one("#params-status").render())
+        await pilot.press(*str(script))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, ParamsScreen)
+        assert [r.body for r in sims["encoder"].received if r.path == "start"] == [
+            {"video_key": "Roshidere-09.mkv", "script": DEMO_SCRIPT,
+             "encode_param": DEFAULT_ENCODE_PARAM}]
+        assert "Roshidere-09.mkv started" in [message for message, _ in app.toasts]
+        assert "running" in row_of(app, "Roshidere-09.mkv")
+
+
+async def test_enter_on_an_encode_shows_its_script_command_and_each_clips_urls():
+    from jobdeck.tui.console.screens.detail import DetailScreen
+
+    _sims, app = kinds_world()
+    async with started(app) as pilot:
+        await pick(pilot, "encoder")
+        await cursor_to(pilot, "Roshidere-06.mkv")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)
+        import io
+
+        from rich.console import Console
+        console = Console(width=200, record=True, file=io.StringIO())
+        console.print(app.screen.query_one("#detail-facts").content)
+        text = console.export_text()
+        assert "FINALRIP_SOURCE" in text and "FINALRIP_ENCODED_CLIP.mkv" in text
+        table = app.screen.query_one("#detail-frames")
+        assert table.row_count == 10
+        row = [str(cell) for cell in table.get_row_at(0)]
+        assert "https://oss.finalrip.sim/Roshidere-06/clip-000.mkv" in row
+        assert "https://oss.finalrip.sim/Roshidere-06/enc-000.mkv" in row

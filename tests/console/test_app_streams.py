@@ -48,11 +48,12 @@ async def test_the_streams_pane_shows_live_and_disabled_streams():
         table = app.query_one(StreamsPane)
         assert app.query_one("#right").has_class("streams") and table.display
         assert list(table.streams) == ["live/live2", "live/大厅直播", "liveshow/jgdy",
-                                       "show/board-room", "liveshow/spam-channel"]
+                                       "show/board-room", "show/camera1", "show/hall",
+                                       "liveshow/spam-channel"]
         row = [str(c) for c in table.get_row("liveshow/jgdy")]
         assert "jgdy" in row and "REC" in row
         assert str(table.get_row("live/live2")[6]) == str(len(sim.streams["live/live2"].viewers))
-        assert "4 live · 1 disabled" in str(table.border_subtitle)
+        assert "6 live · 1 disabled · 3 relays" in str(table.border_subtitle)
 
 
 async def test_k_asks_naming_app_and_stream_then_closes_it():
@@ -116,3 +117,130 @@ async def test_s_stops_a_transcode_after_asking():
         await pilot.press("y")
         await settle(pilot)
         assert sent(sim, "transcodeMgr/stop_transcode") == [{"src_id": "8ass3"}]
+
+
+# relays, recording, limits, viewers (issue 17) -------------------------------------------------
+
+async def to_row(pilot, key: str) -> None:
+    table = pilot.app.query_one(StreamsPane)
+    table.focus()
+    await pilot.press("home")
+    for _ in range(30):
+        if table.cursor_key == key:
+            await settle(pilot)
+            return
+        await pilot.press("down")
+    raise AssertionError(f"{key} not reachable")
+
+
+async def test_relays_are_rows_of_the_streams_pane_and_s_stops_one_after_asking():
+    sim, app = live_world()
+    async with started(app) as pilot:
+        table = app.query_one(StreamsPane)
+        row = [str(c) for c in table.get_row("relay:BAF9B8E5BA819259")]
+        assert "监控视频 → show/camera1" in row and "rtsp://192.0.2.246:8555/H264SubStream" in row
+        await to_row(pilot, "relay:BAF9B8E5BA819259")
+        assert table.check_action("service_action", ("start_relay",)) is False
+        await pilot.press("s")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "监控视频 (BAF9B8E5BA819259)" in app.screen.body.plain
+        assert "show/camera1" in app.screen.body.plain and "studio" in app.screen.body.plain
+        await pilot.press("y")
+        await settle(pilot)
+        assert sent(sim, "streamingMgr/stop_streaming") == [{"id": "BAF9B8E5BA819259"}]
+        assert table.relays["relay:BAF9B8E5BA819259"].state == "stopped"
+        assert any("stopped" in message for message, _ in app.toasts)
+
+
+async def test_g_starts_a_stopped_relay_without_asking():
+    sim, app = live_world()
+    async with started(app) as pilot:
+        await to_row(pilot, "relay:D16E78096B55C850")
+        await pilot.press("g")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert sent(sim, "streamingMgr/start_streaming") == [{"id": "D16E78096B55C850"}]
+        table = app.query_one(StreamsPane)
+        assert table.relays["relay:D16E78096B55C850"].state == "running"
+        assert "liveshow/loop" in table.streams
+
+
+async def test_c_starts_recording_and_c_again_stops_it_after_asking():
+    sim, app = live_world()
+    async with started(app) as pilot:
+        table = app.query_one(StreamsPane)
+        await to_row(pilot, "show/board-room")
+        assert str(table.get_row("show/board-room")[-1]) == ""
+        await pilot.press("c")
+        await settle(pilot)
+        assert sent(sim, "demandDvr/start") == [{"application": "show", "stream": "board-room"}]
+        assert str(table.get_row("show/board-room")[-1]) == "REC"
+        await to_row(pilot, "show/board-room")
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "viewer" not in app.screen.body.plain   # recording cuts nobody off
+        await pilot.press("y")
+        await settle(pilot)
+        assert sent(sim, "demandDvr/stop") == [{"application": "show", "stream": "board-room"}]
+        assert str(table.get_row("show/board-room")[-1]) == ""
+
+
+async def test_the_apps_player_limit_shows_beside_the_viewers_and_at_it_needs_attention():
+    sim, app = live_world()
+    async with started(app) as pilot:
+        table = app.query_one(StreamsPane)
+        players = sim.app_players("show")
+        assert str(table.get_row("show/board-room")[7]) == f"{players}/6"
+        assert str(table.get_row("live/live2")[7]) == ""        # no limit there
+        items = [i for i in app.oncall.items()[0] if i.status == "at limit"]
+        if players >= 6:
+            assert {i.id for i in items} == {"show/board-room", "show/camera1", "show/hall"}
+            assert "players refused at the limit" in items[0].detail
+        else:
+            assert items == []
+        sim.limits["show"] = players                            # now it is at its limit
+        app.adapters["studio"].expire("player limits (limitMgr)")
+        await pilot.press("r")
+        await settle(pilot)
+        assert [i.id for i in app.oncall.items()[0] if i.status == "at limit"]
+        assert str(table.get_row("show/board-room")[7]) == f"{players}/{players}"
+
+
+async def test_a_relay_turning_abnormal_is_an_attention_item_enter_goes_to_it():
+    clock = FrozenClock()
+    sim = NtvSim(clock=clock)
+    app = demo_app(("studio", sim), clock=FrozenClock())
+    async with start(app) as pilot:
+        clock.advance(46)                     # hall-cam's source drops
+        await pilot.press("r")
+        await settle(pilot)
+        [item] = [i for i in app.oncall.items()[0] if i.what == "relay"]
+        assert item.status == "abnormal" and item.name == "hall-cam"
+        assert any("relay 7C1E0A55D2F04B11 hall-cam: running -> abnormal" in m
+                   for m, _ in app.toasts)
+        from jobdeck.tui.console.widgets.attention_pane import AttentionPane
+        pane = app.query_one(AttentionPane)
+        pane.focus()
+        pane.move_cursor(row=pane.get_row_index(item.key))
+        await pilot.press("enter")
+        await settle(pilot)
+        table = app.query_one(StreamsPane)
+        assert table.has_focus and table.cursor_key == "relay:7C1E0A55D2F04B11"
+        assert table.check_action("service_action", ("start_relay",))
+
+
+async def test_the_viewers_count_is_the_streams_and_k_says_ntv_cannot_kick_one():
+    _sim, app = live_world()
+    async with started(app) as pilot:
+        await to_stream(pilot, "live/live2")
+        shown = app.query_one(StreamsPane).streams["live/live2"].viewers
+        await pilot.press("enter")
+        await settle(pilot)
+        status = str(app.screen.query_one("#viewers-status").render())
+        assert status == f"{shown} watching"
+        await pilot.press("k")
+        await settle(pilot)
+        assert isinstance(app.screen, ViewersScreen)   # nothing asked, nothing sent
+        assert any("no per-viewer kick here" in m for m, _ in app.toasts)

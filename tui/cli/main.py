@@ -81,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "HOST defaults to 127.0.0.1")
     watch.add_argument("--no-hook", action="store_true",
                        help="do not run the [alerts] command for alerts")
+    watch.add_argument("--on", metavar="EVENT,...",
+                       help="print only these transitions; `done` (a task finishing) only when "
+                            "named (default: every event but done)")
 
     sim = sub.add_parser("sim", help="the simulators")
     sim_sub = sim.add_subparsers(dest="sim_command", metavar="SUBCOMMAND", required=True)

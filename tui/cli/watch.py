@@ -1,14 +1,15 @@
 """`jobdeck watch`: poll like the console, print each transition as it happens.
 
 For cron, systemd and log shippers: a line of text per transition, or one JSON line with
---json (DESIGN.md's transition shape). Each service is polled on its own (a slow one holds no
-other back, and one whose poll or output fails holds no other's line back), with the console's
-deadlines and backoff. SIGINT or SIGTERM ends it with exit 0.
+--json (DESIGN.md's transition shape). `--on done,failed` picks the events printed; `done` (a
+task finishing) is printed only when named. Each service is polled on its own (a slow one holds
+no other back, and one whose poll or output fails holds no other's line back), with the
+console's deadlines and backoff. SIGINT or SIGTERM ends it with exit 0.
 
-Every transition is printed; those that pass the [alerts] rules (`on`, per kind, per service)
-also run the [alerts] command, as the console does (adapters/core/hooks.py: a few at a time,
-timed, its failures on stderr under `burst`): alerts without a console, for systemd. --no-hook
-skips the command. With --metrics HOST:PORT it also serves Prometheus metrics (metrics.py).
+Transitions that pass the [alerts] rules (`on`, per kind, per service) also run the [alerts]
+command, as the console does (adapters/core/hooks.py: a few at a time, timed, its failures on
+stderr under `burst`): alerts without a console, for systemd. --no-hook skips the command.
+With --metrics HOST:PORT it also serves Prometheus metrics (metrics.py).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from datetime import UTC, datetime
 from jobdeck.adapters.contract import jsonsafe
 from jobdeck.adapters.contract.base import Adapter
 from jobdeck.adapters.contract.model import ServiceSnapshot
+from jobdeck.adapters.core.alerts import DEFAULT_ON, parse_events
 from jobdeck.adapters.core.config import Config
 from jobdeck.adapters.core.hooks import HookRunner
 from jobdeck.adapters.core.oncall import ServiceWatch, Transition
@@ -34,6 +36,12 @@ from .metrics import JobdeckCollector
 
 
 def watch(config: Config, args: argparse.Namespace) -> int:
+    try:
+        events = parse_events(args.on) if args.on else DEFAULT_ON
+    except ValueError as exc:
+        raise UsageError(f"--on: {exc}") from None
+    if not events:
+        raise UsageError("--on: name at least one event")
     adapters = make_adapters(config, args.service)
     if not adapters:
         raise UsageError(f"{config.path}: no [[services]] to watch")
@@ -53,7 +61,7 @@ def watch(config: Config, args: argparse.Namespace) -> int:
     if config.alerts.command and not getattr(args, "no_hook", False):
         hooks = HookRunner(config.alerts, report=lambda failed: say(f"jobdeck: {failed}",
                                                                       err=True))
-    asyncio.run(Watcher(adapters, config, emit, metrics, hooks=hooks).run())
+    asyncio.run(Watcher(adapters, config, emit, metrics, hooks=hooks, events=events).run())
     return EXIT_OK
 
 
@@ -61,9 +69,10 @@ class Watcher:
     def __init__(self, adapters: dict[str, Adapter], config: Config,
                  emit: Callable[[Transition], None], metrics: JobdeckCollector | None = None,
                  clock: Callable[[], float] = time.monotonic,
-                 hooks: HookRunner | None = None) -> None:
+                 hooks: HookRunner | None = None,
+                 events: tuple[str, ...] = DEFAULT_ON) -> None:
         self.adapters, self.config, self.emit, self.metrics = adapters, config, emit, metrics
-        self.clock, self.hooks = clock, hooks
+        self.clock, self.hooks, self.events = clock, hooks, set(events)
         self.watches = {name: ServiceWatch(name, a.kind, config.stall_after * 60,
                                            config.alerts.balance_below)
                         for name, a in adapters.items()}
@@ -103,7 +112,8 @@ class Watcher:
         """One poll's transitions: printed, counted, and handed to the hook when they alert."""
         transitions = self.watches[name].observe(snapshot, self.clock(), datetime.now(UTC))
         for transition in transitions:
-            self.emit(transition)
+            if transition.event in self.events:
+                self.emit(transition)
             if self.metrics is not None:
                 self.metrics.count(name, transition.event)
         if self.hooks is not None:

@@ -7,12 +7,21 @@ New work (n) and tracking (t) go the same road: a form, a worker, a message back
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual.message_pump import MessagePump
 
 from jobdeck.adapters.contract.base import ActionSpec, Adapter
-from jobdeck.adapters.contract.model import ActionResult, JobdeckError, Stream, SubmitResult, Task
+from jobdeck.adapters.contract.model import (
+    ActionResult,
+    JobdeckError,
+    Relay,
+    Stream,
+    SubmitResult,
+    Task,
+)
 from jobdeck.adapters.core.state import StateStore
 from jobdeck.tui.safe_text import literal, title
 
@@ -21,19 +30,29 @@ from .messages import ActionDone
 if TYPE_CHECKING:
     from .app import JobdeckApp
 
-Subject = Task | Stream   # what an action touches
+@dataclass(frozen=True, slots=True)
+class Other:
+    """A subject that is neither task, stream nor relay (a player to kick): its id, its words."""
+
+    id: str
+    name: str
+
+
+Subject = Task | Stream | Relay | Other   # what an action touches
 SHOWN = 8   # items a confirmation lists before "… and N more"
 
 
 def confirm_body(spec: ActionSpec, service: str, items: Sequence[Subject], skipped: int = 0) -> Text:
     """What will be touched, on which service, and what follows from it."""
-    noun = "stream" if spec.target == "stream" else "task"
+    noun = spec.target if spec.target in ("stream", "relay", "client") else "task"
     body = Text()
     if noun == "task":
         body.append(f"{spec.label} {len(items)} task{'s' if len(items) != 1 else ''} on ")
     else:
         body.append(f"{spec.label} ")
-        body.append_text(literal(", ".join(item.id for item in items), "bold"))
+        body.append_text(literal(", ".join(
+            item.id if isinstance(item, Stream) else f"{item.name} ({item.id})"
+            for item in items), "bold"))
         body.append(" on ")
     body.append_text(literal(service, "bold"))
     body.append("?\n\n")
@@ -45,7 +64,12 @@ def confirm_body(spec: ActionSpec, service: str, items: Sequence[Subject], skipp
             body.append(f"  ({item.status})\n", style="dim")
         if len(items) > SHOWN:
             body.append(f"  … and {len(items) - SHOWN} more\n", style="dim")
-    else:
+    elif noun == "relay":
+        for item in items:
+            if isinstance(item, Relay):
+                body.append_text(literal(f"  {item.source} → {item.target}  ({item.state})\n",
+                                         "dim"))
+    elif spec.ends_stream:
         viewers = sum(s.viewers or 0 for s in items if isinstance(s, Stream))
         if viewers:
             body.append(f"{viewers} viewer(s) will be cut off.\n", style="bold")
@@ -68,29 +92,45 @@ class ActionRunner:
         return self.app.adapters[service]
 
     def request(self, service: str, action: str, items: Sequence[Subject],
-                params: dict[str, str] | None = None, skipped: int = 0) -> None:
-        """Confirm when the action destroys, then send it."""
+                params: dict[str, str] | None = None, skipped: int = 0,
+                reply_to: MessagePump | None = None) -> None:
+        """Ask what the action needs (its `ask` fields), confirm when it destroys, then send
+        it. `reply_to` also gets the ActionDone (a screen that shows what it changed)."""
         if not self.app.may_act(service, action):
             self.app.notify("read-only: actions are switched off", severity="warning")
             return
         if not items:
             return
         spec = self.adapter(service).spec(action)
+        if spec.ask and params is None:
+            from .screens.params import ParamsScreen  # screens load when first opened
+
+            def asked(values: dict[str, str] | None) -> None:
+                if values is not None:
+                    self.request(service, action, items, values, skipped, reply_to)
+
+            self.app.push_screen(ParamsScreen(title(spec.label, " · ", service, " · ",
+                                                    ", ".join(item.id for item in items)),
+                                              spec.ask), callback=asked)
+            return
         ids = [item.id for item in items]
         if spec.destructive and self.app.config.confirm_destructive:
             from .screens.confirm import ConfirmScreen  # screens load when first opened
             self.app.push_screen(
                 ConfirmScreen(title(spec.label, " · ", service),
                               confirm_body(spec, service, items, skipped), spec.label),
-                callback=lambda ok: self.send(service, action, ids, params) if ok else None)
+                callback=lambda ok: self.send(service, action, ids, params, reply_to)
+                if ok else None)
         else:
-            self.send(service, action, ids, params)
+            self.send(service, action, ids, params, reply_to)
 
     def send(self, service: str, action: str, ids: list[str],
-             params: dict[str, str] | None = None) -> None:
+             params: dict[str, str] | None = None, reply_to: MessagePump | None = None) -> None:
         async def run() -> None:
             result = await self.adapter(service).perform(action, ids, params)
             self.app.post_message(ActionDone(result))
+            if reply_to is not None:
+                reply_to.post_message(ActionDone(result))
 
         # Never exclusive: an action in flight is not cancelled by a later one.
         self.app.run_worker(run(), group=f"act:{service}", exit_on_error=False)

@@ -243,7 +243,15 @@ class JobdeckApp(App[int]):
     @on(StreamsPane.ViewersRequested)
     def _viewers(self, event: StreamsPane.ViewersRequested) -> None:
         from .screens.viewers import ViewersScreen
-        self.push_screen(ViewersScreen(event.service, event.stream))
+        self.push_screen(ViewersScreen(event.service, event.stream,
+                                       self.states[event.service].can))
+
+    def on_viewers_screen_kick_requested(self, event: Any) -> None:
+        """`k` in the viewers list (ViewersScreen.KickRequested): the runner asks and sends;
+        the screen hears the result and reads the list again."""
+        from .action_runner import Other
+        self.runner.request(event.service, event.action, [Other(event.target, event.client)],
+                            reply_to=event.screen)
 
     def on_action_done(self, message: ActionDone) -> None:
         if self.is_running:

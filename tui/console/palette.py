@@ -17,6 +17,8 @@ def palette_commands(app: App[object], keys: Mapping[str, str],
     for command in COMMANDS:
         if command.name in ("palette", "quit") or command.group == "navigation":
             continue
+        if "app" not in command.targets and not any(t in targets for t in command.targets):
+            continue   # a key of a screen's own (the viewers list's kick): not from here
         node = next((targets[t] for t in command.targets if t in targets), app)
         yield SystemCommand(f"{command.label} ({command.display_key(keys)})", command.help,
                             partial(_run, app, command, node))

@@ -59,6 +59,9 @@ class DetailScreen(ModalScreen[None]):
             table.add_row("error", literal(task.error))
         if task.output_url:
             table.add_row("output", literal(task.output_url))
+        for key, value in task.details.items():   # the kind's own facts (a script, a command)
+            if isinstance(value, str | int | float) and value != "":
+                table.add_row(key.replace("_", " "), literal(str(value)))
         table.add_row("actions", literal(", ".join(task.actions) or "none now"))
         return table
 
@@ -78,8 +81,13 @@ class DetailScreen(ModalScreen[None]):
             return
         frames: list[FrameRecord] = message.value
         table = self.query_one(DataTable)
+        urls = any(f.url or f.output_url for f in frames)   # FinalRip clips: where they are
+        if urls:
+            table.add_columns("url", "output url")
         for frame in frames:
             table.add_row(literal(frame.id), literal(frame.frame), literal(frame.block),
                           Text(frame.status), Text(iso(frame.started_at) or "—"),
-                          number_text(frame.seconds), number_text(frame.cost))
+                          number_text(frame.seconds), number_text(frame.cost),
+                          *((literal(frame.url or "—"), literal(frame.output_url or "—"))
+                            if urls else ()))
         status.update(Text(f"{len(frames)} frame records", style="dim"))

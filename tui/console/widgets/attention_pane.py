@@ -28,7 +28,8 @@ COLUMNS = (("dot", "", 1), ("service", "SERVICE", 12), ("name", "ITEM", -16),
 # item status -> the theme's status colour it borrows
 COLOURS = {"failed": "failed", "partial": "partial", "stalled": "stopped", "arrears": "stopped",
            "gone": "abandoned", "idle": "queued", "disabled": "abandoned", "down": "failed",
-           "stale": "stopped", "warning": "stopped", "low": "partial"}
+           "stale": "stopped", "warning": "stopped", "low": "partial", "at limit": "partial",
+           "abnormal": "failed", "stopped": "stopped"}
 
 
 class AttentionPane(KeyedTable):

@@ -1,4 +1,5 @@
-"""The streams pane: who is live, for how long, how many watch; idle and disabled streams greyed.
+"""The streams pane: who is live, for how long, how many watch (beside the app's player limit);
+idle and disabled streams greyed; relay tasks (NTV) below them, keyed `relay:<id>`.
 
 Rows are keyed by stream id: a refresh updates the cells that changed, adds and removes rows by
 key, and keeps the cursor on the stream it was on. It owns its keys and its title; actions go
@@ -12,7 +13,7 @@ from datetime import datetime
 from rich.text import Text
 from textual.message import Message
 
-from jobdeck.adapters.contract.model import Stream
+from jobdeck.adapters.contract.model import Relay, Stream
 from jobdeck.tui.console.colours import status_style
 from jobdeck.tui.console.keymap import bindings_for, refresh_bindings_on_change
 from jobdeck.tui.console.service_state import Capabilities, ServiceState, rough_age
@@ -22,19 +23,22 @@ from .keyed_table import KeyedTable
 
 COLUMNS = (("state", "", 1), ("app", "APP", 8), ("stream", "STREAM", 0),
            ("protocol", "PROTO", 5), ("host", "HOST", 10), ("live", "LIVE FOR", 8),
-           ("viewers", "VIEWERS", 7), ("codec", "CODEC", 8), ("bitrate", "KBPS", 5),
-           ("rec", "", 4))
+           ("viewers", "VIEWERS", 7), ("limit", "APP LIMIT", 9), ("codec", "CODEC", 8),
+           ("bitrate", "KBPS", 5), ("rec", "", 4))
 ORDER = {"live": 0, "idle": 1, "disabled": 2}
 LOOK = {"live": ("●", "running"), "idle": ("◌", "queued"), "disabled": ("○", "abandoned")}
+RELAY_LOOK = {"running": ("▶", "running"), "stopped": ("■", "abandoned"),
+              "abnormal": ("✖", "failed")}
+RELAY = "relay:"   # the row key of a relay: apart from stream ids (app/stream)
 
 
 class StreamsPane(KeyedTable):
     BINDINGS = bindings_for("streams")
     COLUMNS = COLUMNS
-    OPTIONAL = ("host", "protocol")
+    OPTIONAL = ("host", "protocol", "limit")
 
     class ActionRequested(Message):
-        def __init__(self, service: str, action: str, stream: Stream) -> None:
+        def __init__(self, service: str, action: str, stream: Stream | Relay) -> None:
             super().__init__()
             self.service, self.action, self.stream = service, action, stream
 
@@ -46,7 +50,9 @@ class StreamsPane(KeyedTable):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.streams: dict[str, Stream] = {}
+        self.relays: dict[str, Relay] = {}   # by row key
         self.service: str | None = None
+        self._players: dict[str, int] = {}   # live players per app, for the limit column
         self.can = Capabilities()
 
     def row_cells(self, stream: Stream, now: datetime) -> tuple[Text, ...]:
@@ -60,11 +66,31 @@ class StreamsPane(KeyedTable):
                 literal(stream.host, dim), Text(started, style=dim),
                 Text("" if stream.viewers is None or stream.state == "disabled"
                      else str(stream.viewers), justify="right"),
+                self.limit_cell(stream),
                 literal(stream.codec or "", dim),
                 Text(str(stream.bitrate_kbps) if stream.bitrate_kbps else "", justify="right"),
                 Text("REC" if stream.recording else ("idle" if stream.state == "idle" else
                                                      "off" if stream.state == "disabled" else ""),
                      style="bold red" if stream.recording else "dim"))
+
+    def limit_cell(self, stream: Stream) -> Text:
+        """The app's players of its limit (all its streams together), red when at it."""
+        if not stream.player_limit or stream.state != "live":
+            return Text("")
+        players = self._players.get(stream.app, 0)
+        return Text(f"{players}/{stream.player_limit}", justify="right",
+                    style="bold red" if players >= stream.player_limit else "dim")
+
+    def relay_cells(self, relay: Relay) -> tuple[Text, ...]:
+        dot, look = RELAY_LOOK.get(relay.state, RELAY_LOOK["abnormal"])
+        style = status_style(self.app, look)
+        dim = "" if relay.state == "running" else "dim"
+        return (Text(dot, style=style), Text("relay", style="dim"),
+                literal(f"{relay.name} → {relay.target}", "bold" if not dim else dim),
+                literal(str(relay.details.get("protocol") or ""), dim), literal(relay.source, dim),
+                Text(""), Text(""), Text(""), Text(""), Text(""),
+                Text({"running": "", "stopped": "off"}.get(relay.state, "ABNRM"),
+                     style="dim" if relay.state != "abnormal" else style))
 
     def show(self, state: ServiceState, now: datetime) -> None:
         self.can = state.can
@@ -72,12 +98,24 @@ class StreamsPane(KeyedTable):
             self.service = state.name
             self.set_rows([])
         streams = state.snapshot.streams if state.snapshot else []
+        relays = (state.snapshot.relays or []) if state.snapshot else []
         ordered = sorted(streams, key=lambda s: (ORDER.get(s.state, 3), s.app, s.name))
         self.streams = {s.id: s for s in ordered}
-        self.set_rows([(s.id, self.row_cells(s, now)) for s in ordered])
+        self.relays = {RELAY + r.id: r for r in relays}
+        self._players = {}
+        for stream in ordered:
+            if stream.state == "live":
+                self._players[stream.app] = self._players.get(stream.app, 0) + (
+                    stream.viewers or 0)
+        self.set_rows([(s.id, self.row_cells(s, now)) for s in ordered]
+                      + [(key, self.relay_cells(r)) for key, r in self.relays.items()])
         counts = {s: sum(1 for x in ordered if x.state == s) for s in ORDER}
         words = [f"{counts['live']} live"] + [f"{counts[s]} {s}" for s in ("idle", "disabled")
                                               if counts[s]]
+        if relays:
+            bad = sum(1 for r in relays if r.state == "abnormal")
+            words.append(f"{len(relays)} relay{'s' if len(relays) != 1 else ''}"
+                         + (f" ({bad} abnormal)" if bad else ""))
         parts: list = ["Streams · ", state.name]
         if state.warnings:
             parts += [(" · ⚠ ", "bold"), state.warnings[0]]
@@ -85,8 +123,9 @@ class StreamsPane(KeyedTable):
         self.on_keyed_table_cursor_moved()
 
     def go_to(self, stream_id: str) -> None:
-        """Put the cursor on a stream and take the focus (from the attention view)."""
-        if stream_id in self.streams:
+        """Put the cursor on a stream (or a relay's row) and take the focus (from the attention
+        view)."""
+        if stream_id in self.streams or stream_id in self.relays:
             self.move_cursor(row=self.get_row_index(stream_id))
         self.focus()
 
@@ -95,20 +134,25 @@ class StreamsPane(KeyedTable):
         key = self.cursor_key
         return self.streams.get(key) if key is not None else None
 
+    @property
+    def cursor_item(self) -> Stream | Relay | None:
+        key = self.cursor_key
+        return (self.streams.get(key) or self.relays.get(key)) if key is not None else None
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         stream = self.cursor_stream
         if action == "service_action":
             name = str(parameters[0])
-            return bool(self.service and stream and name in stream.actions
-                        and self.can.may(name))
+            item = self.cursor_item
+            return bool(self.service and item and name in item.actions and self.can.may(name))
         if action == "viewers":
             return bool(self.service and stream and self.can.has_viewers)
         return True
 
     def action_service_action(self, name: str) -> None:
-        stream = self.cursor_stream
-        if self.service and stream and name in stream.actions:
-            self.post_message(self.ActionRequested(self.service, name, stream))
+        item = self.cursor_item
+        if self.service and item and name in item.actions:
+            self.post_message(self.ActionRequested(self.service, name, item))
 
     def action_viewers(self) -> None:
         stream = self.cursor_stream
@@ -116,5 +160,5 @@ class StreamsPane(KeyedTable):
             self.post_message(self.ViewersRequested(self.service, stream))
 
     def on_keyed_table_cursor_moved(self) -> None:
-        stream = self.cursor_stream
-        refresh_bindings_on_change(self, (self.service, stream and stream.actions))
+        item = self.cursor_item
+        refresh_bindings_on_change(self, (self.service, item and item.actions))

@@ -19,7 +19,7 @@ from jobdeck.tui.console.service_state import ServiceState
 
 from .attention_pane import AttentionPane
 from .block_grid import BlockPane
-from .streams_pane import StreamsPane
+from .streams_pane import RELAY, StreamsPane
 from .task_table import TaskTable
 from .tasks_pane import TasksPane
 
@@ -67,6 +67,8 @@ class Workspace(Vertical):
         """Put the cursor on the item's stream or task (the service is already shown)."""
         if item.what == "stream":
             self.query_one(StreamsPane).go_to(item.id)
+        elif item.what == "relay":
+            self.query_one(StreamsPane).go_to(RELAY + item.id)
         elif item.what == "task":
             table = self.query_one(TaskTable)
             table.move_to(item.id)
