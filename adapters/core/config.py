@@ -34,6 +34,8 @@ GLOBAL: tuple[Option, ...] = (
            default=15.0, minimum=1, maximum=300),
     Option("stall_after", float, "minutes without progress before a running task is stalled",
            default=30.0, minimum=0.1, maximum=10080),
+    Option("history_days", float, "days the history store keeps transitions, actions, polls",
+           default=14, minimum=1, maximum=3660),
 )
 TABLES = {"keys", "services", "alerts"}
 
@@ -47,6 +49,7 @@ class Config:
     theme: str = "jobdeck-dark"
     poll_deadline: float = 15.0
     stall_after: float = 30.0
+    history_days: float = 14
     keys: dict[str, str] = field(default_factory=dict)
     services: list[ServiceConfig] = field(default_factory=list)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)

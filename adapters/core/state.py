@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import getpass
 import json
 import os
 import tempfile
@@ -51,6 +52,9 @@ class StateStore:
     def __init__(self, directory: Path | None = None) -> None:
         self.directory = directory or state_dir()
         self.path = self.directory / "state.json"
+        # Where audit records also go: the process's history recorder when it has one
+        # (the console's); else each is written to the history store on its own (`act`).
+        self.history: Any = None
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
@@ -103,11 +107,22 @@ class StateStore:
         self.audit(entry)
 
     def audit(self, entry: dict[str, Any]) -> None:
-        """One JSON line per action attempted; appended, so a crash loses at most that line."""
-        line = {"at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), **entry}
+        """One JSON line per action attempted; appended, so a crash loses at most that line.
+        The same record, with who ran it, goes to the history store."""
+        line = {"at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "user": who(), **entry}
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             with open(self.directory / "audit.log", "a", encoding="utf-8") as handle:
                 handle.write(jsonsafe.dumps(line) + "\n")
         except OSError:
             pass
+        from .history import record_action  # loaded when an action is recorded, not before
+        record_action(self, line)
+
+
+def who() -> str:
+    """The operator's login name, for the audit record."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "unknown"

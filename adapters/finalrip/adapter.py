@@ -69,7 +69,8 @@ def to_task(item: dict[str, Any], progress: dict[str, Any] | None) -> Task:
                 actions=actions)
     if progress:  # size strings are shown as the service gives them
         task.details = {"size": progress.get("size"),
-                        "encode_size": progress.get("encode_size") or None}
+                        "encode_size": progress.get("encode_size") or None,
+                        "clips": list(clip_counts(progress))}   # done, all: the history's trend
     return task
 
 

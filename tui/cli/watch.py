@@ -19,11 +19,13 @@ from jobdeck.adapters.contract import jsonsafe
 from jobdeck.adapters.contract.base import Adapter
 from jobdeck.adapters.contract.model import ServiceSnapshot
 from jobdeck.adapters.core.config import Config
+from jobdeck.adapters.core.history import Recorder
 from jobdeck.adapters.core.oncall import ServiceWatch, Transition
 from jobdeck.adapters.core.services import backoff, make_adapters
+from jobdeck.adapters.core.state import StateStore
 from jobdeck.tui.safe_text import clean
 
-from .common import EXIT_OK, UsageError
+from .common import EXIT_OK, UsageError, say
 from .metrics import JobdeckCollector
 
 
@@ -43,16 +45,23 @@ def watch(config: Config, args: argparse.Namespace) -> int:
         else:
             print(clean(transition.line()), flush=True)
 
-    asyncio.run(Watcher(adapters, config, emit, metrics).run())
+    recorder = Recorder(StateStore().directory, config.history_days,
+                        warn=lambda text, severity: say(f"jobdeck: {text}", err=True))
+    try:
+        asyncio.run(Watcher(adapters, config, emit, metrics, recorder=recorder).run())
+    finally:
+        recorder.close()
     return EXIT_OK
 
 
 class Watcher:
     def __init__(self, adapters: dict[str, Adapter], config: Config,
                  emit: Callable[[Transition], None], metrics: JobdeckCollector | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 recorder: Recorder | None = None) -> None:
         self.adapters, self.config, self.emit, self.metrics = adapters, config, emit, metrics
         self.clock = clock
+        self.recorder = recorder   # the history store's writer: every poll and transition
         self.watches = {name: ServiceWatch(name, a.kind, config.stall_after * 60,
                                            config.alerts.balance_below)
                         for name, a in adapters.items()}
@@ -77,11 +86,14 @@ class Watcher:
             if self.stop.is_set():
                 return
             failures = 0 if snapshot.ok else failures + 1
-            for transition in self.watches[name].observe(snapshot, self.clock(),
-                                                         datetime.now(UTC)):
+            wall = datetime.now(UTC)
+            transitions = self.watches[name].observe(snapshot, self.clock(), wall)
+            for transition in transitions:
                 self.emit(transition)
                 if self.metrics is not None:
                     self.metrics.count(name, transition.event)
+            if self.recorder is not None:
+                self.recorder.poll(snapshot, transitions, wall)
             if self.metrics is not None:
                 self.metrics.record(snapshot, self.watches[name])
             try:
