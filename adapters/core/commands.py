@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 # "app"; "tasks" (the pane: actions, marks, filter), "table" (the task rows themselves: moving
-# the cursor, opening parents), "streams", "blocks", "attention"
+# the cursor, opening parents), "streams", "blocks", "attention"; "replay" (the replayed console)
 Target = str
 
 
@@ -41,7 +41,8 @@ class Command:
 KEY_DISPLAY = {"question_mark": "?", "slash": "/", "space": "space", "plus": "+", "minus": "-",
                "ctrl+p": "^p", "enter": "enter", "tab": "tab", "left": "←", "right": "→",
                "up": "↑", "down": "↓", "home": "home", "end": "end", "pageup": "pgup",
-               "pagedown": "pgdn", "escape": "esc"}
+               "pagedown": "pgdn", "escape": "esc", "full_stop": ".", "comma": ",",
+               "greater_than_sign": ">", "less_than_sign": "<"}
 TASK_TARGETS = ("tasks", "attention")
 
 
@@ -109,7 +110,19 @@ COMMANDS: tuple[Command, ...] = (
     Command("faster", "plus", "Faster", "Poll more often", "faster"),
     Command("slower", "minus", "Slower", "Poll less often", "slower"),
     Command("theme", "T", "Theme", "Next colour theme", "next_theme"),
-    Command("history", "H", "Alerts", "The alerts of this session", "history", footer=True),
+    Command("history", "H", "Alerts", "Alerts and actions as recorded, across restarts "
+            "(filter by service and event; enter goes to the item)", "history", footer=True),
+    Command("trends", "i", "Trends", "The last hour of the selected service (every service from "
+            "attention) as sparklines", "trends"),
+    # replay (`jobdeck replay`): the recorded past, read-only
+    Command("replay_next", "full_stop", "Next poll", "Step to the next recorded poll",
+            "replay_step(1)", ("replay",), "replay", footer=True),
+    Command("replay_previous", "comma", "Previous poll", "Step back to the poll before",
+            "replay_step(-1)", ("replay",), "replay", footer=True),
+    Command("replay_next_event", "greater_than_sign", "Next event",
+            "Jump to the next transition", "replay_jump(1)", ("replay",), "replay", footer=True),
+    Command("replay_previous_event", "less_than_sign", "Previous event",
+            "Jump back to the transition before", "replay_jump(-1)", ("replay",), "replay"),
     # moving around (widgets' own keys, remappable like the rest)
     _nav("expand", "right", "Expand a parent task", "expand", ("table",)),
     _nav("collapse", "left", "Collapse a parent task, or go to its parent", "collapse",

@@ -1020,12 +1020,13 @@ class Recorder:
 
     def __init__(self, directory: Path | None, days: float = 14.0, warn: Warn | None = None,
                  *, flush_s: float = FLUSH_S, max_pages: int | None = None,
-                 retry_s: float = RETRY_S) -> None:
+                 retry_s: float = RETRY_S, busy_s: float = 5.0) -> None:
         self.directory = directory
         self.days = days
         self.enabled = directory is not None and days > 0
         self.warn = warn or (lambda text, severity: None)
         self.flush_s, self.retry_s, self.max_pages = flush_s, retry_s, max_pages
+        self.busy_s = busy_s          # how long a write waits for another process's
         self.owner = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.problem: str | None = None
         self.written = 0              # records written, for the bench and the tests
@@ -1164,7 +1165,8 @@ class Recorder:
             return self._store
         if time.monotonic() < self._retry_at or self.directory is None:
             return None
-        store = HistoryStore.in_dir(self.directory, self.days, max_pages=self.max_pages)
+        store = HistoryStore.in_dir(self.directory, self.days, max_pages=self.max_pages,
+                                    busy_s=self.busy_s)
         try:
             store.connect()
         except StoreReplaced as exc:
