@@ -51,11 +51,11 @@ def lists_streams(kind: str) -> bool:
 
 
 def shift(store: HistoryStore, since: datetime, until: datetime) -> list[ServiceShift]:
-    """Every service recorded in the window, by name."""
+    """Every service recorded in the window, in the config's order."""
     start, end = epoch(since), epoch(until)
     events = store.events(since, until)
     out = []
-    for name, kind in sorted(store.service_kinds().items()):
+    for name, kind in store.service_kinds().items():
         polls = store.polls(name, since, until)
         mine = [e for e in events if e.service == name]
         if not polls and not mine:

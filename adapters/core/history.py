@@ -437,15 +437,20 @@ class HistoryStore:
 
     # writing (the Recorder's thread only) -----------------------------------------------------------
 
-    def write(self, records: Sequence[Record], owner: str, now: float | None = None) -> None:
+    def write(self, records: Sequence[Record], owner: str, now: float | None = None,
+              declared: Sequence[tuple[str, str]] = ()) -> None:
         """Write records in one transaction. Polls and transitions of a service another
-        process is recording are let go. Raises sqlite3.Error or HistoryError."""
+        process is recording are let go. `declared`: (name, kind) of the services in the
+        order the config lists them, which is the order they are read back in.
+        Raises sqlite3.Error or HistoryError."""
         db = self.connect()
         wall = time.time() if now is None else now
         services = {r.snapshot.name for r in records if isinstance(r, PollRecord)} | \
                    {r.transition.service for r in records if isinstance(r, TransitionRecord)}
         db.execute("BEGIN IMMEDIATE")
         try:
+            for name, kind in declared:
+                self.service_id(db, name, kind)
             held = self._claim(db, services, owner, wall)
             latest = None
             for record in records:
@@ -851,6 +856,10 @@ class Trend:
     median: float | None = None     # latency
     p95: float | None = None
 
+    @property
+    def words(self) -> str:
+        return WORDS.get(self.name, self.label)
+
     def figure(self) -> str:
         """The trend as numbers, for the report and beside the sparkline."""
         if self.total is not None:
@@ -870,9 +879,12 @@ def trend_names(kind: str, lists_streams: bool) -> list[str]:
     return ["running", UNITS.get(kind, "tasks"), "latency"]
 
 
-LABELS = {"running": "running tasks", "frames": "frames finished/min",
-          "clips": "clips finished/min", "tasks": "tasks finished/min",
-          "live": "live streams", "viewers": "viewers", "latency": "poll latency"}
+LABELS = {"running": "running tasks", "frames": "frames done/min", "clips": "clips done/min",
+          "tasks": "tasks done/min", "live": "live streams", "viewers": "viewers",
+          "latency": "poll latency"}
+# the same in a sentence (the report)
+WORDS = {**LABELS, "frames": "frames finished", "clips": "clips finished",
+         "tasks": "tasks finished"}
 
 
 def trends(store: HistoryStore, service: str, names: Sequence[str], since: datetime,
@@ -1038,6 +1050,11 @@ class Recorder:
         self._retry_at = 0.0
         self._pending: list[Record] = []
         self._closed = False
+        self.declared: list[tuple[str, str]] = []
+
+    def declare(self, services: Iterable[tuple[str, str]]) -> None:
+        """The services about to be recorded, (name, kind) in the config's order."""
+        self.declared = list(services)
 
     @property
     def path(self) -> Path | None:
@@ -1138,7 +1155,7 @@ class Recorder:
             self._hold(work)
             return
         try:
-            store.write(work, self.owner)
+            store.write(work, self.owner, declared=self.declared)
         except (sqlite3.Error, HistoryError, OSError) as exc:
             if isinstance(exc, sqlite3.DatabaseError) and corrupt(exc):
                 store.set_aside()

@@ -130,8 +130,8 @@ def render(shifts: list[ServiceShift], since: datetime, until: datetime) -> str:
             lines.append("- **Actions:** none")
         if s.balance_start is not None:
             lines.append(f"- **Balance:** {balance_words(s)}")
-        lines.append("- **Trends:** " + " · ".join(f"{t.label.removesuffix('/min')} "
-                                                    f"{t.figure()}" for t in s.trends))
+        lines.append("- **Trends:** " + " · ".join(f"{t.words} {t.figure()}"
+                                                    for t in s.trends))
     return "\n".join(lines) + "\n"
 
 

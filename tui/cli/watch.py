@@ -47,6 +47,7 @@ def watch(config: Config, args: argparse.Namespace) -> int:
 
     recorder = Recorder(StateStore().directory, config.history_days,
                         warn=lambda text, severity: say(f"jobdeck: {text}", err=True))
+    recorder.declare((name, adapter.kind) for name, adapter in adapters.items())
     try:
         asyncio.run(Watcher(adapters, config, emit, metrics, recorder=recorder).run())
     finally:

@@ -55,6 +55,7 @@ class Recording:
             return cls(app, None, None)
         recording = cls(app, state.directory, None, config.history_days)
         recording.recorder = Recorder(state.directory, config.history_days, recording.warn)
+        recording.recorder.declare((n, a.kind) for n, a in app.adapters.items())
         state.history = recording.recorder   # the audit record goes the same way
         return recording
 

@@ -52,7 +52,7 @@ class RecordedHistoryScreen(ModalScreen["Event | None"]):
             yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("", "at", "service", "what", "event")
+        self.query_one(DataTable).add_columns("", "at (UTC)", "service", "event")
         self.run_worker(self._read, thread=True, exit_on_error=False, group="history-read")
 
     def _read(self) -> None:
@@ -100,13 +100,13 @@ class RecordedHistoryScreen(ModalScreen["Event | None"]):
         status.update(line)
 
     def cells(self, event: Event) -> tuple[Text, ...]:
-        at = iso(event.at) or ""
+        at = Text(f"{event.at:%m-%d %H:%M:%S}")
         if event.transition is not None:
             t = event.transition
-            mark = "◆" if (t.key, at) in self.alerted else ""
-            return (Text(mark), Text(at), literal(t.service), Text(t.what), literal(describe(t)))
-        return (Text("▸"), Text(at), literal(event.service), Text("action"),
-                literal(describe_action(event.action or {})))
+            mark = "◆" if (t.key, iso(t.at)) in self.alerted else ""
+            return Text(mark), at, literal(t.service), literal(describe(t))
+        return (Text("▸"), at, literal(event.service),
+                literal("action " + describe_action(event.action or {})))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()   # enter on the table itself
