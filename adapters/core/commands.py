@@ -115,13 +115,13 @@ COMMANDS: tuple[Command, ...] = (
     Command("trends", "i", "Trends", "The last hour of the selected service (every service from "
             "attention) as sparklines", "trends"),
     # replay (`jobdeck replay`): the recorded past, read-only
-    Command("replay_next", "full_stop", "Next poll", "Step to the next recorded poll",
+    Command("next_poll", "full_stop", "Next poll", "Step to the next recorded poll",
             "replay_step(1)", ("replay",), "replay", footer=True),
-    Command("replay_previous", "comma", "Previous poll", "Step back to the poll before",
+    Command("previous_poll", "comma", "Previous poll", "Step back to the poll before",
             "replay_step(-1)", ("replay",), "replay", footer=True),
-    Command("replay_next_event", "greater_than_sign", "Next event",
+    Command("next_event", "greater_than_sign", "Next event",
             "Jump to the next transition", "replay_jump(1)", ("replay",), "replay", footer=True),
-    Command("replay_previous_event", "less_than_sign", "Previous event",
+    Command("previous_event", "less_than_sign", "Previous event",
             "Jump back to the transition before", "replay_jump(-1)", ("replay",), "replay"),
     # moving around (widgets' own keys, remappable like the rest)
     _nav("expand", "right", "Expand a parent task", "expand", ("table",)),

@@ -134,7 +134,7 @@ def recorded(tmp_path) -> HistoryStore:
 async def test_replay_shows_the_state_at_a_chosen_time_and_steps(tmp_path):
     store = recorded(tmp_path)
     config = Config()
-    config.keys = {"replay_previous": "j"}                 # replay keys remap like any other
+    config.keys = {"previous_poll": "j"}                 # replay keys remap like any other
     app = ReplayApp(config, store, Timeline(store, T0 + timedelta(seconds=45)))
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
