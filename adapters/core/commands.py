@@ -15,10 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Literal
 
-# "app"; "tasks" (the pane: actions, marks, filter), "table" (the task rows themselves: moving
-# the cursor, opening parents), "streams", "blocks", "attention"; "replay" (the replayed console)
-Target = str
+# Where a command's key is bound: "app"; "tasks" (the pane: actions, marks, filter), "table" (the
+# task rows themselves: moving the cursor, opening parents), "streams", "blocks", "attention";
+# "replay" (the replayed console's own keys).
+# (An adapter's ActionSpec.target is another thing: what the action applies to.)
+Pane = Literal["app", "tasks", "table", "streams", "blocks", "attention", "replay"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +31,7 @@ class Command:
     label: str             # footer and palette title
     help: str              # help screen and palette description
     action: str            # Textual action string, run on the target widget
-    targets: tuple[Target, ...] = ("app",)
+    targets: tuple[Pane, ...] = ("app",)
     group: str = "console"   # help sections: selection, stream, blocks, console, navigation
     footer: bool = False
     service_action: bool = False   # the adapter action of the same name
@@ -43,16 +46,16 @@ KEY_DISPLAY = {"question_mark": "?", "slash": "/", "space": "space", "plus": "+"
                "up": "↑", "down": "↓", "home": "home", "end": "end", "pageup": "pgup",
                "pagedown": "pgdn", "escape": "esc", "full_stop": ".", "comma": ",",
                "greater_than_sign": ">", "less_than_sign": "<"}
-TASK_TARGETS = ("tasks", "attention")
+TASK_TARGETS: tuple[Pane, ...] = ("tasks", "attention")
 
 
-def _act(name: str, key: str, label: str, help: str, *, targets: tuple[Target, ...] = TASK_TARGETS,
+def _act(name: str, key: str, label: str, help: str, *, targets: tuple[Pane, ...] = TASK_TARGETS,
          group: str = "selection", footer: bool = True) -> Command:
     return Command(name, key, label, help, f"service_action('{name}')", targets, group, footer,
                    service_action=True)
 
 
-def _nav(name: str, key: str, label: str, action: str, targets: tuple[Target, ...]) -> Command:
+def _nav(name: str, key: str, label: str, action: str, targets: tuple[Pane, ...]) -> Command:
     return Command(name, key, label, label, action, targets, "navigation")
 
 
@@ -146,7 +149,7 @@ def command_names() -> set[str]:
     return set(BY_NAME)
 
 
-def commands_for(targets: Iterable[Target]) -> list[Command]:
+def commands_for(targets: Iterable[Pane]) -> list[Command]:
     wanted = set(targets)
     return [c for c in COMMANDS if wanted & set(c.targets)]
 

@@ -378,10 +378,24 @@ class HistoryStore:
         return db
 
     def _open(self) -> sqlite3.Connection:
+        """Open and set up; two processes opening a new file at once may find it locked for
+        a moment in ways SQLite's busy wait does not cover (the switch to WAL, the schema):
+        those are tried again for up to `busy_s`."""
+        deadline = time.monotonic() + self.busy_s
+        while True:
+            try:
+                return self._open_once()
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.02)
+
+    def _open_once(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=self.busy_s, isolation_level=None,
                              check_same_thread=False)
         try:
-            db.execute("PRAGMA journal_mode=WAL")
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             # The WAL is folded back every 256 pages and cut back to 1 MB after, so the record
             # on disk is the database and little more.

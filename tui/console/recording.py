@@ -146,7 +146,6 @@ class Recording:
         if item is None:
             what, item = "service", event.service
         from .widgets.attention_pane import AttentionPane
-        from .widgets.workspace import Workspace
 
-        app.query_one(Workspace).post_message(AttentionPane.JumpRequested(
+        app.post_message(AttentionPane.JumpRequested(
             Item(event.service, adapter.kind, what, item, item, "", 0.0)))

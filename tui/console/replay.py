@@ -21,7 +21,7 @@ from jobdeck.adapters.core.replay import Timeline, recorded_adapter
 from jobdeck.tui.safe_text import literal, title
 
 from .app import JobdeckApp
-from .desk import OnCall
+from .desk import Desk
 from .keymap import bindings_for
 from .messages import SnapshotReady
 from .poller import Poller
@@ -84,7 +84,7 @@ class ReplayApp(JobdeckApp):
 
     def _forget(self) -> None:
         """Going back: the on-call desk starts over, as if the console had started there."""
-        self.oncall = OnCall(self.config, {n: a.kind for n, a in self.adapters.items()}, None,
+        self.oncall = Desk(self.config, {n: a.kind for n, a in self.adapters.items()}, None,
                              notify=lambda message, title, severity: None, bell=lambda: None,
                              clock=self.clock)
 
