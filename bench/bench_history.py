@@ -33,11 +33,9 @@ from jobdeck.adapters.core.history import (
     HistoryStore,
     Recorder,
     snapshot_at,
-    time_down,
-    trend_names,
-    trends,
 )
 from jobdeck.adapters.core.oncall import ServiceWatch
+from jobdeck.adapters.core.trends import time_down, trend_names, trends
 
 
 class SimClock:

@@ -14,7 +14,8 @@ from typing import Any
 
 from jobdeck.adapters.contract.registry import ADAPTERS
 
-from .history import Event, HistoryStore, Trend, epoch, time_down, trend_names, trends_of
+from .history import Event, HistoryStore, epoch
+from .trends import Trend, time_down, trend_names, trends_of
 
 
 @dataclass(slots=True)

@@ -32,10 +32,9 @@ from jobdeck.adapters.core.history import (
     parse_moment,
     parse_since,
     snapshot_at,
-    time_down,
-    trends_of,
 )
 from jobdeck.adapters.core.oncall import Transition
+from jobdeck.adapters.core.trends import time_down, trends_of
 
 T0 = datetime(2026, 12, 4, 3, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[2]

@@ -24,12 +24,10 @@ from jobdeck.adapters.core.history import (
     HistoryError,
     HistoryStore,
     Recorder,
-    Trend,
-    trend_names,
-    trends,
 )
 from jobdeck.adapters.core.oncall import Item, Transition
 from jobdeck.adapters.core.state import StateStore
+from jobdeck.adapters.core.trends import Trend, trend_names, trends
 from jobdeck.tui.safe_text import literal, title
 
 if TYPE_CHECKING:

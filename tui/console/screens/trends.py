@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from jobdeck.adapters.core.history import Trend
+from jobdeck.adapters.core.trends import Trend
 from jobdeck.tui.console.widgets.trends import TrendsView
 from jobdeck.tui.safe_text import literal, set_titles
 

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Sparkline, Static
 
-from jobdeck.adapters.core.history import Trend
+from jobdeck.adapters.core.trends import Trend
 from jobdeck.tui.safe_text import literal
 
 
