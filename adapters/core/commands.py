@@ -19,9 +19,9 @@ from typing import Literal
 
 # Where a command's key is bound: "app"; "tasks" (the pane: actions, marks, filter), "table" (the
 # task rows themselves: moving the cursor, opening parents), "streams", "blocks", "attention",
-# "viewers" (the list `enter` opens on a stream).
+# "viewers" (the list `enter` opens on a stream); "replay" (the replayed console's own keys).
 # (An adapter's ActionSpec.target is another thing: what the action applies to.)
-Pane = Literal["app", "tasks", "table", "streams", "blocks", "attention", "viewers"]
+Pane = Literal["app", "tasks", "table", "streams", "blocks", "attention", "viewers", "replay"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +44,8 @@ class Command:
 KEY_DISPLAY = {"question_mark": "?", "slash": "/", "space": "space", "plus": "+", "minus": "-",
                "ctrl+p": "^p", "enter": "enter", "tab": "tab", "left": "←", "right": "→",
                "up": "↑", "down": "↓", "home": "home", "end": "end", "pageup": "pgup",
-               "pagedown": "pgdn", "escape": "esc"}
+               "pagedown": "pgdn", "escape": "esc", "full_stop": ".", "comma": ",",
+               "greater_than_sign": ">", "less_than_sign": "<"}
 TASK_TARGETS: tuple[Pane, ...] = ("tasks", "attention")
 
 
@@ -125,7 +126,19 @@ COMMANDS: tuple[Command, ...] = (
     Command("faster", "plus", "Faster", "Poll more often", "faster"),
     Command("slower", "minus", "Slower", "Poll less often", "slower"),
     Command("theme", "T", "Theme", "Next colour theme", "next_theme"),
-    Command("history", "H", "Alerts", "The alerts of this session", "history", footer=True),
+    Command("history", "H", "Alerts", "Alerts and actions as recorded, across restarts "
+            "(filter by service and event; enter goes to the item)", "history", footer=True),
+    Command("trends", "i", "Trends", "The last hour of the selected service (every service from "
+            "attention) as sparklines", "trends"),
+    # replay (`jobdeck replay`): the recorded past, read-only
+    Command("next_poll", "full_stop", "Next poll", "Step to the next recorded poll",
+            "replay_step(1)", ("replay",), "replay", footer=True),
+    Command("previous_poll", "comma", "Previous poll", "Step back to the poll before",
+            "replay_step(-1)", ("replay",), "replay", footer=True),
+    Command("next_event", "greater_than_sign", "Next event",
+            "Jump to the next transition", "replay_jump(1)", ("replay",), "replay", footer=True),
+    Command("previous_event", "less_than_sign", "Previous event",
+            "Jump back to the transition before", "replay_jump(-1)", ("replay",), "replay"),
     # moving around (widgets' own keys, remappable like the rest)
     _nav("expand", "right", "Expand a parent task", "expand", ("table",)),
     _nav("collapse", "left", "Collapse a parent task, or go to its parent", "collapse",

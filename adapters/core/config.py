@@ -36,6 +36,8 @@ GLOBAL: tuple[Option, ...] = (
            default=30.0, minimum=0.1, maximum=10080),
     Option("max_reply_mb", float, "a reply larger than this is not read (also per service)",
            default=20.0, minimum=0.1, maximum=4096),
+    Option("history_days", float, "days the history store keeps transitions, actions, polls",
+           default=14, minimum=1, maximum=3660),
 )
 TABLES = {"keys", "services", "alerts"}
 
@@ -50,6 +52,7 @@ class Config:
     poll_deadline: float = 15.0
     stall_after: float = 30.0
     max_reply_mb: float = 20.0
+    history_days: float = 14
     keys: dict[str, str] = field(default_factory=dict)
     services: list[ServiceConfig] = field(default_factory=list)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import getpass
 import json
 import os
 import stat
@@ -64,6 +65,9 @@ class StateStore:
     def __init__(self, directory: Path | None = None) -> None:
         self.directory = directory or state_dir()
         self.path = self.directory / "state.json"
+        # Where audit records also go: the process's history recorder when it has one
+        # (the console's); else each is written to the history store on its own (`act`).
+        self.history: Any = None
 
     def ensure_directory(self) -> None:
         """Make the directory 0700, or make an existing one of ours so (older jobdecks left it
@@ -142,9 +146,11 @@ class StateStore:
     def audit(self, entry: dict[str, Any]) -> str | None:
         """One JSON line per action attempted, appended in one write, so a crash loses at most
         that line. Whatever the entry's text holds, the line is written (jsonsafe makes it valid
-        UTF-8). Returns None when written, else why it was not."""
-        line = {"at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), **entry}
+        UTF-8). The same record, with who ran it, goes to the history store. Returns None when
+        written, else why it was not."""
+        line = {"at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "user": who(), **entry}
         data = (jsonsafe.dumps(line) + "\n").encode("utf-8", "replace")
+        failed = None
         try:
             fd = self.open_private("audit.log", os.O_WRONLY | os.O_APPEND)
             try:
@@ -152,8 +158,18 @@ class StateStore:
             finally:
                 os.close(fd)
         except StateError as exc:
-            return f"audit line not written: {exc.strerror}"
+            failed = f"audit line not written: {exc.strerror}"
         except OSError as exc:
-            return f"audit line not written to {self.directory / 'audit.log'}: " \
-                   f"{exc.strerror or exc}"
-        return None
+            failed = f"audit line not written to {self.directory / 'audit.log'}: " \
+                     f"{exc.strerror or exc}"
+        from .history import record_action  # loaded when an action is recorded, not before
+        record_action(self, line)
+        return failed
+
+
+def who() -> str:
+    """The operator's login name, for the audit record."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "unknown"

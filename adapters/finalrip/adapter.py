@@ -85,7 +85,8 @@ def to_task(item: dict[str, Any], progress: dict[str, Any] | None) -> Task:
                     "encode_param": source.get("encode_param") or None}
     if progress:  # size strings are shown as the service gives them
         task.details.update({"size": progress.get("size"),
-                             "encode_size": progress.get("encode_size") or None})
+                             "encode_size": progress.get("encode_size") or None,
+                             "clips": list(clip_counts(progress))})   # done, all: the trend
     return task
 
 

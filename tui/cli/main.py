@@ -85,6 +85,25 @@ def build_parser() -> argparse.ArgumentParser:
                        help="print only these transitions; `done` (a task finishing) only when "
                             "named (default: every event but done)")
 
+    since_help = ("how far back: a span (8h, 30m, 2d, 1h30m) or a time ('2026-12-04 03:12', "
+                  "local; or ISO 8601 with Z)")
+    history = sub.add_parser("history", parents=[common],
+                             help="recorded transitions and actions, in time order")
+    history.add_argument("--since", default="8h", metavar="WHEN", help=since_help + "; default 8h")
+    history.add_argument("--service", action="append", metavar="NAME", help="only this service")
+    history.add_argument("--json", action="store_true",
+                         help="one JSON line each (a transition as `watch --json` prints it, an "
+                              "action as its audit record)")
+    report = sub.add_parser("report", parents=[common],
+                            help="a Markdown handover summary per service")
+    report.add_argument("--since", default="8h", metavar="WHEN", help=since_help + "; default 8h")
+    replay = sub.add_parser("replay", parents=[common],
+                            help="the console, read-only, on the recorded past; step poll by poll")
+    when = replay.add_mutually_exclusive_group()
+    when.add_argument("--at", metavar="TIME", help="start at this moment ('2026-12-04 03:12', "
+                                                   "local; or ISO 8601 with Z)")
+    when.add_argument("--since", metavar="SPAN", help="start this long ago (default 3h)")
+
     sim = sub.add_parser("sim", help="the simulators")
     sim_sub = sim.add_subparsers(dest="sim_command", metavar="SUBCOMMAND", required=True)
     serve = sim_sub.add_parser("serve", help="serve simulators over HTTP on loopback")
@@ -168,6 +187,14 @@ def dispatch(args: argparse.Namespace) -> int:
     if command == "config":
         from .config_command import config_command
         return config_command(args)
+    if command == "history":   # the history needs no config: it reads the state directory
+        from .history import history
+        return history(args)
+    if command == "report":
+        from .report import report
+        return report(args)
+    if command == "replay":
+        return run_replay(args)
     from .config_command import read_config
     config = read_config(args)
     if command == "run":
@@ -213,3 +240,26 @@ def run_demo(args: argparse.Namespace) -> int:
     state = StateStore(StateStore().directory / "demo")
     return run_app(world.config, world.adapters(state), read_only=args.read_only, state=state,
                    title="jobdeck demo")
+
+
+def run_replay(args: argparse.Namespace) -> int:
+    """The console on the history store: the config, when there is one, gives keys and theme."""
+    from jobdeck.adapters.core.config import Config, config_path
+    from jobdeck.tui.console.replay import run_replay as replay_console
+
+    from .config_command import read_config
+    from .history import open_store, since_of
+
+    config = read_config(args) if args.config or config_path(None).exists() else Config()
+    store = open_store()
+    if not store.path.exists():
+        raise UsageError(f"nothing recorded yet in {store.path}; the console and `jobdeck watch` "
+                         "record there")
+    if args.at:
+        from jobdeck.adapters.core.history import parse_moment
+        start = parse_moment(args.at)
+        if start is None:
+            raise UsageError(f"--at takes a time ('2026-12-04 03:12', local; or ISO 8601 with Z), "
+                             f"not {args.at!r}")
+        return replay_console(config, store, at=start)
+    return replay_console(config, store, since=since_of(args.since or "3h"))

@@ -27,8 +27,10 @@ from jobdeck.adapters.contract.model import ServiceSnapshot
 from jobdeck.adapters.core.alerts import DEFAULT_ON, parse_events
 from jobdeck.adapters.core.config import Config
 from jobdeck.adapters.core.hooks import HookRunner
+from jobdeck.adapters.core.history import Recorder
 from jobdeck.adapters.core.oncall import ServiceWatch, Transition
 from jobdeck.adapters.core.services import backoff, make_adapters
+from jobdeck.adapters.core.state import StateStore
 from jobdeck.tui.safe_text import clean
 
 from .common import EXIT_OK, UsageError, say
@@ -61,7 +63,14 @@ def watch(config: Config, args: argparse.Namespace) -> int:
     if config.alerts.command and not getattr(args, "no_hook", False):
         hooks = HookRunner(config.alerts, report=lambda failed: say(f"jobdeck: {failed}",
                                                                       err=True))
-    asyncio.run(Watcher(adapters, config, emit, metrics, hooks=hooks, events=events).run())
+    recorder = Recorder(StateStore().directory, config.history_days,
+                        warn=lambda text, severity: say(f"jobdeck: {text}", err=True))
+    recorder.declare((name, adapter.kind) for name, adapter in adapters.items())
+    try:
+        asyncio.run(Watcher(adapters, config, emit, metrics, hooks=hooks, events=events,
+                            recorder=recorder).run())
+    finally:
+        recorder.close()
     return EXIT_OK
 
 
@@ -70,9 +79,11 @@ class Watcher:
                  emit: Callable[[Transition], None], metrics: JobdeckCollector | None = None,
                  clock: Callable[[], float] = time.monotonic,
                  hooks: HookRunner | None = None,
-                 events: tuple[str, ...] = DEFAULT_ON) -> None:
+                 events: tuple[str, ...] = DEFAULT_ON,
+                 recorder: Recorder | None = None) -> None:
         self.adapters, self.config, self.emit, self.metrics = adapters, config, emit, metrics
         self.clock, self.hooks, self.events = clock, hooks, set(events)
+        self.recorder = recorder   # the history store's writer: every poll and transition
         self.watches = {name: ServiceWatch(name, a.kind, config.stall_after * 60,
                                            config.alerts.balance_below)
                         for name, a in adapters.items()}
@@ -110,7 +121,10 @@ class Watcher:
 
     def take(self, name: str, snapshot: ServiceSnapshot) -> None:
         """One poll's transitions: printed, counted, and handed to the hook when they alert."""
-        transitions = self.watches[name].observe(snapshot, self.clock(), datetime.now(UTC))
+        wall = datetime.now(UTC)
+        transitions = self.watches[name].observe(snapshot, self.clock(), wall)
+        if self.recorder is not None:
+            self.recorder.poll(snapshot, transitions, wall)
         for transition in transitions:
             if transition.event in self.events:
                 self.emit(transition)

@@ -40,6 +40,7 @@ from .messages import ActionDone, Ask, SnapshotReady
 from .palette import palette_commands
 from .poller import Poller
 from .reader import Reader
+from .recording import Recording
 from .service_state import Capabilities, ServiceState, age_text
 from .themes import STATUS_DEFAULTS, load_themes, theme_ring
 from .widgets.attention_pane import AttentionPane
@@ -76,6 +77,7 @@ class JobdeckApp(App[int]):
         self.poller = Poller(self, adapters, config.refresh, clock)
         self.reader = Reader(self, adapters)
         self.runner = ActionRunner(self, state)
+        self.recording = Recording.attach(self, config, state)   # the history store
         self.selected: str = ATTENTION
         self.toasts: list[tuple[str, str]] = []   # the last toasts shown, newest last
         # The theme is chosen before the first stylesheet parse: set in on_mount, it would
@@ -135,7 +137,9 @@ class JobdeckApp(App[int]):
         if state is None or not self.is_running:
             return
         state.apply(snapshot, self.clock())
-        transitions, hooked = self.oncall.observe(snapshot, self.wall())
+        wall = self.wall()
+        transitions, hooked = self.oncall.observe(snapshot, wall)
+        self.recording.poll(snapshot, transitions, wall)
         self.hooks.submit(hooked)
         if snapshot.name == self.selected:
             self.show_selected(blocks=snapshot.ok)
@@ -280,8 +284,14 @@ class JobdeckApp(App[int]):
         self.push_screen(HelpScreen(self.config.keys))
 
     def action_history(self) -> None:
+        if self.recording.readable:   # the recorded history, across restarts
+            self.recording.open_history()
+            return
         from .screens.history import HistoryScreen
         self.push_screen(HistoryScreen(self.oncall.alerter.history))
+
+    def action_trends(self) -> None:
+        self.recording.open_trends(self.selected)
 
     def action_refresh(self) -> None:
         self.poller.poll_all()
@@ -326,6 +336,7 @@ class JobdeckApp(App[int]):
 
     async def action_quit(self) -> None:
         self.poller.stop()
+        self.recording.close()
         closes = [adapter.close() for adapter in self.adapters.values()]
         try:   # a service that hangs must not hold the operator in the console
             await asyncio.wait_for(asyncio.gather(*closes, return_exceptions=True), timeout=2)

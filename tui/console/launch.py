@@ -25,8 +25,10 @@ EXIT_CRASHED = 70
 
 
 def run_app(config: Config, adapters: dict[str, Adapter], *, read_only: bool = False,
-            state: StateStore | None = None, title: str = "jobdeck") -> int:
-    app = JobdeckApp(config, adapters, read_only=read_only, state=state, title=title)
+            state: StateStore | None = None, title: str = "jobdeck",
+            app: JobdeckApp | None = None) -> int:
+    """`app`: one made already (the replay's); else the console on these adapters."""
+    app = app or JobdeckApp(config, adapters, read_only=read_only, state=state, title=title)
     report = io.StringIO()
     if not os.environ.get("JOBDECK_DEBUG"):
         app.error_console = Console(file=report, markup=False, highlight=False, width=120)

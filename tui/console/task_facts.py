@@ -36,6 +36,8 @@ def task_facts(task: Task) -> Text:
             for number, face in enumerate(value, 1):
                 line(f"face {number}", " → ".join(str(v) for v in (
                     face.get("input"), face.get("output"), face.get("output_url")) if v))
+        elif key == "clips" and isinstance(value, list) and len(value) == 2:
+            line("clips", f"{value[0]} of {value[1]} encoded")
         else:
             line(LABELS.get(key, key.replace("_", " ")), value)
     return text

@@ -21,7 +21,8 @@ from jobdeck.adapters.core.commands import COMMANDS, Command
 from jobdeck.tui.safe_text import set_titles
 
 GROUPS = {"selection": "The selection (marked, else under the cursor)", "stream": "Streams",
-          "blocks": "Block grid", "console": "Console", "navigation": "Moving around"}
+          "blocks": "Block grid", "console": "Console", "navigation": "Moving around",
+          "replay": "Replay (jobdeck replay)"}
 
 
 def group_table(heading: str, commands: list[Command], keys: Mapping[str, str]) -> Table:
