@@ -163,7 +163,7 @@ class StateStore:
             failed = f"audit line not written to {self.directory / 'audit.log'}: " \
                      f"{exc.strerror or exc}"
         from .history import record_action  # loaded when an action is recorded, not before
-        record_action(self, line)
+        record_action(self, jsonsafe.valid(line))   # the store takes valid text only
         return failed
 
 

@@ -26,8 +26,8 @@ from jobdeck.adapters.contract.base import Adapter
 from jobdeck.adapters.contract.model import ServiceSnapshot
 from jobdeck.adapters.core.alerts import DEFAULT_ON, parse_events
 from jobdeck.adapters.core.config import Config
-from jobdeck.adapters.core.hooks import HookRunner
 from jobdeck.adapters.core.history import Recorder
+from jobdeck.adapters.core.hooks import HookRunner
 from jobdeck.adapters.core.oncall import ServiceWatch, Transition
 from jobdeck.adapters.core.services import backoff, make_adapters
 from jobdeck.adapters.core.state import StateStore
