@@ -22,7 +22,6 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.widgets import Footer
 from textual.worker import Worker
 
 from jobdeck.adapters.contract.base import Adapter
@@ -45,6 +44,7 @@ from .themes import STATUS_DEFAULTS, load_themes, theme_ring
 from .toasts import run_hook
 from .widgets.attention_pane import AttentionPane
 from .widgets.block_grid import BlockGridView
+from .widgets.key_footer import KeyFooter
 from .widgets.service_list import ATTENTION, Glance, ServiceList
 from .widgets.streams_pane import StreamsPane
 from .widgets.task_table import TaskTable
@@ -90,7 +90,7 @@ class JobdeckApp(App[int]):
         with Horizontal(id="main"):
             yield ServiceList(list(self.states.values()), id="services")
             yield Workspace(self.may_act, self.clock, id="right", classes="attention")
-        yield Footer()
+        yield KeyFooter()
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(STATUS_DEFAULTS)
@@ -106,12 +106,40 @@ class JobdeckApp(App[int]):
         self.query_one(AttentionPane).focus()
         self.call_after_refresh(self.poller.start)   # the first frame, then the first polls
         self.set_interval(1.0, self.tick)
+        self.watch(self.screen, "focused", lambda _: self.fold_services(), init=False)
         if not self.is_headless and (fd := watched_fd()) is not None:
             self.set_interval(2.0, lambda: terminal_gone(fd) and self.exit(0))
         self.show_selected()
 
     def on_resize(self) -> None:
         self.screen.set_class(self.size.width < 100, "narrow")
+        self.fold_services()
+
+    def fold_services(self) -> None:
+        """At 80 columns the attention view needs the whole width to give its reasons room: the
+        service list folds away while the view has the focus; tab brings the list back."""
+        if not self.is_running or self.screen is not self.screen_stack[0]:
+            return
+        fold = self.size.width < 100 and self.selected == ATTENTION and \
+            not isinstance(self.screen.focused, ServiceList)
+        main = self.query_one("#main")
+        if main.has_class("fold") != fold:
+            main.set_class(fold, "fold")
+            self.query_one(Workspace).update_attention(*self.attention())
+
+    def action_focus_next(self) -> None:
+        if self.query_one("#main").has_class("fold"):
+            self.query_one("#main").remove_class("fold")
+            self.query_one(ServiceList).focus()
+            return
+        super().action_focus_next()
+
+    def action_focus_previous(self) -> None:
+        if self.query_one("#main").has_class("fold"):
+            self.query_one("#main").remove_class("fold")
+            self.query_one(ServiceList).focus()
+            return
+        super().action_focus_previous()
 
     def notify(self, message: Text | str, *, title: Text | str = "",
                severity: Any = "information", timeout: float | None = None,
@@ -143,9 +171,10 @@ class JobdeckApp(App[int]):
             self.query_one(Workspace).update_attention(*self.attention())
         self.tick()
 
-    def attention(self) -> tuple[list, float, int]:
+    def attention(self) -> tuple[list, float, int, str]:
         items, muted = self.oncall.items()
-        return items, self.clock(), muted
+        folded = self.is_running and self.query_one("#main").has_class("fold")
+        return items, self.clock(), muted, "tab: services" if folded else ""
 
     def show_selected(self, blocks: bool = True) -> None:
         workspace = self.query_one(Workspace)
@@ -172,12 +201,13 @@ class JobdeckApp(App[int]):
                                     freshness, paused=self.poller.paused,
                                     read_only=self.read_only)
         items, muted = self.oncall.items()
-        by_service = self.oncall.by_service()
+        by_service, muted_by_service = self.oncall.by_service()
         services = self.query_one(ServiceList)
         services.update_attention(len(items), muted)
         for each in self.states.values():
             services.update_state(each, now, Glance(self.poller.next_try_in(each.name),
-                                                    by_service.get(each.name, 0)))
+                                                    by_service.get(each.name, 0),
+                                                    muted_by_service.get(each.name, 0)))
         if state is not None and state.error:
             self.query_one(TasksPane).show_titles(now)
 
@@ -185,6 +215,7 @@ class JobdeckApp(App[int]):
         if name != self.selected:
             self.selected = name
             self.show_selected()
+            self.fold_services()
             self.tick()
 
     @on(ServiceList.OptionHighlighted, "#services")

@@ -39,8 +39,13 @@ class Desk:
         return self.mutes.split(newest_first(i for w in self.watches.values()
                                              for i in w.items(now)))
 
-    def by_service(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for item in self.items()[0]:
-            counts[item.service] = counts.get(item.service, 0) + 1
-        return counts
+    def by_service(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Per service: how many items need attention, and how many more are muted."""
+        now = self.clock()
+        shown: dict[str, int] = {}
+        muted: dict[str, int] = {}
+        for watch in self.watches.values():
+            for item in watch.items(now):
+                counts = muted if self.mutes.is_muted(item) else shown
+                counts[item.service] = counts.get(item.service, 0) + 1
+        return shown, muted

@@ -2,7 +2,9 @@
 
 Rows are keyed by stream id: a refresh updates the cells that changed, adds and removes rows by
 key, and keeps the cursor on the stream it was on. It owns its keys and its title; actions go
-to the app by message.
+to the app by message. At 80 columns HOST, PROTO and CODEC give way and the headers shorten, so
+the stream's name, its bitrate and REC stay; the stream under the cursor is written out whole
+below the rows.
 """
 
 from __future__ import annotations
@@ -18,12 +20,15 @@ from jobdeck.tui.console.keymap import bindings_for, refresh_bindings_on_change
 from jobdeck.tui.console.service_state import Capabilities, ServiceState, rough_age
 from jobdeck.tui.safe_text import literal, set_titles, title
 
-from .keyed_table import KeyedTable
+from .keyed_table import Column, KeyedTable
 
-COLUMNS = (("state", "", 1), ("app", "APP", 8), ("stream", "STREAM", 0),
-           ("protocol", "PROTO", 5), ("host", "HOST", 10), ("live", "LIVE FOR", 8),
-           ("viewers", "VIEWERS", 7), ("codec", "CODEC", 8), ("bitrate", "KBPS", 5),
-           ("rec", "", 4))
+COLUMNS = (Column("state", "", 1), Column("app", "APP", 8, short=6),
+           Column("stream", "STREAM", least=16), Column("protocol", "PROTO", 5),
+           Column("host", "HOST", 10), Column("live", "LIVE FOR", 8, short=5, short_header="LIVE"),
+           Column("viewers", "VIEWERS", 7, short=5, short_header="VIEW"),
+           Column("codec", "CODEC", 8), Column("bitrate", "KBPS", 5), Column("rec", "", 4, short=3))
+NARROWING = ("drop:host", "drop:protocol", "drop:codec", "short:live", "short:viewers", "gap",
+             "short:app", "short:rec")
 ORDER = {"live": 0, "idle": 1, "disabled": 2}
 LOOK = {"live": ("●", "running"), "idle": ("◌", "queued"), "disabled": ("○", "abandoned")}
 
@@ -31,7 +36,7 @@ LOOK = {"live": ("●", "running"), "idle": ("◌", "queued"), "disabled": ("○
 class StreamsPane(KeyedTable):
     BINDINGS = bindings_for("streams")
     COLUMNS = COLUMNS
-    OPTIONAL = ("host", "protocol")
+    NARROWING = NARROWING
 
     class ActionRequested(Message):
         def __init__(self, service: str, action: str, stream: Stream) -> None:
@@ -48,6 +53,7 @@ class StreamsPane(KeyedTable):
         self.streams: dict[str, Stream] = {}
         self.service: str | None = None
         self.can = Capabilities()
+        self._now: datetime | None = None
 
     def row_cells(self, stream: Stream, now: datetime) -> tuple[Text, ...]:
         dot, look = LOOK.get(stream.state, LOOK["idle"])
@@ -66,8 +72,31 @@ class StreamsPane(KeyedTable):
                                                      "off" if stream.state == "disabled" else ""),
                      style="bold red" if stream.recording else "dim"))
 
+    def cursor_words(self, key: str) -> Text | None:
+        stream = self.streams.get(key)
+        if stream is None:
+            return None
+        words = Text()
+        words.append_text(literal(stream.id, "bold"))
+        words.append(f" · {stream.state}")
+        if stream.started_at and stream.state != "disabled" and self._now is not None:
+            words.append(f" for {rough_age((self._now - stream.started_at).total_seconds())}")
+        if stream.viewers is not None and stream.state != "disabled":
+            words.append(f" · {stream.viewers} viewer{'s' if stream.viewers != 1 else ''}")
+        if stream.codec or stream.bitrate_kbps:
+            words.append(" · ")
+            words.append_text(literal(" ".join(filter(None, (
+                stream.codec, f"{stream.bitrate_kbps} kbps" if stream.bitrate_kbps else None)))))
+        if stream.recording:
+            words.append(" · recording", style="bold red")
+        words.append(" · ")
+        words.append_text(literal(" ".join(filter(None, (stream.protocol, stream.host and
+                                                         f"on {stream.host}"))), "dim"))
+        return words
+
     def show(self, state: ServiceState, now: datetime) -> None:
         self.can = state.can
+        self._now = now
         if state.name != self.service:
             self.service = state.name
             self.set_rows([])
