@@ -1,7 +1,9 @@
 """`jobdeck watch`: poll like the console, print each transition as it happens.
 
 For cron, systemd and log shippers: a line of text per transition, or one JSON line with
---json (DESIGN.md's transition shape). Each service is polled on its own (a slow one holds no
+--json (the transition shape in the README). It says where it starts: after each service's
+first poll, a line for a service that is down or has items needing attention (`from` null), so a
+watch started during an outage is not silent. Each service is polled on its own (a slow one holds no
 other back), with the console's deadlines and backoff. SIGINT or SIGTERM ends it with exit 0.
 With --metrics HOST:PORT it also serves Prometheus metrics (tui/metrics.py).
 """
@@ -72,6 +74,7 @@ class Watcher:
 
     async def follow(self, name: str) -> None:
         failures = 0
+        first = True
         while not self.stop.is_set():
             snapshot = await self.poll(name)
             if self.stop.is_set():
@@ -82,6 +85,10 @@ class Watcher:
                 self.emit(transition)
                 if self.metrics is not None:
                     self.metrics.count(name, transition.event)
+            if first:   # where watching starts: down, or what needs attention now
+                first = False
+                for transition in self.watches[name].at_start(datetime.now(UTC)):
+                    self.emit(transition)
             if self.metrics is not None:
                 self.metrics.record(snapshot, self.watches[name])
             try:

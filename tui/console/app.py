@@ -17,14 +17,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Horizontal
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.theme import Theme
 from textual.worker import Worker
 
 from jobdeck.adapters.contract.base import Adapter
+from jobdeck.adapters.core.commands import BY_NAME, COMMANDS, WHERE, Command, normal_key
 from jobdeck.adapters.core.config import Config
 from jobdeck.adapters.core.oncall import Transition
 from jobdeck.adapters.core.state import StateStore
@@ -35,7 +36,7 @@ from .action_runner import ActionRunner
 from .desk import Desk
 from .hangup import terminal_gone, watched_fd
 from .keymap import bindings_for
-from .messages import ActionDone, Ask, SnapshotReady
+from .messages import ActionDone, Ask, Copy, SnapshotReady
 from .palette import palette_commands
 from .poller import Poller
 from .reader import Reader
@@ -51,6 +52,29 @@ from .widgets.task_table import TaskTable
 from .widgets.tasks_pane import TasksPane
 from .widgets.topbar import Topbar
 from .widgets.workspace import Workspace
+
+
+class DeckScreen(Screen):
+    """The main screen. A key of the command table that nothing here would answer says why,
+    instead of doing nothing; toasts held while a dialog was open show when it closes."""
+
+    def on_key(self, event: events.Key) -> None:
+        # Keys reach the screen before the bindings are tried: ask whether one would answer.
+        active = self.active_bindings.get(event.key)
+        if active is None or not active.enabled:
+            app = self.app
+            if isinstance(app, JobdeckApp):
+                app.unanswered(event.key)
+
+    def on_screen_resume(self) -> None:
+        app = self.app
+        if isinstance(app, JobdeckApp):
+            app.show_held_toasts()
+
+
+# The widgets that own each pane's commands (the names of adapters/core/commands.py).
+OWNERS = {"tasks": TasksPane, "table": TaskTable, "streams": StreamsPane,
+          "blocks": BlockGridView, "attention": AttentionPane, "services": ServiceList}
 
 
 class JobdeckApp(App[int]):
@@ -77,6 +101,7 @@ class JobdeckApp(App[int]):
         self.runner = ActionRunner(self, state)
         self.selected: str = ATTENTION
         self.toasts: list[tuple[str, str]] = []   # the last toasts shown, newest last
+        self._held: list[tuple[str, str, Any, float | None]] = []   # while a dialog is open
         # The theme is chosen before the first stylesheet parse: set in on_mount, it would
         # make Textual parse every stylesheet twice before the first frame.
         for theme in load_themes():
@@ -84,6 +109,9 @@ class JobdeckApp(App[int]):
         saved = (self.store.load().get("theme") if self.store else None) or self.config.theme
         self.theme = saved if saved in self.available_themes else "jobdeck-dark"
         self._theme_missing = None if saved in self.available_themes else saved
+
+    def get_default_screen(self) -> Screen:
+        return DeckScreen(id="_default")
 
     def compose(self) -> ComposeResult:
         yield Topbar(id="topbar")
@@ -149,7 +177,17 @@ class JobdeckApp(App[int]):
         made with an f-string); Textual's own come as plain str and are cleaned here."""
         message, title = (clean(v.plain if isinstance(v, Text) else v) for v in (message, title))
         self.toasts = [*self.toasts[-49:], (message, severity)]
+        if isinstance(self.screen, ModalScreen):   # a toast never covers a dialog: it waits
+            self._held.append((message, title, severity, timeout))
+            return
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def show_held_toasts(self) -> None:
+        """The dialog closed: what was said meanwhile shows now (its time starts now)."""
+        held, self._held = self._held, []
+        for message, heading, severity, timeout in held:
+            super().notify(message, title=heading, severity=severity, timeout=timeout,
+                           markup=False)
 
     # polls --------------------------------------------------------------------------------------
 
@@ -256,6 +294,15 @@ class JobdeckApp(App[int]):
 
     @on(AttentionPane.JumpRequested)
     def _jump(self, event: AttentionPane.JumpRequested) -> None:
+        item, state = event.item, self.states.get(event.item.service)
+        snapshot = state.snapshot if state is not None else None
+        gone = snapshot is not None and (
+            (item.what == "stream" and all(s.id != item.id for s in snapshot.streams)) or
+            (item.what == "task" and all(t.id != item.id for t in snapshot.all_tasks())))
+        if gone:   # never land on another row (a live stream, with Close offered)
+            self.notify(safe_title(item.what, " ", item.id, " is gone from ", item.service,
+                                   ": nothing to go to"), severity="warning", timeout=4)
+            return
         services = self.query_one(ServiceList)
         services.highlighted = services.get_option_index(event.item.service)
         self.select(event.item.service)
@@ -283,6 +330,10 @@ class JobdeckApp(App[int]):
         from .screens.viewers import ViewersScreen
         self.push_screen(ViewersScreen(event.service, event.stream))
 
+    def on_copy(self, message: Copy) -> None:
+        self.copy_to_clipboard(message.text)
+        self.notify(safe_title("copied ", message.what, " id ", message.text), timeout=3)
+
     def on_action_done(self, message: ActionDone) -> None:
         if self.is_running:
             self.runner.done(message.result)
@@ -296,6 +347,53 @@ class JobdeckApp(App[int]):
                                             else adapter.tracks_tasks)
             return able and self.may_act(self.selected, None)
         return True
+
+    def why_not(self, action: str, parameters: tuple[object, ...], label: str) -> str:
+        adapter = self.adapters.get(self.selected)
+        if adapter is None:
+            return "choose a service first"
+        if not self.may_act(self.selected, None):
+            return "read-only: actions are switched off"
+        if action == "submit":
+            return f"{self.selected} is a {adapter.kind} service: jobdeck starts no work there"
+        return f"{self.selected} lists its own tasks: there is nothing to track"
+
+    def unanswered(self, key: str) -> None:
+        """A key nothing answered: if it is a command's key, one short toast says why."""
+        keys = self.config.keys
+        commands = [c for c in COMMANDS if normal_key(keys.get(c.name, c.key)) == key]
+        if not commands:
+            return
+        chain = []
+        node = self.focused
+        while node is not None and node is not self.screen:
+            chain.append(node)
+            node = node.parent
+        chain.append(self)
+
+        def owns(node: object, command: Command) -> bool:
+            if node is self:
+                return "app" in command.targets
+            return any(t in OWNERS and isinstance(node, OWNERS[t]) for t in command.targets)
+
+        for command in commands:
+            for node in chain:
+                if owns(node, command):
+                    self._say_why(command, node)
+                    return
+        command = commands[0]
+        where = " or ".join(dict.fromkeys(WHERE[t] for t in command.targets))
+        self._say_why(command, None, f"works in {where}")
+
+    def _say_why(self, command: Command, node: object, reason: str | None = None) -> None:
+        if reason is None:
+            name, _, rest = command.action.partition("(")
+            params = tuple(p.strip().strip("'\"") for p in rest.rstrip(")").split(",")
+                           if p.strip())
+            why = getattr(node, "why_not", None)
+            reason = why(name, params, command.label) if why else "does not apply here"
+        self.notify(safe_title(command.display_key(self.config.keys), " ", command.label, ": ",
+                          reason), severity="warning", timeout=3)
 
     def action_submit(self) -> None:
         self.runner.submit(self.selected)
@@ -312,6 +410,15 @@ class JobdeckApp(App[int]):
     def action_history(self) -> None:
         from .screens.history import HistoryScreen
         self.push_screen(HistoryScreen(self.oncall.alerter.history))
+
+    def action_mutes(self) -> None:
+        from .screens.mutes import MutesScreen
+        self.push_screen(MutesScreen(self.oncall.mutes.listing()))
+
+    def on_mutes_screen_unmute(self, message: Any) -> None:
+        self.oncall.mutes.unmute(message.key)
+        self.query_one(Workspace).update_attention(*self.attention())
+        self.tick()
 
     def action_refresh(self) -> None:
         self.poller.poll_all()
@@ -338,6 +445,8 @@ class JobdeckApp(App[int]):
     def _theme_changed(self, theme: Theme) -> None:
         if not self.is_running:
             return
+        key = BY_NAME["theme"].display_key(self.config.keys)
+        self.notify(safe_title("theme ", theme.name, " (", key, " for the next)"), timeout=2)
         self.query_one(TaskTable).relabel()
         self.query_one(BlockGridView).theme_changed()
         self.show_selected(blocks=False)

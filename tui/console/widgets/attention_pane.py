@@ -21,6 +21,7 @@ from textual.message import Message
 from jobdeck.adapters.core.oncall import Item
 from jobdeck.tui.console.colours import status_style
 from jobdeck.tui.console.keymap import bindings_for, refresh_bindings_on_change
+from jobdeck.tui.console.messages import Copy
 from jobdeck.tui.console.service_state import rough_age
 from jobdeck.tui.safe_text import literal, set_titles, title
 
@@ -115,9 +116,26 @@ class AttentionPane(KeyedTable):
             name = str(parameters[0])
             return bool(item and item.task and name in item.task.actions
                         and self.may_act(item.service, name))
-        if action in ("jump", "mute"):
+        if action in ("jump", "mute", "copy_id"):
             return item is not None
         return True
+
+    def why_not(self, action: str, parameters: tuple[object, ...], label: str) -> str:
+        item = self.cursor_item
+        if item is None:
+            return "nothing needs attention"
+        if action != "service_action":
+            return "no item under the cursor"
+        name = str(parameters[0])
+        if item.task is None:
+            return f"the {item.what} of {item.service} is not a task: enter goes to it"
+        if name not in item.task.actions:
+            return f"not for task {item.id} while it is {item.task.status}"
+        return "read-only: actions are switched off"
+
+    def action_copy_id(self) -> None:
+        if (item := self.cursor_item) is not None:
+            self.post_message(Copy(item.id, item.what))
 
     def action_service_action(self, name: str) -> None:
         item = self.cursor_item

@@ -12,6 +12,7 @@ from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from jobdeck.tui.console.keymap import bindings_for
 from jobdeck.tui.console.service_state import SLOW_MS, ServiceState, latency_text, rough_age
 from jobdeck.tui.safe_text import literal
 
@@ -28,8 +29,11 @@ class Glance:
     muted: int = 0
 
 
-class ServiceList(OptionList):
-    """Entries are replaced in place by id, so the highlight never jumps on a refresh."""
+class ServiceList(OptionList, inherit_bindings=False):
+    """Entries are replaced in place by id, so the highlight never jumps on a refresh. Its keys
+    come from the one table, as every list's do (`cursor_down = "j"` moves here too)."""
+
+    BINDINGS = bindings_for("services")
 
     def __init__(self, states: list[ServiceState], **kwargs: object) -> None:
         self._shown: dict[str, Text] = {}
@@ -137,6 +141,15 @@ class ServiceList(OptionList):
 
     def update_attention(self, items: int, muted: int) -> None:
         self._replace(ATTENTION, self.attention_prompt(items, muted))
+
+    def action_cursor(self, step: int) -> None:
+        (self.action_cursor_down if step > 0 else self.action_cursor_up)()
+
+    def action_page(self, direction: int) -> None:
+        (self.action_page_down if direction > 0 else self.action_page_up)()
+
+    def action_edge(self, where: int) -> None:
+        (self.action_first if where == 0 else self.action_last)()
 
     @property
     def selected_service(self) -> str | None:

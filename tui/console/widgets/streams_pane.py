@@ -17,6 +17,7 @@ from textual.message import Message
 from jobdeck.adapters.contract.model import Stream
 from jobdeck.tui.console.colours import status_style
 from jobdeck.tui.console.keymap import bindings_for, refresh_bindings_on_change
+from jobdeck.tui.console.messages import Copy
 from jobdeck.tui.console.service_state import Capabilities, ServiceState, rough_age
 from jobdeck.tui.safe_text import literal, set_titles, title
 
@@ -132,7 +133,28 @@ class StreamsPane(KeyedTable):
                         and self.can.may(name))
         if action == "viewers":
             return bool(self.service and stream and self.can.has_viewers)
+        if action == "copy_id":
+            return stream is not None
         return True
+
+    def why_not(self, action: str, parameters: tuple[object, ...], label: str) -> str:
+        stream = self.cursor_stream
+        if stream is None:
+            return "no stream under the cursor"
+        if action == "viewers":
+            return f"{self.service} does not list who watches"
+        if action != "service_action":
+            return "no stream under the cursor"
+        name = str(parameters[0])
+        if not self.can.may_write:
+            return "read-only: actions are switched off"
+        if not self.can.may(name):
+            return f"{self.service} has no such action"
+        return f"not for stream {stream.id} while it is {stream.state}"
+
+    def action_copy_id(self) -> None:
+        if (stream := self.cursor_stream) is not None:
+            self.post_message(Copy(stream.id, "stream"))
 
     def action_service_action(self, name: str) -> None:
         stream = self.cursor_stream
