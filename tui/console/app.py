@@ -156,18 +156,22 @@ class JobdeckApp(App[int]):
             self.query_one(Workspace).update_attention(*self.attention())
 
     def action_focus_next(self) -> None:
-        if self.query_one("#main").has_class("fold"):
-            self.query_one("#main").remove_class("fold")
-            self.query_one(ServiceList).focus()
-            return
-        super().action_focus_next()
+        if not self._unfold():
+            super().action_focus_next()
 
     def action_focus_previous(self) -> None:
-        if self.query_one("#main").has_class("fold"):
-            self.query_one("#main").remove_class("fold")
-            self.query_one(ServiceList).focus()
-            return
-        super().action_focus_previous()
+        if not self._unfold():
+            super().action_focus_previous()
+
+    def _unfold(self) -> bool:
+        """tab from the narrow attention view: the folded service list comes back, focused."""
+        main = self.query_one("#main")
+        if not main.has_class("fold"):
+            return False
+        main.remove_class("fold")
+        self.query_one(ServiceList).focus()
+        self.query_one(Workspace).update_attention(*self.attention())
+        return True
 
     def notify(self, message: Text | str, *, title: Text | str = "",
                severity: Any = "information", timeout: float | None = None,

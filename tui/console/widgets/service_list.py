@@ -37,6 +37,7 @@ class ServiceList(OptionList, inherit_bindings=False):
 
     def __init__(self, states: list[ServiceState], **kwargs: object) -> None:
         self._shown: dict[str, Text] = {}
+        self._last: dict[str, tuple] = {}   # what each entry was last drawn from
         super().__init__(**kwargs)
         self.add_option(Option(self.attention_prompt(0, 0), id=ATTENTION))
         self.add_options([Option(self.prompt(s), id=s.name) for s in states])
@@ -137,10 +138,16 @@ class ServiceList(OptionList, inherit_bindings=False):
 
     def update_state(self, state: ServiceState, now: float | None = None,
                      glance: Glance | None = None) -> None:
+        self._last[state.name] = (state, now, glance)
         self._replace(state.name, self.prompt(state, now, glance))
 
     def update_attention(self, items: int, muted: int) -> None:
         self._replace(ATTENTION, self.attention_prompt(items, muted))
+
+    def on_resize(self) -> None:
+        """Lines wrap to the width: a new width (the list unfolded) wraps them again."""
+        for state, now, glance in list(self._last.values()):
+            self._replace(state.name, self.prompt(state, now, glance))
 
     def action_cursor(self, step: int) -> None:
         (self.action_cursor_down if step > 0 else self.action_cursor_up)()
