@@ -252,6 +252,7 @@ class JobdeckApp(App[int]):
                                                     muted_by_service.get(each.name, 0)))
         if state is not None and state.error:
             self.query_one(TasksPane).show_titles(now)
+        self.fold_services()   # the size the terminal reported last decides (cheap when same)
 
     def select(self, name: str) -> None:
         if name != self.selected:
