@@ -158,7 +158,8 @@ class ServiceWatch:
                                                    and i.what in ("task", "stream") else "")
                            + f" {i.status}" for i in items)
         return [Transition(wall, self.name, self.kind, "service", self.name, self.name, None,
-                           "attention", f"{len(items)} need attention: {listed}")]
+                           "attention", f"{len(items)} need{'s' if len(items) == 1 else ''} "
+                           f"attention: {listed}")]
 
     def observe(self, snapshot: ServiceSnapshot, now: float,
                 wall: datetime | None = None) -> list[Transition]:

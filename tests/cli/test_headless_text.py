@@ -136,3 +136,13 @@ def test_help_runs_in_a_fresh_interpreter():
     done = subprocess.run([sys.executable, "-m", "jobdeck", "snapshot", "--help"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "README" in done.stdout and "DESIGN" not in done.stdout
+
+
+def test_keys_that_collide_stop_the_console_at_start(tmp_path, capsys):
+    path = tmp_path / "config.toml"
+    path.write_text('[keys]\nabandon = "g"\n')
+    assert main(["run", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and "abandon = 'g' collides with resume" in err
+    assert main(["config", "check", "--offline", "--config", str(path)]) == 2
+    assert "abandon = 'g' collides with resume" in capsys.readouterr().err
