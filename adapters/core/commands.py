@@ -120,6 +120,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("theme", "T", "Theme", "Next colour theme", "next_theme"),
     Command("history", "H", "Alerts", "The alerts of this session", "history", footer=True),
     # moving around (widgets' own keys, remappable like the rest)
+    _nav("open", "enter", "Go into the service under the highlight", "open", ("services",)),
     _nav("expand", "right", "Expand a parent task", "expand", ("table",)),
     _nav("collapse", "left", "Collapse a parent task, or go to its parent", "collapse",
          ("table",)),

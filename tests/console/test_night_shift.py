@@ -353,3 +353,19 @@ async def test_T_names_the_theme_it_switched_to():
         await pilot.press("T")
         await settle(pilot)
         assert any(m.startswith(f"theme {app.theme} (T for the next)") for m in toasts(app))
+
+
+async def test_enter_on_the_service_list_goes_into_the_service():
+    app = demo_app(("sh-farm", farm()), ("live", NtvSim(clock=FrozenClock())))
+    async with started(app) as pilot:
+        services = app.query_one(ServiceList)
+        services.focus()
+        await pilot.press("down")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.focused is app.query_one(TaskTable)
+        before = len(toasts(app))
+        await pilot.press("shift+tab", "down", "enter")   # back to the list, down to live
+        await settle(pilot)
+        assert app.focused is app.query_one(StreamsPane) and len(toasts(app)) == before

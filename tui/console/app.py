@@ -261,6 +261,16 @@ class JobdeckApp(App[int]):
             self.fold_services()
             self.tick()
 
+    @on(ServiceList.OpenRequested)
+    def _open(self) -> None:
+        state = self.states.get(self.selected)
+        if state is None:
+            self.query_one(AttentionPane).focus()
+        elif state.can.lists_streams:
+            self.query_one(StreamsPane).focus()
+        else:
+            self.query_one(TaskTable).focus()
+
     @on(ServiceList.OptionHighlighted, "#services")
     def _service_highlighted(self, event: ServiceList.OptionHighlighted) -> None:
         if event.option.id:

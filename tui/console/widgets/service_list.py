@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from rich.cells import cell_len
 from rich.text import Text
+from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -148,6 +149,12 @@ class ServiceList(OptionList, inherit_bindings=False):
         """Lines wrap to the width: a new width (the list unfolded) wraps them again."""
         for state, now, glance in list(self._last.values()):
             self._replace(state.name, self.prompt(state, now, glance))
+
+    class OpenRequested(Message):
+        """Go into the highlighted entry: its pane takes the focus."""
+
+    def action_open(self) -> None:
+        self.post_message(self.OpenRequested())
 
     def action_cursor(self, step: int) -> None:
         (self.action_cursor_down if step > 0 else self.action_cursor_up)()
