@@ -219,14 +219,16 @@ class Adapter(ABC):
         raise NotImplementedError
 
     async def probe(self) -> list[str]:
-        """`config check`'s look at the live service: lines to print, problems first with '!'."""
+        """`config check`'s look at the live service: lines to print, problems first with '!'
+        (what stops the service working), warnings with 'warning:' (a feature that could not
+        be read: the service works without it)."""
         snapshot = await self.poll()
         if not snapshot.ok:
             return [f"! {snapshot.error}"]
         lines = [f"answered in {snapshot.latency_ms or 0:.0f} ms"]
         if snapshot.api_version:
             lines.append(f"API generation {snapshot.api_version}")
-        lines += [f"! {w}" for w in snapshot.warnings]
+        lines += [f"warning: {w}" for w in snapshot.warnings]
         return lines
 
     # kinds with no list call watch the ids in config `track` plus those kept in the state dir ------

@@ -19,9 +19,11 @@ from typing import Literal
 
 # Where a command's key is bound: "app"; "tasks" (the pane: actions, marks, filter), "table" (the
 # task rows themselves: moving the cursor, opening parents), "streams", "blocks", "attention",
-# "viewers" (the list `enter` opens on a stream); "replay" (the replayed console's own keys).
-# (An adapter's ActionSpec.target is another thing: what the action applies to.)
-Pane = Literal["app", "tasks", "table", "streams", "blocks", "attention", "viewers", "replay"]
+# "viewers" (the list `enter` opens on a stream); "replay" (the replayed console's own keys);
+# "services" (the service list). (An adapter's ActionSpec.target is another thing: what the
+# action applies to.)
+Pane = Literal["app", "tasks", "table", "streams", "blocks", "attention", "viewers", "replay",
+               "services"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,10 +75,14 @@ COMMANDS: tuple[Command, ...] = (
     _act("retry_failed", "R", "Retry failed", "Resubmit the failed frames of tasks"),
     _act("retry_merge", "M", "Retry merge", "Merge an encoding's clips again (FinalRip)"),
     _act("clear", "C", "Clear", "Clear encoding tasks and their files (asks first)"),
-    _act("untrack", "u", "Untrack", "Stop watching tracked tasks (EVA, enhance)",
-         footer=False),
-    Command("mark", "space", "Mark", "Mark or unmark the task under the cursor", "mark",
-            ("tasks",), "selection"),
+    _act("untrack", "u", "Untrack", "Stop watching tracked tasks (EVA, enhance)"),
+    Command("mark", "space", "Mark", "Mark or unmark the task under the cursor, then move down "
+            "(marking a parent says whether its sub-tasks go with it)", "mark", ("tasks",),
+            "selection"),
+    Command("clear_marks", "escape", "Clear marks", "Clear the marks and the filter",
+            "clear_marks", ("tasks",), "selection"),
+    Command("copy", "c", "Copy id", "Copy the whole id of the item under the cursor",
+            "copy_id", ("tasks", "attention", "streams"), "selection"),
     Command("detail", "enter", "Detail", "Facts and every frame record of the task under the "
             "cursor", "detail", ("tasks",), "selection"),
     Command("jump", "enter", "Go to", "Go to the item under the cursor in its service", "jump",
@@ -86,7 +92,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("submit", "n", "New", "Start new work on the selected service (upload, render, "
             "enhance)", "submit", ("app",), "selection", footer=True),
     Command("track", "t", "Track", "Watch task ids on a service with no list call", "track",
-            ("app",), "selection"),
+            ("app",), "selection", footer=True),
     # streams
     _act("close_stream", "k", "Close stream", "Close the stream under the cursor (asks first); "
          "its publisher may reconnect", targets=("streams",), group="stream"),
@@ -121,6 +127,8 @@ COMMANDS: tuple[Command, ...] = (
             "filter", ("tasks",), footer=True),
     Command("sort", "o", "Sort", "Cycle the task order: newest, name, status, progress", "sort",
             ("tasks",)),
+    Command("reverse", "O", "Reverse", "Reverse the task order (oldest first, Z to A ...)",
+            "reverse", ("tasks",)),
     Command("refresh", "r", "Refresh", "Poll every service now", "refresh"),
     Command("pause", "P", "Pause", "Pause or resume live updates", "pause"),
     Command("faster", "plus", "Faster", "Poll more often", "faster"),
@@ -140,17 +148,22 @@ COMMANDS: tuple[Command, ...] = (
     Command("previous_event", "less_than_sign", "Previous event",
             "Jump back to the transition before", "replay_jump(-1)", ("replay",), "replay"),
     # moving around (widgets' own keys, remappable like the rest)
+    _nav("open", "enter", "Go into the service under the highlight", "open", ("services",)),
     _nav("expand", "right", "Expand a parent task", "expand", ("table",)),
     _nav("collapse", "left", "Collapse a parent task, or go to its parent", "collapse",
          ("table",)),
     _nav("cursor_up", "up", "Cursor up", "cursor(-1)",
-         ("table", "attention", "streams", "blocks")),
+         ("table", "attention", "streams", "blocks", "services")),
     _nav("cursor_down", "down", "Cursor down", "cursor(1)",
-         ("table", "attention", "streams", "blocks")),
-    _nav("page_up", "pageup", "Page up", "page(-1)", ("table", "attention", "streams")),
-    _nav("page_down", "pagedown", "Page down", "page(1)", ("table", "attention", "streams")),
-    _nav("first", "home", "First row", "edge(0)", ("table", "attention", "streams", "blocks")),
-    _nav("last", "end", "Last row", "edge(-1)", ("table", "attention", "streams", "blocks")),
+         ("table", "attention", "streams", "blocks", "services")),
+    _nav("page_up", "pageup", "Page up", "page(-1)", ("table", "attention", "streams",
+                                                      "services")),
+    _nav("page_down", "pagedown", "Page down", "page(1)", ("table", "attention", "streams",
+                                                           "services")),
+    _nav("first", "home", "First row", "edge(0)", ("table", "attention", "streams", "blocks",
+                                                   "services")),
+    _nav("last", "end", "Last row", "edge(-1)", ("table", "attention", "streams", "blocks",
+                                                 "services")),
     _nav("block_left", "left", "Previous block", "step(-1)", ("blocks",)),
     _nav("block_right", "right", "Next block", "step(1)", ("blocks",)),
 )
@@ -173,5 +186,93 @@ def service_actions() -> set[str]:
 
 
 # Adapter actions with no key, on purpose: they take parameters a key cannot give (frame ids,
-# seconds). `jobdeck act` runs them.
-CLI_ONLY = {"retry_frames", "set_timeout"}
+# seconds) or pick one client among many (the viewers list shows the ids). `jobdeck act` runs them.
+CLI_ONLY = {"retry_frames", "set_timeout", "kick"}
+
+
+# Keys: which names are keys, and which remaps collide ------------------------------------------
+
+# The widgets a key passes through, focused first: a key answers the first command it meets.
+CHAINS: tuple[tuple[Pane, ...], ...] = (("table", "tasks", "app"), ("attention", "app"),
+                                        ("streams", "app"), ("blocks", "app"), ("services", "app"))
+WHERE = {"table": "the task list", "tasks": "the task list", "attention": "the attention view",
+         "streams": "the streams pane", "blocks": "the block grid", "services": "the service list",
+         "app": "every pane"}
+# Commands that share a key by design: they never apply to the same item (the item decides).
+SHARED = (frozenset({"stop", "stop_transcode"}),)
+NAMED_KEYS = {"escape", "enter", "tab", "space", "backspace", "delete", "insert", "home", "end",
+              "pageup", "pagedown", "up", "down", "left", "right",
+              *(f"f{n}" for n in range(1, 25))}
+MODIFIERS = ("ctrl", "shift", "alt", "meta", "super", "hyper")
+
+
+def _punctuation_names() -> frozenset[str]:
+    """The names Textual gives ASCII punctuation keys ("greater_than_sign" for ">")."""
+    import string
+    import unicodedata
+    return frozenset(unicodedata.name(c).lower().replace("-", "_").replace(" ", "_")
+                     for c in string.punctuation)
+
+
+PUNCTUATION_NAMES = _punctuation_names()
+
+
+def normal_key(key: str) -> str | None:
+    """The key's name as the terminal reports it ("?" -> "question_mark", "ctrl+s"), or None
+    when `key` names no key ("xx", "ctrl+")."""
+    import unicodedata
+
+    *mods, base = key.strip().split("+")
+    if any(m not in MODIFIERS for m in mods) or not base:
+        return None
+    if len(base) == 1:
+        if not base.isprintable() or base.isspace():
+            return None
+        if not base.isalnum():
+            base = unicodedata.name(base, base).lower().replace("-", "_").replace(" ", "_")
+            base = {"solidus": "slash", "reverse_solidus": "backslash", "commercial_at": "at",
+                    "hyphen_minus": "minus", "plus_sign": "plus", "low_line": "underscore"
+                    }.get(base, base)
+    elif base not in NAMED_KEYS and base not in PUNCTUATION_NAMES:
+        try:
+            if len(unicodedata.lookup(base.replace("_", " ").upper())) != 1:
+                return None
+        except KeyError:
+            if base not in ("slash", "backslash", "at", "minus", "plus", "underscore"):
+                return None
+    return "+".join([*mods, base])
+
+
+def key_problems(keys: Mapping[str, str]) -> list[str]:
+    """What is wrong with these [keys] remaps: keys that are not keys, and two commands that
+    would answer the same key in the same place (one would never run). Empty: all fine."""
+    problems: list[str] = []
+    effective: dict[str, str] = {}
+    for command in COMMANDS:
+        key = keys.get(command.name, command.key)
+        name = normal_key(key)
+        if name is None:
+            problems.append(f"{command.name} = {key!r}: not a key (one key name, like \"x\", "
+                            "\"ctrl+s\", \"f5\" or \"pagedown\")")
+        else:
+            effective[command.name] = name
+    seen: set[frozenset[str]] = set()
+    for chain in CHAINS:
+        holder: dict[str, Command] = {}
+        for pane in chain:
+            for command in COMMANDS:
+                key = effective.get(command.name)
+                if pane not in command.targets or key is None:
+                    continue
+                other = holder.setdefault(key, command)
+                pair = frozenset({other.name, command.name})
+                if other is command or pair in SHARED or pair in seen or \
+                        not pair & set(keys):
+                    continue
+                seen.add(pair)
+                mine, theirs = (command, other) if command.name in keys else (other, command)
+                their_key = keys.get(theirs.name, theirs.key)
+                problems.append(f"{mine.name} = {keys[mine.name]!r} collides with {theirs.name} "
+                                f"({KEY_DISPLAY.get(their_key, their_key)}) in "
+                                f"{WHERE[chain[0]]}: one of them would never run")
+    return problems

@@ -129,7 +129,14 @@ def parse_keys(keys: Any, where: str, commands: Collection[str] | None) -> dict[
         if not isinstance(key, str) or not key.strip() or " " in key.strip():
             raise ConfigError(f"{where}: [keys]: key {name!r}: must be one key name, like "
                               f'"x", "ctrl+s" or "f5", not {key!r}')
-    return {name: key.strip() for name, key in keys.items()}
+    remaps = {name: key.strip() for name, key in keys.items()}
+    if commands is not None:   # the console's commands: their keys must be keys, and not clash
+        from .commands import key_problems
+
+        problems = key_problems(remaps)
+        if problems:
+            raise ConfigError(f"{where}: [keys]: " + f"\n{where}: [keys]: ".join(problems))
+    return remaps
 
 
 def parse_service(entry: Any, number: int, where: str, path: Path | None,

@@ -10,6 +10,11 @@ abnormal relays and relays that stopped since watching began, the service itself
 down or stale, its warnings, and a balance under the alert threshold.
 
 The console's attention view and alerts, `jobdeck watch` and its metrics all read from here.
+
+The operator's own action is an expected change: the console tells the watch what it just did
+(`expect`), and the transition that follows is marked `by_you` (no alert, no attention item; it
+stays in the history). `jobdeck watch` says where it starts (`at_start`): a line per service that
+is down or has items needing attention at its first poll, with `from` null.
 """
 
 from __future__ import annotations
@@ -37,10 +42,10 @@ class Transition:
     what: str          # task | stream | relay | service
     id: str
     name: str
-    from_: str
+    from_: str | None  # None: where `watch` starts, not a change
     to: str
     detail: str | None = None
-
+    by_you: bool = False   # the operator's own action caused it: no alert
     @property
     def label(self) -> str:
         """The id, and the name when it says more (EVA and enhance tasks are named by id)."""
@@ -70,7 +75,10 @@ class Transition:
         detail = f" ({self.detail})" if self.detail else ""
         subject = self.service if self.what == "service" else \
             f"{self.service} {self.what} {self.label}"
-        return f"{iso(self.at)} {subject}: {self.from_} -> {self.to}{detail}"
+        if self.from_ is None:
+            return f"{iso(self.at)} {subject}: at start: {self.to}{detail}"
+        by = " by you" if self.by_you else ""
+        return f"{iso(self.at)} {subject}: {self.from_} -> {self.to}{by}{detail}"
 
 
 def trouble(task: Task) -> str | None:
@@ -136,6 +144,35 @@ class ServiceWatch:
     last_ok: float | None = None
     error: str | None = None
     snapshot: ServiceSnapshot | None = None
+    expected: dict[str, float] = field(default_factory=dict)   # key -> until (monotonic)
+
+    def expect(self, what: str, ids: Iterable[str], until: float) -> None:
+        """The operator just acted on these items: a change to them before `until` is theirs."""
+        for item_id in ids:
+            self.expected[f"{self.name}/{what}/{item_id}"] = until
+
+    def _by_you(self, what: str, item_id: str, now: float) -> bool:
+        until = self.expected.get(f"{self.name}/{what}/{item_id}")
+        return until is not None and now <= until
+
+    def at_start(self, wall: datetime | None = None) -> list[Transition]:
+        """Where watching starts, after the first poll: the service down, or what of it needs
+        attention (a line per service, `from` None). Empty when all is well."""
+        wall = wall or datetime.now(UTC)
+        if self.ok is None:
+            return []
+        if self.ok is False:
+            return [Transition(wall, self.name, self.kind, "service", self.name, self.name,
+                               None, "down", self.error)]
+        items = self.items(self.last_ok or 0.0)
+        if not items:
+            return []
+        listed = "; ".join(f"{i.what} {i.id}" + (f" {i.name}" if i.name not in ("", i.id)
+                                                   and i.what in ("task", "stream") else "")
+                           + f" {i.status}" for i in items)
+        return [Transition(wall, self.name, self.kind, "service", self.name, self.name, None,
+                           "attention", f"{len(items)} need{'s' if len(items) == 1 else ''} "
+                           f"attention: {listed}")]
 
     def observe(self, snapshot: ServiceSnapshot, now: float,
                 wall: datetime | None = None) -> list[Transition]:
@@ -144,11 +181,14 @@ class ServiceWatch:
         first = self.ok is None
         out: list[Transition] = []
 
+        for key in [k for k, until in self.expected.items() if now > until]:
+            del self.expected[key]
+
         def transition(what: str, item_id: str, name: str, before: str, after: str,
                        detail: str | None = None) -> None:
             if not first:
                 out.append(Transition(wall, self.name, self.kind, what, item_id, name, before,
-                                      after, detail))
+                                      after, detail, self._by_you(what, item_id, now)))
 
         if not snapshot.ok:
             if self.ok is not False:
@@ -184,9 +224,10 @@ class ServiceWatch:
                 name = stream.name if stream is not None else stream_id.rpartition("/")[2]
                 transition("stream", stream_id, name, "live", after, None)
                 self.gone.pop(stream_id, None)   # newest last
-                self.gone[stream_id] = Item(self.name, self.kind, "stream", stream_id, name,
-                                            "gone" if after == "gone" else after, now,
-                                            f"was live; now {after}")
+                if not self._by_you("stream", stream_id, now):   # closed by the operator
+                    self.gone[stream_id] = Item(self.name, self.kind, "stream", stream_id, name,
+                                                "gone" if after == "gone" else after, now,
+                                                f"was live; now {after}")
         for stream in snapshot.streams:
             if stream.state == "live":
                 self.gone.pop(stream.id, None)   # back: no longer needs attention
@@ -329,7 +370,9 @@ def newest_first(items: Iterable[Item]) -> list[Item]:
 
 class Mutes:
     """Muted attention items, kept in the state dir: until a time, or until the item changes
-    (its status or detail is no longer what it was when it was muted)."""
+    (its status or detail is no longer what it was when it was muted). A mute silences the
+    item everywhere: the attention view, and a transition of it (toast, bell, hook). Mutes can
+    be listed and lifted."""
 
     def __init__(self, store: Any, wall: Any = None) -> None:
         import time
@@ -351,13 +394,53 @@ class Mutes:
     def mute(self, item: Item, seconds: float | None) -> None:
         """For `seconds`, or (None) until the item changes."""
         entry = {"until": self.wall() + seconds if seconds is not None else None,
-                 "signature": item.signature}
+                 "signature": item.signature, "service": item.service,
+                 "label": f"{item.what} {item.id}" + (f" {item.name}" if item.name not in
+                                                      ("", item.id) else ""),
+                 "status": item.status}
         self._mutes[item.key] = entry
         if self.store is not None:
             self.store.change(lambda data: data.setdefault("mutes", {}).__setitem__(item.key,
                                                                                      entry))
 
+    def unmute(self, key: str) -> None:
+        self._mutes.pop(key, None)
+        if self.store is not None:
+            self.store.change(lambda data: (data.get("mutes") or {}).pop(key, None))
+
+    def silences(self, transition: Transition) -> bool:
+        """A transition of a muted item: held back while muted for a time; a mute "until it
+        changes" holds back only a return to the state that was muted."""
+        mute = self._mutes.get(transition.key)
+        if mute is None:
+            return False
+        until = mute.get("until")
+        if until is not None:
+            return self.wall() < until
+        return str(mute.get("signature", "")).split("|")[0] == transition.to
+
+    def listing(self) -> list[tuple[str, dict[str, Any]]]:
+        """The mutes in force (timed ones not yet over), by key, soonest to end first."""
+        now = self.wall()
+        live = [(k, m) for k, m in self._mutes.items()
+                if m.get("until") is None or m["until"] > now]
+        return sorted(live, key=lambda km: (km[1].get("until") is None,
+                                            km[1].get("until") or 0, km[0]))
+
+    def count_by_service(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for key, mute in self.listing():
+            service = mute.get("service") or key.split("/", 1)[0]
+            counts[service] = counts.get(service, 0) + 1
+        return counts
+
     def split(self, items: list[Item]) -> tuple[list[Item], int]:
-        """The items to show, and how many are muted."""
+        """The items to show, and how many are muted. A mute "until it changes" whose item has
+        changed is over: it is let go."""
+        for item in items:
+            mute = self._mutes.get(item.key)
+            if mute is not None and mute.get("until") is None \
+                    and mute.get("signature") != item.signature:
+                self.unmute(item.key)
         shown = [i for i in items if not self.is_muted(i)]
         return shown, len(items) - len(shown)

@@ -244,7 +244,7 @@ class RenderbusAdapter(Adapter):
         try:
             platforms = await self.client.platforms(zone)
         except ServiceError as exc:
-            return [*lines, f"! platforms could not be read: {exc.reason}"]
+            return [*lines, f"warning: platforms could not be read: {exc.reason}"]
         numbers = {integer_or(p.get("platform"), None, "platform"): str(p.get("name") or "")
                    for p in platforms}
         known = ", ".join(f"{n} ({name})" if name else str(n) for n, name in numbers.items())

@@ -117,8 +117,10 @@ def test_watch_json_prints_each_transition_and_exits_0_on_sigterm(farms, tmp_pat
     sims, config = farms
     watch = Process("watch", "--json", "--config", str(config), env_dir=tmp_path)
     try:
+        start = json.loads(watch.read_until(lambda line: '"sh-farm"' in line))
+        assert start["from"] is None and start["to"] == "attention"   # where it starts:
+        assert "task 18340 forest.blend failed" in start["detail"]     # what needs a person
         polled_twice(*sims.values())   # first polls: a baseline, never a transition
-        assert watch.lines == []
         sims["sh-farm"].tasks[18278].status = 45          # lobby.max fails
         failed = json.loads(watch.read_until(lambda line: '"to": "failed"' in line))
         assert failed["service"] == "sh-farm" and failed["what"] == "task"
@@ -136,6 +138,27 @@ def test_watch_json_prints_each_transition_and_exits_0_on_sigterm(farms, tmp_pat
     finally:
         code, err = watch.stop(signal.SIGTERM)
     assert code == 0 and "Traceback" not in err
+
+
+def test_a_watch_started_during_an_outage_says_so_at_once(farms, tmp_path):
+    sims, config = farms
+    sims["sh-farm"].outage = (10.0, 10.0)      # down before watch starts
+    watch = Process("watch", "--json", "--config", str(config), env_dir=tmp_path)
+    try:
+        line = json.loads(watch.read_until(lambda text: '"sh-farm"' in text))
+        assert line["what"] == "service" and line["from"] is None and line["to"] == "down"
+        assert "503" in line["detail"]
+        assert set(line) == {"at", "service", "what", "id", "name", "from", "to", "detail"}
+    finally:
+        code, err = watch.stop(signal.SIGTERM)
+    assert code == 0, err
+    text = Process("watch", "--service", "sh-farm", "--config", str(config), env_dir=tmp_path)
+    try:
+        line = text.read_until(lambda words: "sh-farm" in words)
+        assert line.endswith("sh-farm: at start: down (HTTP 503: 'service unavailable "
+                             "(simulated outage)')"), line
+    finally:
+        text.stop(signal.SIGTERM)
 
 
 def test_watch_text_lines_one_service_and_sigint(farms, tmp_path):

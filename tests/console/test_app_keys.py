@@ -53,7 +53,8 @@ async def test_marked_tasks_are_stopped_in_one_call():
     sim = farm()
     async with console(("sh-farm", sim)) as (app, pilot):
         await cursor_to(pilot, "19088")
-        await pilot.press("space")          # marks 19088, cursor moves on to 18380
+        await pilot.press("space")          # marks 19088, cursor moves on
+        await cursor_to(pilot, "18380")
         await pilot.press("space")          # marks 18380
         assert "● 19088" in row_of(app, "19088")
         assert "2 marked" in str(app.query_one("#tasks-pane").border_subtitle)

@@ -9,6 +9,7 @@ from jobdeck.adapters.core.commands import COMMANDS, Command
 from jobdeck.adapters.renderbus.sim import RenderbusSim
 from jobdeck.tui.console.widgets.attention_pane import AttentionPane
 from jobdeck.tui.console.widgets.block_grid import BlockGridView
+from jobdeck.tui.console.widgets.service_list import ServiceList
 from jobdeck.tui.console.widgets.streams_pane import StreamsPane
 from jobdeck.tui.console.widgets.task_table import TaskTable
 from jobdeck.tui.console.widgets.tasks_pane import TasksPane
@@ -17,9 +18,10 @@ from tests.support.console import demo_app, settle, started
 
 # what to focus so a command's widget (or one inside it) is in the key's path
 FOCUS = {"tasks": TaskTable, "table": TaskTable, "streams": StreamsPane,
-         "blocks": BlockGridView, "attention": AttentionPane, "app": TaskTable}
+         "blocks": BlockGridView, "attention": AttentionPane, "app": TaskTable,
+         "services": ServiceList}
 OWNER = {"tasks": TasksPane, "table": TaskTable, "streams": StreamsPane,
-         "blocks": BlockGridView, "attention": AttentionPane}
+         "blocks": BlockGridView, "attention": AttentionPane, "services": ServiceList}
 FREE_KEYS = [f"f{n}" for n in range(1, 25)]
 # A screen's own commands (the viewers list's kick) are pressed in that screen's tests; the
 # replay's own keys in tests/console/test_history_console.py, on a replay.

@@ -11,7 +11,7 @@ import pytest
 from textual.widget import Widget
 
 from jobdeck.adapters.renderbus.sim import RenderbusSim
-from jobdeck.tui.console.widgets.keyed_table import column_widths
+from jobdeck.tui.console.widgets.keyed_table import Column, column_layout
 from jobdeck.tui.console.widgets.task_table import TaskTable
 from tests.support.clock import FIXED_EPOCH, FrozenClock
 from tests.support.console import console, settle
@@ -69,12 +69,24 @@ async def test_one_task_moving_redraws_its_line_and_nothing_else(monkeypatch):
         assert region.height == 1 and region.y == row - table.scroll_offset.y
 
 
-@pytest.mark.parametrize(("specs", "total", "optional", "widths"), [
-    ([1, 12, -22, 8, 0], 80, (), [1, 12, 31, 8, 17]),    # flexible ones share what is left
-    ([1, 12, -22, 8, 0], 50, (), [1, 12, 22, 8, 8]),     # narrow: each keeps its minimum
-    ([1, 12, -16, 8, 5, 10, 0], 78, (5,), [1, 12, 24, 8, 5, 0, 16]),   # KIND gives way
-    ([1, 12, -16, 8, 5, 10, 0], 140, (5,), [1, 12, 49, 8, 5, 10, 41]),  # and comes back
-    ([5, 5], 40, (), [5, 5]),
+def test_narrow_attention_keeps_30_columns_of_detail_by_dropping_and_shortening_the_rest():
+    from jobdeck.tui.console.widgets.attention_pane import COLUMNS, NARROWING
+    keys = [c.key for c in COLUMNS]
+    wide = column_layout(COLUMNS, 140, NARROWING)
+    assert all(wide.widths) and wide.gap == 2          # at 140 every column, KIND included
+    narrow = column_layout(COLUMNS, 77, NARROWING)      # 80 columns, less the border
+    widths = dict(zip(keys, narrow.widths, strict=True))
+    assert widths["kind"] == 0 and widths["detail"] >= 30 and widths["name"] >= 18
+    assert widths["age"] == 3 and dict(zip(keys, narrow.headers, strict=True))["age"] == "AGE"
+    line = 1 + sum(narrow.widths) + narrow.gap * (sum(1 for w in narrow.widths if w) - 1)
+    assert line <= 77
+
+
+@pytest.mark.parametrize(("specs", "total", "widths"), [
+    ([(1,), (12,), (0, 22), (8,), (0, 8)], 80, [1, 12, 32, 8, 18]),  # flexible ones share the rest
+    ([(1,), (12,), (0, 22), (8,), (0, 8)], 50, [1, 12, 14, 8, 5]),    # too narrow: each its part
+    ([(5,), (5,)], 40, [5, 5]),
 ])
-def test_column_widths(specs, total, optional, widths):
-    assert column_widths(specs, total, optional) == widths
+def test_flexible_columns_share_what_is_left(specs, total, widths):
+    columns = tuple(Column(str(n), "", *spec) for n, spec in enumerate(specs))
+    assert list(column_layout(columns, total).widths) == widths

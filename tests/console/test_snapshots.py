@@ -50,13 +50,28 @@ def test_attention_view_opens_first(snap_compare):
     assert snap_compare(app, terminal_size=(120, 30), run_before=run_before)
 
 
+def test_attention_view_80x24_keeps_the_reason(snap_compare):
+    """The service list folds away, KIND goes, AGE and the gaps shorten: DETAIL keeps 30
+    columns, and the row under the cursor is written out whole below the rows."""
+    app, la = world()
+
+    async def run_before(pilot) -> None:
+        await steady(pilot)
+        la.outage = (10.0, 10.0)
+        app.clock.advance(42)
+        app.poller.poll("la-farm")
+        await steady(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
 def test_main_screen_wide(snap_compare):
     app, _ = world()
 
     async def run_before(pilot) -> None:
         await steady(pilot)
         await pick(pilot, "sh-farm")
-        await pilot.press("down", "down")   # 19088: a running child with a block grid
+        app.query_one("#tasks").move_to("19088")   # a running child with a block grid
         await steady(pilot)
 
     assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)
@@ -71,7 +86,8 @@ def test_main_screen_80x24_with_a_stale_service_and_marks(snap_compare):
         la.outage = (10.0, 10.0)
         app.clock.advance(42)
         app.poller.poll("la-farm")
-        await pilot.press("down", "down", "space", "space")
+        app.query_one("#tasks").move_to("19088")
+        await pilot.press("space", "space")   # 19088 and the row after it
         await steady(pilot)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
@@ -127,7 +143,7 @@ def test_demo_with_all_four_kinds_encoder_clips(snap_compare):
     async def run_before(pilot) -> None:
         await steady(pilot)
         await pick(pilot, "encoder")
-        await pilot.press("down", "down")   # Roshidere-08: clips encoding
+        app.query_one("#tasks").move_to("Roshidere-08.mkv")   # clips encoding
         await steady(pilot)
 
     assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)

@@ -155,6 +155,33 @@ def test_an_unknown_keys_command_names_the_file(tmp_path, monkeypatch):
     assert str(path) in str(error.value) and "'explode'" in str(error.value)
 
 
+@pytest.mark.parametrize(("keys", "words"), [
+    ('abandon = "g"', ["abandon = 'g' collides with resume (g)", "task list"]),
+    ('cursor_up = "k"', ["cursor_up = 'k' collides with close_stream (k)", "streams pane"]),
+    ('stop = "q"', ["stop = 'q' collides with quit (q)"]),
+    ('stop = "xx"', ["stop = 'xx': not a key"]),
+    ('help = "ctrl+"', ["help = 'ctrl+': not a key"]),
+])
+def test_keys_that_collide_or_are_not_keys_are_refused_naming_file_and_commands(
+        tmp_path, monkeypatch, keys, words):
+    monkeypatch.setenv("RB_KEY", "k" * 10)
+    path = write(tmp_path, GOOD + f"[keys]\n{keys}\n")
+    with pytest.raises(ConfigError) as error:
+        load_config(path)
+    assert str(path) in str(error.value)
+    for word in words:
+        assert word in str(error.value)
+
+
+def test_keys_that_swap_or_share_by_design_are_fine(tmp_path, monkeypatch):
+    from jobdeck.adapters.core.commands import key_problems
+    monkeypatch.setenv("RB_KEY", "k" * 10)
+    assert key_problems({}) == []                               # the defaults never collide
+    config = load_config(write(tmp_path, GOOD + '[keys]\nabandon = "g"\nresume = "a"\n'
+                                                'cursor_down = "j"\nstop_transcode = "x"\n'))
+    assert config.keys["abandon"] == "g"
+
+
 def test_a_secret_ending_in_a_newline_is_stripped(tmp_path, monkeypatch):
     """Otherwise it reaches an HTTP header, and httpx's error shows it whole."""
     monkeypatch.setenv("RB_KEY", "s3cret-with-newline\n")

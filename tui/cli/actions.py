@@ -7,7 +7,7 @@ import argparse
 import asyncio
 import sys
 
-from jobdeck.adapters.contract.base import Adapter
+from jobdeck.adapters.contract.base import ActionSpec, Adapter
 from jobdeck.adapters.contract.jsonsafe import valid_text
 from jobdeck.adapters.contract.model import ActionResult
 from jobdeck.adapters.contract.registry import adapter_class
@@ -52,16 +52,18 @@ def act(config: Config, args: argparse.Namespace) -> int:
         emit_json(ActionResult(service.name, args.action, list(args.targets), ok=False,
                                message="read-only: actions are switched off").to_json(), None)
         return EXIT_READ_ONLY
+    state = StateStore()
     if spec.destructive and config.confirm_destructive and not args.yes:
         if not sys.stdin.isatty():
             raise UsageError(f"{args.action} is destructive: add --yes to run it without a "
                              "terminal")
-        answer = input(clean(f"{spec.label} {', '.join(args.targets)} on {service.name}? "
-                             "[y/N] "))
+        looker = make_adapters(config, [service.name], state)[service.name]
+        for line in asyncio.run(confirm_lines(looker, spec, service.name, args.targets)):
+            say(line, err=True)
+        answer = input(clean(f"{spec.label} on {service.name}? [y/N] "))
         if answer.strip().lower() not in ("y", "yes"):
             say("cancelled", err=True)
             return EXIT_USAGE
-    state = StateStore()
     adapter = make_adapters(config, [service.name], state)[service.name]
     try:
         result = asyncio.run(_perform(adapter, args.action, list(args.targets), params))
@@ -76,6 +78,32 @@ def act(config: Config, args: argparse.Namespace) -> int:
     if result.ok:
         return EXIT_OK
     return EXIT_UNKNOWN if result.outcome == "unknown" else EXIT_FAILED
+
+
+async def confirm_lines(adapter: Adapter, spec: ActionSpec, service: str,
+                        targets: list[str]) -> list[str]:
+    """What the console's dialog says: each task with its name and status, as the service has
+    them now (one poll; a task it does not list is said to be unknown)."""
+    noun = "stream" if spec.target == "stream" else "task"
+    lines = [f"{spec.label} {len(targets)} {noun}{'s' if len(targets) != 1 else ''} on "
+             f"{service}:"]
+    try:
+        snap = await adapter.poll()
+    finally:
+        await adapter.close()
+    known = {t.id: t for t in snap.all_tasks()} if noun == "task" else \
+        {s.id: s for s in snap.streams}
+    for target in targets:
+        item = known.get(target)
+        if item is None:
+            lines.append(f"  {target}  ({'not listed now' if snap.ok else 'could not be read'})")
+        elif noun == "task":
+            lines.append(f"  {target}  {item.name}  ({item.status})")
+        else:
+            viewers = f", {item.viewers} viewer(s)" if item.viewers else ""
+            lines.append(f"  {target}  ({item.state}{viewers})")
+    lines.append(spec.warning or "This cannot be undone.")
+    return lines
 
 
 async def _perform(adapter: Adapter, action: str, targets: list[str],

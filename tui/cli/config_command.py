@@ -49,9 +49,12 @@ def config_command(args: argparse.Namespace) -> int:
         print(f"wrote {path}")
         return EXIT_OK
     config = read_config(args)
-    problems = 0
+    problems = warnings = 0
+    muted = muted_counts()
     for service in config.services:
-        say(f"{service.name}: {service.kind} at {masked_url(service.base_url)}")
+        mutes = muted.get(service.name, 0)
+        say(f"{service.name}: {service.kind} at {masked_url(service.base_url)}"
+            + (f" · {mutes} item{'s' if mutes != 1 else ''} muted" if mutes else ""))
         if service.base_url.startswith("http://") and service.secrets \
                 and urlsplit(service.base_url).hostname not in ("127.0.0.1", "localhost", "::1"):
             say("  ! plain http:// for a service that carries secrets: anyone on the path can "
@@ -68,10 +71,26 @@ def config_command(args: argparse.Namespace) -> int:
         for name, lines in asyncio.run(probe_all(make_adapters(config))).items():
             for line in lines:
                 problems += line.startswith("!")
+                warnings += line.startswith("warning:")
                 say(f"  {name}: {line}")
-    print(f"{path}: ok, {len(config.services)} service(s)"
-          + (f", {problems} problem(s) found on the services" if problems else ""))
-    return EXIT_OK if not problems else EXIT_FAILED
+    count = f"{len(config.services)} service{'s' if len(config.services) != 1 else ''}"
+    if problems:   # only what stops a service working fails the check
+        print(f"{path}: {count}; {problems} problem{'s' if problems != 1 else ''} stop "
+              f"{'a service' if problems == 1 else 'services'} working (the lines marked !)")
+        return EXIT_FAILED
+    print(f"{path}: ok, {count}" + (f"; {warnings} warning{'s' if warnings != 1 else ''} "
+                                    "(features that could not be read)" if warnings else "")
+          + (f"; {sum(muted.values())} item(s) muted in the console (H, then m, lists them)"
+             if muted else ""))
+    return EXIT_OK
+
+
+def muted_counts() -> dict[str, int]:
+    """Per service, the console's mutes in force (kept in the state directory)."""
+    from jobdeck.adapters.core.oncall import Mutes
+    from jobdeck.adapters.core.state import StateStore
+
+    return Mutes(StateStore()).count_by_service()
 
 
 def print_keys(remapped: dict[str, str]) -> int:

@@ -44,7 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
                            "ending): the demo's whole story in a fraction of a minute")
 
     snap = sub.add_parser("snapshot", parents=[common], help="one poll of every service")
-    snap.add_argument("--json", action="store_true", help="print JSON (DESIGN.md's shape)")
+    snap.add_argument("--json", action="store_true",
+                      help="print JSON (the shape the README describes)")
     snap.add_argument("--service", action="append", metavar="NAME", help="only this service")
 
     blocks = sub.add_parser("blocks", parents=[common], help="the block grid of one task")

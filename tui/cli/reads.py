@@ -1,19 +1,29 @@
 """`jobdeck snapshot` and `jobdeck blocks`: one look at the services, as text or JSON.
 
 Each service is made into its JSON or its lines on its own: one that cannot be (a snapshot of a
-shape no printer expects) is reported failed in its place, and never empties the others'."""
+shape no printer expects) is reported failed in its place, and never empties the others'.
+
+As text, `snapshot` prints the services in the order of the config, each under a header with
+its state, balance and how many of its items need attention, its columns aligned by terminal
+cells (a CJK name takes two per character). `blocks` prints the grid packed in lines that say
+which frames they hold, and for a parent task (which has no grid of its own) its sub-tasks.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import time
+import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 
 from jobdeck.adapters.contract import jsonsafe
-from jobdeck.adapters.contract.model import ServiceSnapshot, iso
+from jobdeck.adapters.contract.model import BlockGrid, ServiceSnapshot, Task, iso
 from jobdeck.adapters.core.config import Config
+from jobdeck.adapters.core.oncall import ServiceWatch
 from jobdeck.adapters.core.services import make_adapters, poll_all
+from jobdeck.tui.safe_text import clean
 
 from .common import EXIT_FAILED, EXIT_OK, UsageError, emit_json, say
 
@@ -26,14 +36,21 @@ async def snapshot(config: Config, args: argparse.Namespace) -> int:
         emit_json({"taken_at": iso(datetime.now(UTC)), "services": services})
         return EXIT_OK if all(s["ok"] for s in services) else EXIT_FAILED
     ok = True
-    try:  # text: each service as soon as it has answered
-        for next_done in asyncio.as_completed([a.poll() for a in adapters.values()]):
-            snap = await next_done
-            lines = snapshot_lines(snap)
-            ok = ok and snap.ok and "FAILED" not in lines[0]
-            for line in lines:
-                say(line)
+    polls = [asyncio.ensure_future(a.poll()) for a in adapters.values()]
+    try:  # text: all asked at once, printed in the config's order as each answers
+        for number, poll in enumerate(polls):
+            snap = await poll
+            ok = ok and snap.ok
+            if number:
+                print()
+            try:   # one service that cannot be printed never empties the others' lines
+                print_snapshot(snap, config.alerts.balance_below, config.stall_after)
+            except Exception as exc:
+                ok = False
+                say(f"{clean(snap.name)} ({snap.kind}): FAILED: {_internal(exc)}")
     finally:
+        for poll in polls:
+            poll.cancel()
         await asyncio.gather(*(a.close() for a in adapters.values()), return_exceptions=True)
     return EXIT_OK if ok else EXIT_FAILED
 
@@ -72,21 +89,117 @@ def _lines(snap: ServiceSnapshot) -> list[str]:
         viewers = f"{stream.viewers} viewers" if stream.viewers is not None else ""
         lines.append(f"  {stream.id:>16}  {stream.state:<9} {viewers}")
     return lines
+def cells(text: str) -> int:
+    """Terminal cells: East Asian wide and full-width characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, width: int, right: bool = False) -> str:
+    room = " " * max(0, width - cells(text))
+    return room + text if right else text + room
+
+
+def print_snapshot(snap: ServiceSnapshot, balance_below: float | None = None,
+                   stall_after: float = 30.0) -> None:
+    watch = ServiceWatch(snap.name, snap.kind, stall_after * 60, balance_below)
+    watch.observe(snap, time.monotonic())
+    attention = len(watch.items(time.monotonic())) if snap.ok else 0
+    words = [f"{snap.name} ({snap.kind}" + (f", API {snap.api_version}" if snap.api_version
+                                             else "") + ")",
+             "ok" if snap.ok else f"FAILED: {snap.error}"]
+    if snap.account is not None and snap.account.balance is not None:
+        words.append(f"balance {snap.account.balance:,.2f}")
+    if attention:
+        words.append(f"{attention} need{'s' if attention == 1 else ''} attention")
+    say(" · ".join(words))
+    for warning in snap.warnings:
+        say(f"  warning: {warning}")
+    rows: list[tuple[str, str, str, str]] = []
+
+    def walk(tasks: list[Task], depth: int) -> None:
+        for task in tasks:
+            pct = f"{task.progress * 100:.1f}%" if task.progress is not None else \
+                f"#{task.queue_position}" if task.queue_position else "-"
+            name = "" if task.name == task.id else clean(task.name)   # named by its id
+            rows.append((clean(task.id), task.status, pct, "  " * depth + name))
+            walk(task.children, depth + 1)
+
+    walk(snap.tasks, 0)
+    if rows:
+        id_w = max(cells("ID"), *(cells(r[0]) for r in rows))
+        say(f"  {pad('ID', id_w)}  {'STATUS':<9}  {'PROGRESS':>8}  NAME")
+        for task_id, status, pct, name in rows:
+            say(f"  {pad(task_id, id_w)}  {status:<9}  {pct:>8}  {name}".rstrip())
+    if snap.streams:
+        streams = [(clean(s.id), s.state, "" if s.viewers is None else str(s.viewers))
+                   for s in snap.streams]
+        id_w = max(cells("STREAM"), *(cells(r[0]) for r in streams))
+        say(f"  {pad('STREAM', id_w)}  {'STATE':<9}  VIEWERS")
+        for stream_id, state, viewers in streams:
+            say(f"  {pad(stream_id, id_w)}  {state:<9}  {viewers:>7}")
 
 
 async def blocks(config: Config, args: argparse.Namespace) -> int:
     adapter = make_adapters(config, [args.service])[args.service]
+    task = None
     try:
         if not adapter.has_blocks:
             raise UsageError(f"{adapter.kind} has no block grid")
         grid = await adapter.blocks(args.task_id)
+        if not grid.rows and not args.json:   # a parent? it has no grid of its own
+            snap = await adapter.poll()
+            task = next((t for t in snap.all_tasks() if t.id == args.task_id), None)
     finally:
         await adapter.close()
     if args.json:
         emit_json(grid.to_json(args.service))
+    elif task is not None and task.children:
+        say(f"task {task.id} {task.name} has no grid of its own: its frames are rendered by "
+            f"its {len(task.children)} sub-task(s)")
+        for child in task.children:
+            say(f"  {child.id}  {child.status:<9}  {child.name}   "
+                f"(jobdeck blocks {args.service} {child.id})")
     else:
-        glyph = {"done": "█", "running": "▓", "waiting": "░", "failed": "✗", "stopped": "▒"}
-        for row in grid.rows:
-            print("".join(glyph[b.status] for b in row))
-        say(", ".join(f"{k} {v}" for k, v in grid.counts().items()))
+        for line in grid_lines(grid):
+            say(line)
     return EXIT_OK
+
+
+GLYPH = {"done": "█", "running": "▓", "waiting": "░", "failed": "✗", "stopped": "▒"}
+
+
+def grid_lines(grid: BlockGrid, width: int = 80) -> list[str]:
+    """The grid as lines that say which frames (or clips) they hold: a frame's blocks side by
+    side, frames apart by a space (a FinalRip clip is one block); then the counts and where the
+    failures are."""
+    groups: list[tuple[str, str]] = []   # (index, glyphs)
+    for row in grid.rows:
+        if row and all(b.index == row[0].index for b in row):
+            groups.append((clean(row[0].index), "".join(GLYPH.get(b.status, "?") for b in row)))
+        else:
+            groups += [(clean(b.index), GLYPH.get(b.status, "?")) for b in row]
+    if not groups:
+        return [f"task {grid.task_id}: no blocks yet"]
+    label_w = len(f"{grid.unit}s ") + 2 * max(len(index) for index, _ in groups) + 1
+    room = max(10, width - label_w - 2)
+    lines: list[str] = []
+    line: list[tuple[str, str]] = []
+
+    def flush() -> None:
+        label = f"{grid.unit}s {line[0][0]}-{line[-1][0]}"
+        lines.append(label.ljust(label_w) + "  " + " ".join(g for _, g in line))
+
+    for group in groups:
+        if line and sum(len(g) + 1 for _, g in line) + len(group[1]) > room:
+            flush()
+            line = []
+        line.append(group)
+    flush()
+    counts = grid.counts()
+    lines.append(" · ".join(f"{GLYPH[k]} {k} {v}" for k, v in counts.items() if v))
+    failed = [f"{grid.unit} {clean(b.index)} block {clean(b.block)}"
+              for row in grid.rows for b in row if b.status == "failed"]
+    if failed:
+        lines.append("failed: " + ", ".join(failed[:20]) +
+                     (f" and {len(failed) - 20} more" if len(failed) > 20 else ""))
+    return lines

@@ -2,8 +2,10 @@
 
 For cron, systemd and log shippers: a line of text per transition, or one JSON line with
 --json (DESIGN.md's transition shape). `--on done,failed` picks the events printed; `done` (a
-task finishing) is printed only when named. Each service is polled on its own (a slow one holds
-no other back, and one whose poll or output fails holds no other's line back), with the
+task finishing) is printed only when named. It says where it starts: after each service's first
+poll, a line for a service that is down or has items needing attention (`from` null), so a
+watch started during an outage is not silent. Each service is polled on its own (a slow one
+holds no other back, and one whose poll or output fails holds no other's line back), with the
 console's deadlines and backoff. SIGINT or SIGTERM ends it with exit 0.
 
 Transitions that pass the [alerts] rules (`on`, per kind, per service) also run the [alerts]
@@ -105,6 +107,7 @@ class Watcher:
 
     async def follow(self, name: str) -> None:
         failures = 0
+        first = True
         while not self.stop.is_set():
             snapshot = await self.poll(name)
             if self.stop.is_set():
@@ -112,6 +115,10 @@ class Watcher:
             failures = 0 if snapshot.ok else failures + 1
             try:
                 self.take(name, snapshot)
+                if first:   # where watching starts: down, or what needs attention now
+                    first = False
+                    for transition in self.watches[name].at_start(datetime.now(UTC)):
+                        self.emit(transition)
             except Exception as exc:  # one service's bad poll never ends the others' watch
                 say(f"jobdeck: {name}: internal error: {type(exc).__name__}: {exc}", err=True)
             try:

@@ -126,6 +126,9 @@ class ActionRunner:
 
     def send(self, service: str, action: str, ids: list[str],
              params: dict[str, str] | None = None, reply_to: MessagePump | None = None) -> None:
+        # What follows is the operator's doing: no alert for it (a poll may see it first).
+        self.app.oncall.expect(service, self.adapter(service).spec(action).target, ids)
+
         async def run() -> None:
             result = await self.adapter(service).perform(action, ids, params)
             self.app.post_message(ActionDone(result))

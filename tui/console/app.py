@@ -17,15 +17,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Horizontal
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.theme import Theme
-from textual.widgets import Footer
 from textual.worker import Worker
 
 from jobdeck.adapters.contract.base import Adapter
+from jobdeck.adapters.core.commands import BY_NAME, COMMANDS, WHERE, Command, normal_key
 from jobdeck.adapters.core.config import Config
 from jobdeck.adapters.core.hooks import HookRunner
 from jobdeck.adapters.core.state import StateStore
@@ -36,7 +36,7 @@ from .action_runner import ActionRunner
 from .desk import Desk
 from .hangup import terminal_gone, watched_fd
 from .keymap import bindings_for
-from .messages import ActionDone, Ask, SnapshotReady
+from .messages import ActionDone, Ask, Copy, SnapshotReady
 from .palette import palette_commands
 from .poller import Poller
 from .reader import Reader
@@ -45,12 +45,36 @@ from .service_state import Capabilities, ServiceState, age_text
 from .themes import STATUS_DEFAULTS, load_themes, theme_ring
 from .widgets.attention_pane import AttentionPane
 from .widgets.block_grid import BlockGridView
+from .widgets.key_footer import KeyFooter
 from .widgets.service_list import ATTENTION, Glance, ServiceList
 from .widgets.streams_pane import StreamsPane
 from .widgets.task_table import TaskTable
 from .widgets.tasks_pane import TasksPane
 from .widgets.topbar import Topbar
 from .widgets.workspace import Workspace
+
+
+class DeckScreen(Screen):
+    """The main screen. A key of the command table that nothing here would answer says why,
+    instead of doing nothing; toasts held while a dialog was open show when it closes."""
+
+    def on_key(self, event: events.Key) -> None:
+        # Keys reach the screen before the bindings are tried: ask whether one would answer.
+        active = self.active_bindings.get(event.key)
+        if active is None or not active.enabled:
+            app = self.app
+            if isinstance(app, JobdeckApp):
+                app.unanswered(event.key)
+
+    def on_screen_resume(self) -> None:
+        app = self.app
+        if isinstance(app, JobdeckApp):
+            app.show_held_toasts()
+
+
+# The widgets that own each pane's commands (the names of adapters/core/commands.py).
+OWNERS = {"tasks": TasksPane, "table": TaskTable, "streams": StreamsPane,
+          "blocks": BlockGridView, "attention": AttentionPane, "services": ServiceList}
 
 
 class JobdeckApp(App[int]):
@@ -80,6 +104,7 @@ class JobdeckApp(App[int]):
         self.recording = Recording.attach(self, config, state)   # the history store
         self.selected: str = ATTENTION
         self.toasts: list[tuple[str, str]] = []   # the last toasts shown, newest last
+        self._held: list[tuple[str, str, Any, float | None]] = []   # while a dialog is open
         # The theme is chosen before the first stylesheet parse: set in on_mount, it would
         # make Textual parse every stylesheet twice before the first frame.
         for theme in load_themes():
@@ -88,12 +113,15 @@ class JobdeckApp(App[int]):
         self.theme = saved if saved in self.available_themes else "jobdeck-dark"
         self._theme_missing = None if saved in self.available_themes else saved
 
+    def get_default_screen(self) -> Screen:
+        return DeckScreen(id="_default")
+
     def compose(self) -> ComposeResult:
         yield Topbar(id="topbar")
         with Horizontal(id="main"):
             yield ServiceList(list(self.states.values()), id="services")
             yield Workspace(self.may_act, self.clock, id="right", classes="attention")
-        yield Footer()
+        yield KeyFooter()
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(STATUS_DEFAULTS)
@@ -109,12 +137,44 @@ class JobdeckApp(App[int]):
         self.query_one(AttentionPane).focus()
         self.call_after_refresh(self.poller.start)   # the first frame, then the first polls
         self.set_interval(1.0, self.tick)
+        self.watch(self.screen, "focused", lambda _: self.fold_services(), init=False)
         if not self.is_headless and (fd := watched_fd()) is not None:
             self.set_interval(2.0, lambda: terminal_gone(fd) and self.exit(0))
         self.show_selected()
 
     def on_resize(self) -> None:
         self.screen.set_class(self.size.width < 100, "narrow")
+        self.fold_services()
+
+    def fold_services(self) -> None:
+        """At 80 columns the attention view needs the whole width to give its reasons room: the
+        service list folds away while the view has the focus; tab brings the list back."""
+        if not self.is_running or self.screen is not self.screen_stack[0]:
+            return
+        fold = self.size.width < 100 and self.selected == ATTENTION and \
+            not isinstance(self.screen.focused, ServiceList)
+        main = self.query_one("#main")
+        if main.has_class("fold") != fold:
+            main.set_class(fold, "fold")
+            self.query_one(Workspace).update_attention(*self.attention())
+
+    def action_focus_next(self) -> None:
+        if not self._unfold():
+            super().action_focus_next()
+
+    def action_focus_previous(self) -> None:
+        if not self._unfold():
+            super().action_focus_previous()
+
+    def _unfold(self) -> bool:
+        """tab from the narrow attention view: the folded service list comes back, focused."""
+        main = self.query_one("#main")
+        if not main.has_class("fold"):
+            return False
+        main.remove_class("fold")
+        self.query_one(ServiceList).focus()
+        self.query_one(Workspace).update_attention(*self.attention())
+        return True
 
     def notify(self, message: Text | str, *, title: Text | str = "",
                severity: Any = "information", timeout: float | None = None,
@@ -124,7 +184,17 @@ class JobdeckApp(App[int]):
         made with an f-string); Textual's own come as plain str and are cleaned here."""
         message, title = (clean(v.plain if isinstance(v, Text) else v) for v in (message, title))
         self.toasts = [*self.toasts[-49:], (message, severity)]
+        if isinstance(self.screen, ModalScreen):   # a toast never covers a dialog: it waits
+            self._held.append((message, title, severity, timeout))
+            return
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    def show_held_toasts(self) -> None:
+        """The dialog closed: what was said meanwhile shows now (its time starts now)."""
+        held, self._held = self._held, []
+        for message, heading, severity, timeout in held:
+            super().notify(message, title=heading, severity=severity, timeout=timeout,
+                           markup=False)
 
     # polls --------------------------------------------------------------------------------------
 
@@ -147,9 +217,10 @@ class JobdeckApp(App[int]):
             self.query_one(Workspace).update_attention(*self.attention())
         self.tick()
 
-    def attention(self) -> tuple[list, float, int]:
+    def attention(self) -> tuple[list, float, int, str]:
         items, muted = self.oncall.items()
-        return items, self.clock(), muted
+        folded = self.is_running and self.query_one("#main").has_class("fold")
+        return items, self.clock(), muted, "tab: services" if folded else ""
 
     def show_selected(self, blocks: bool = True) -> None:
         workspace = self.query_one(Workspace)
@@ -169,20 +240,33 @@ class JobdeckApp(App[int]):
                                     freshness, paused=self.poller.paused,
                                     read_only=self.read_only)
         items, muted = self.oncall.items()
-        by_service = self.oncall.by_service()
+        by_service, muted_by_service = self.oncall.by_service()
         services = self.query_one(ServiceList)
         services.update_attention(len(items), muted)
         for each in self.states.values():
             services.update_state(each, now, Glance(self.poller.next_try_in(each.name),
-                                                    by_service.get(each.name, 0)))
+                                                    by_service.get(each.name, 0),
+                                                    muted_by_service.get(each.name, 0)))
         if state is not None and state.error:
             self.query_one(TasksPane).show_titles(now)
+        self.fold_services()   # the size the terminal reported last decides (cheap when same)
 
     def select(self, name: str) -> None:
         if name != self.selected:
             self.selected = name
             self.show_selected()
+            self.fold_services()
             self.tick()
+
+    @on(ServiceList.OpenRequested)
+    def _open(self) -> None:
+        state = self.states.get(self.selected)
+        if state is None:
+            self.query_one(AttentionPane).focus()
+        elif state.can.lists_streams:
+            self.query_one(StreamsPane).focus()
+        else:
+            self.query_one(TaskTable).focus()
 
     @on(ServiceList.OptionHighlighted, "#services")
     def _service_highlighted(self, event: ServiceList.OptionHighlighted) -> None:
@@ -222,6 +306,15 @@ class JobdeckApp(App[int]):
 
     @on(AttentionPane.JumpRequested)
     def _jump(self, event: AttentionPane.JumpRequested) -> None:
+        item, state = event.item, self.states.get(event.item.service)
+        snapshot = state.snapshot if state is not None else None
+        gone = snapshot is not None and (
+            (item.what == "stream" and all(s.id != item.id for s in snapshot.streams)) or
+            (item.what == "task" and all(t.id != item.id for t in snapshot.all_tasks())))
+        if gone:   # never land on another row (a live stream, with Close offered)
+            self.notify(safe_title(item.what, " ", item.id, " is gone from ", item.service,
+                                   ": nothing to go to"), severity="warning", timeout=4)
+            return
         services = self.query_one(ServiceList)
         services.highlighted = services.get_option_index(event.item.service)
         self.select(event.item.service)
@@ -257,6 +350,10 @@ class JobdeckApp(App[int]):
         self.runner.request(event.service, event.action, [Other(event.target, event.client)],
                             reply_to=event.screen)
 
+    def on_copy(self, message: Copy) -> None:
+        self.copy_to_clipboard(message.text)
+        self.notify(safe_title("copied ", message.what, " id ", message.text), timeout=3)
+
     def on_action_done(self, message: ActionDone) -> None:
         if self.is_running:
             self.runner.done(message.result)
@@ -270,6 +367,53 @@ class JobdeckApp(App[int]):
                                             else adapter.tracks_tasks)
             return able and self.may_act(self.selected, None)
         return True
+
+    def why_not(self, action: str, parameters: tuple[object, ...], label: str) -> str:
+        adapter = self.adapters.get(self.selected)
+        if adapter is None:
+            return "choose a service first"
+        if not self.may_act(self.selected, None):
+            return "read-only: actions are switched off"
+        if action == "submit":
+            return f"{self.selected} is a {adapter.kind} service: jobdeck starts no work there"
+        return f"{self.selected} lists its own tasks: there is nothing to track"
+
+    def unanswered(self, key: str) -> None:
+        """A key nothing answered: if it is a command's key, one short toast says why."""
+        keys = self.config.keys
+        commands = [c for c in COMMANDS if normal_key(keys.get(c.name, c.key)) == key]
+        if not commands:
+            return
+        chain = []
+        node = self.focused
+        while node is not None and node is not self.screen:
+            chain.append(node)
+            node = node.parent
+        chain.append(self)
+
+        def owns(node: object, command: Command) -> bool:
+            if node is self:
+                return "app" in command.targets
+            return any(t in OWNERS and isinstance(node, OWNERS[t]) for t in command.targets)
+
+        for command in commands:
+            for node in chain:
+                if owns(node, command):
+                    self._say_why(command, node)
+                    return
+        command = commands[0]
+        where = " or ".join(dict.fromkeys(WHERE[t] for t in command.targets))
+        self._say_why(command, None, f"works in {where}")
+
+    def _say_why(self, command: Command, node: object, reason: str | None = None) -> None:
+        if reason is None:
+            name, _, rest = command.action.partition("(")
+            params = tuple(p.strip().strip("'\"") for p in rest.rstrip(")").split(",")
+                           if p.strip())
+            why = getattr(node, "why_not", None)
+            reason = why(name, params, command.label) if why else "does not apply here"
+        self.notify(safe_title(command.display_key(self.config.keys), " ", command.label, ": ",
+                          reason), severity="warning", timeout=3)
 
     def action_submit(self) -> None:
         self.runner.submit(self.selected)
@@ -292,6 +436,15 @@ class JobdeckApp(App[int]):
 
     def action_trends(self) -> None:
         self.recording.open_trends(self.selected)
+
+    def action_mutes(self) -> None:
+        from .screens.mutes import MutesScreen
+        self.push_screen(MutesScreen(self.oncall.mutes.listing()))
+
+    def on_mutes_screen_unmute(self, message: Any) -> None:
+        self.oncall.mutes.unmute(message.key)
+        self.query_one(Workspace).update_attention(*self.attention())
+        self.tick()
 
     def action_refresh(self) -> None:
         self.poller.poll_all()
@@ -318,6 +471,8 @@ class JobdeckApp(App[int]):
     def _theme_changed(self, theme: Theme) -> None:
         if not self.is_running:
             return
+        key = BY_NAME["theme"].display_key(self.config.keys)
+        self.notify(safe_title("theme ", theme.name, " (", key, " for the next)"), timeout=2)
         self.query_one(TaskTable).relabel()
         self.query_one(BlockGridView).theme_changed()
         self.show_selected(blocks=False)

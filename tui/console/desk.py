@@ -1,5 +1,8 @@
 """The console's on-call desk: follows every service's snapshots, keeps what needs attention,
-the operator's mutes and the alerts. It holds no widget; the app shows what it says."""
+the operator's mutes and the alerts. It holds no widget; the app shows what it says.
+
+What the operator did is no news to them: a transition their own action caused is kept in the
+history ("by you") without a toast, a bell or the hook; so is a transition of a muted item."""
 
 from __future__ import annotations
 
@@ -13,7 +16,9 @@ from jobdeck.adapters.core.config import Config
 from jobdeck.adapters.core.oncall import Item, Mutes, ServiceWatch, Transition, newest_first
 from jobdeck.adapters.core.state import StateStore
 
-from .toasts import Alerter
+from .toasts import Alert, Alerter
+
+EXPECT_S = 120.0   # how long after an action a change of its items counts as the operator's
 
 
 class Desk:
@@ -31,7 +36,16 @@ class Desk:
                                                                           list[Transition]]:
         """Take a poll: the transitions it made, and those the alert command should get."""
         transitions = self.watches[snapshot.name].observe(snapshot, self.clock(), wall)
-        return transitions, self.alerter.handle(transitions)
+        quiet = [t for t in transitions if t.by_you or self.mutes.silences(t)]
+        hooked = self.alerter.handle([t for t in transitions if t not in quiet])
+        self.alerter.history.extend(Alert(t, alerted=False, toasted=False) for t in quiet)
+        return transitions, hooked
+
+    def expect(self, service: str, what: str, ids: list[str]) -> None:
+        """The operator's action went to these items: the change it brings is theirs."""
+        watch = self.watches.get(service)
+        if watch is not None:
+            watch.expect(what, ids, self.clock() + EXPECT_S)
 
     def items(self) -> tuple[list[Item], int]:
         """What needs attention now, newest first, without the muted; and how many are muted."""
@@ -39,8 +53,13 @@ class Desk:
         return self.mutes.split(newest_first(i for w in self.watches.values()
                                              for i in w.items(now)))
 
-    def by_service(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for item in self.items()[0]:
-            counts[item.service] = counts.get(item.service, 0) + 1
-        return counts
+    def by_service(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Per service: how many items need attention, and how many more are muted."""
+        now = self.clock()
+        shown: dict[str, int] = {}
+        muted: dict[str, int] = {}
+        for watch in self.watches.values():
+            for item in watch.items(now):
+                counts = muted if self.mutes.is_muted(item) else shown
+                counts[item.service] = counts.get(item.service, 0) + 1
+        return shown, muted

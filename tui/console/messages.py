@@ -52,3 +52,11 @@ class Loaded(Message):
         self.key = key
         self.value = value
         self.error = error
+
+
+class Copy(Message):
+    """Put this id on the clipboard (the App copies it and says so)."""
+
+    def __init__(self, text: str, what: str) -> None:
+        super().__init__()
+        self.text, self.what = text, what

@@ -78,4 +78,6 @@ def describe(transition: Transition) -> str:
         return f"{transition.service} is {'back' if transition.to == 'ok' else 'down'}" + (
             f": {transition.detail}" if transition.detail else "")
     detail = f" ({transition.detail})" if transition.detail else ""
-    return f"{transition.what} {transition.label}: {transition.from_} -> {transition.to}{detail}"
+    by = " by you" if transition.by_you else ""
+    return (f"{transition.what} {transition.label}: {transition.from_} -> {transition.to}{by}"
+            f"{detail}")

@@ -19,7 +19,8 @@ MUTE_CHOICES = (("1", "for 15 minutes", 15 * 60.0), ("2", "for an hour", 3600.0)
 
 
 class HistoryScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,H", "app.pop_screen", "Close")]
+    BINDINGS = [Binding("escape,q,H", "app.pop_screen", "Close"),
+                Binding("m", "app.mutes", "Muted items")]   # screens/mutes.py
 
     def __init__(self, history: list[Alert]) -> None:
         super().__init__()
@@ -27,7 +28,7 @@ class HistoryScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="detail-box") as box:
-            set_titles(box, Text("Alerts this session"), Text("esc closes"))
+            set_titles(box, Text("Alerts this session"), Text("m muted items · esc closes"))
             count = len(self.history)
             yield Static(Text(f"{count} transition{'s' if count != 1 else ''}; "
                               "◆ alerted · ◇ held back by the rate limit or [alerts] on",

@@ -172,6 +172,11 @@ class BlockGridView(ScrollView, can_focus=True):
                         and name in self.task_actions)
         return True
 
+    def why_not(self, action: str, parameters: tuple[object, ...], label: str) -> str:
+        if self.cursor_block is None:
+            return "no block under the cursor"
+        return f"not for task {self.task_id} now (only a FinalRip clip can be encoded again)"
+
     def action_service_action(self, name: str) -> None:
         block = self.cursor_block
         if self.service and self.task_id and block is not None and name in self.task_actions:

@@ -4,10 +4,17 @@ Rows are kept by key. A refresh that changes one cell redraws that one line; row
 go or move rebuild the row list and keep the cursor on its key. Every line is a cached strip,
 drawn only when on screen. (Textual's DataTable redraws the whole table for one changed cell,
 which over a slow SSH link is the difference between usable and not.)
+
+A narrow pane keeps what matters: each table says, in order, which columns give way first
+(hidden, or shortened to a narrower header and width) so that its flexible columns keep their
+least widths (the attention view's DETAIL keeps 30 columns at 80). Below the rows, pinned to
+the bottom, the row under the cursor is written out whole, wrapped, so nothing a narrow column
+cut is lost (`cursor_words`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.cells import cell_len
@@ -15,39 +22,85 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.events import Click, Resize
-from textual.geometry import Region, Size
+from textual.geometry import Region, Size, Spacing
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 Cells = tuple[Text, ...]
-GAP = 2   # spaces between columns
+GAP = 2   # spaces between columns; 1 when the pane is narrow
+PINNED_MAX = 3   # lines the row under the cursor may take, written out whole
 
 
-def column_widths(specs: list[int], total: int, optional: tuple[int, ...] = ()) -> list[int]:
-    """A width > 0 is fixed; 0 or -n is flexible (at least 8, or n) and shares what is left.
-    When the flexible ones would get little beyond their minimum, the optional columns (by
-    index, first given first) are hidden: width 0."""
-    hidden: set[int] = set()
-    for drop in (None, *optional):
-        if drop is not None:
-            hidden.add(drop)
-        shown = [n for n in range(len(specs)) if n not in hidden]
-        flexible = [n for n in shown if specs[n] <= 0]
-        fixed = sum(specs[n] for n in shown if specs[n] > 0) + GAP * (len(shown) - 1) + 2
-        least = sum(-specs[n] or 8 for n in flexible)
-        extra = total - fixed - least
-        if extra >= 12 * len(flexible):
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str
+    header: str
+    width: int = 0           # > 0 fixed; 0 flexible: at least `least`, and a share of the rest
+    least: int = 8
+    short: int = 0           # when shortened for room: this width ...
+    short_header: str | None = None   # ... under this header (None: the same header)
+    weight: int = 1          # a flexible column's share of what is left
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    widths: tuple[int, ...]   # 0: hidden for want of room
+    headers: tuple[str, ...]
+    gap: int
+
+
+def column_layout(columns: tuple[Column, ...], total: int,
+                  narrowing: tuple[str, ...] = ()) -> Layout:
+    """Fit the columns into `total` cells. `narrowing` is what gives way, first given first,
+    until the flexible columns get their least widths: "drop:KEY" hides a column, "short:KEY"
+    shortens it, "gap" puts one space between columns instead of two."""
+    hidden: set[str] = set()
+    shortened: set[str] = set()
+    gap = GAP
+
+    def width_of(column: Column) -> int:
+        return column.short if column.key in shortened and column.short else column.width
+
+    for step in (None, *narrowing):
+        if step == "gap":
+            gap = 1
+        elif step is not None:
+            verb, _, key = step.partition(":")
+            (hidden if verb == "drop" else shortened).add(key)
+        shown = [c for c in columns if c.key not in hidden]
+        fixed = sum(width_of(c) for c in shown if c.width > 0) + gap * (len(shown) - 1) + 1
+        least = sum(c.least for c in shown if c.width <= 0)
+        if total - fixed >= least:
             break
-    share = max(0, extra) // max(1, len(flexible))
-    return [0 if n in hidden else w if w > 0 else (-w or 8) + share for n, w in enumerate(specs)]
+    flexible = [c for c in shown if c.width <= 0]
+    extra = total - fixed - least
+    weights = sum(c.weight for c in flexible) or 1
+    widths: list[int] = []
+    given = 0
+    for column in columns:
+        if column.key in hidden:
+            widths.append(0)
+        elif column.width > 0:
+            widths.append(width_of(column))
+        elif extra >= 0:
+            share = extra * column.weight // weights
+            given += share
+            widths.append(column.least + share)
+        else:   # not even the least widths fit: each gets its part of what there is
+            widths.append(max(1, (total - fixed) * column.least // max(1, least)))
+    if extra > 0 and flexible:   # what the division left over goes to the last flexible one
+        last = max(n for n, c in enumerate(columns) if c.width <= 0 and c.key not in hidden)
+        widths[last] += extra - given
+    headers = tuple(c.short_header if c.key in shortened and c.short and
+                    c.short_header is not None else c.header for c in columns)
+    return Layout(tuple(widths), headers, gap)
 
 
 class KeyedTable(ScrollView, can_focus=True):
-    # (key, header, width): see column_widths
-    COLUMNS: ClassVar[tuple[tuple[str, str, int], ...]] = ()
-    OPTIONAL: ClassVar[tuple[str, ...]] = ()   # keys of columns to hide first when narrow
-    COMPONENT_CLASSES = {"keyed-table--header", "keyed-table--cursor"}
+    COLUMNS: ClassVar[tuple[Column, ...]] = ()
+    NARROWING: ClassVar[tuple[str, ...]] = ()   # what gives way first when narrow: see column_layout
+    COMPONENT_CLASSES = {"keyed-table--header", "keyed-table--cursor", "keyed-table--pinned"}
 
     class CursorMoved(Message):
         def __init__(self, table: KeyedTable, key: str | None) -> None:
@@ -63,9 +116,19 @@ class KeyedTable(ScrollView, can_focus=True):
         self.keys: list[str] = []
         self.cells: dict[str, Cells] = {}
         self.cursor_row = 0
+        self.chosen = False   # the operator moved the cursor (not a refresh, not a jump)
         self._strips: dict[str, Strip] = {}
         self._header: Strip | None = None
-        self._widths = column_widths([w for _, _, w in self.COLUMNS], 80)   # until sized
+        self._pinned: list[Strip] | None = None   # the row under the cursor, whole
+        self._pinned_lines = 0
+        self.fit = column_layout(self.COLUMNS, 80, self.NARROWING)   # until sized
+
+    # what a subclass says -----------------------------------------------------------------------
+
+    def cursor_words(self, key: str) -> Text | None:
+        """The row under the cursor written out whole, for the lines pinned below the rows
+        (None: no such lines)."""
+        return None
 
     # rows ---------------------------------------------------------------------------------------
 
@@ -77,10 +140,11 @@ class KeyedTable(ScrollView, can_focus=True):
             self.keys = keys
             self.cells = dict(rows)
             self._strips.clear()
-            self.virtual_size = Size(self.size.width, len(keys) + 1)
             number = keys.index(cursor_key) if cursor_key in keys else \
                 max(0, min(self.cursor_row, len(keys) - 1))
             self.cursor_row = number
+            self._repin()
+            self._resize_virtual()
             self.refresh()
             if self.cursor_key != cursor_key:
                 self.post_message(self.CursorMoved(self, self.cursor_key))
@@ -90,6 +154,8 @@ class KeyedTable(ScrollView, can_focus=True):
                 self.cells[key] = cells
                 self._strips.pop(key, None)
                 self.refresh_line(number + 1)
+                if number == self.cursor_row:
+                    self._repin()
 
     @property
     def cursor_key(self) -> str | None:
@@ -114,23 +180,36 @@ class KeyedTable(ScrollView, can_focus=True):
             if line < len(self.keys):
                 self._strips.pop(self.keys[line], None)
                 self.refresh_line(line + 1)
+        if old != row:
+            self._repin()
         self.scroll_to_region(Region(0, row + 1, 1, 1), animate=False, immediate=True,
-                              top=False)
+                              top=False, spacing=Spacing(1, 0, self._pinned_lines, 0))
         if old != row:
             self.post_message(self.CursorMoved(self, self.cursor_key))
 
     def action_cursor(self, step: int) -> None:
+        self.chosen = True
         self.move_cursor(row=self.cursor_row + step)
 
     def action_page(self, direction: int) -> None:
-        self.move_cursor(row=self.cursor_row + direction * max(1, self.size.height - 2))
+        self.chosen = True
+        self.move_cursor(row=self.cursor_row + direction * max(1, self.rows_shown - 1))
 
     def action_edge(self, where: int) -> None:
+        self.chosen = True
         self.move_cursor(row=0 if where == 0 else len(self.keys) - 1)
 
+    @property
+    def rows_shown(self) -> int:
+        """How many rows fit between the header and the pinned lines."""
+        return max(1, self.size.height - 1 - self._pinned_lines)
+
     def on_click(self, event: Click) -> None:
+        if event.y >= self.size.height - self._pinned_lines:
+            return
         row = self.scroll_offset.y + event.y - 1
         if 0 <= row < len(self.keys):
+            self.chosen = True
             self.move_cursor(row=row)
 
     def on_focus(self) -> None:
@@ -144,28 +223,67 @@ class KeyedTable(ScrollView, can_focus=True):
             self._strips.pop(self.cursor_key, None)
             self.refresh_line(self.cursor_row + 1)
 
+    # the lines pinned below the rows --------------------------------------------------------------
+
+    def _repin(self) -> None:
+        """The cursor's row changed (moved, or its cells did): write it out again."""
+        self._pinned = None
+        lines = len(self._pinned_strips())
+        if lines != self._pinned_lines:
+            self._pinned_lines = lines
+            self._resize_virtual()
+            self.refresh()
+        else:
+            for y in range(self.size.height - lines, self.size.height):
+                self.refresh_line(y)
+
+    def _pinned_strips(self) -> list[Strip]:
+        if self._pinned is None:
+            key, width = self.cursor_key, self.scrollable_content_region.width
+            words = self.cursor_words(key) if key is not None and width > 2 else None
+            self._pinned = []
+            if words is not None and self.is_attached:
+                style = self.rich_style + self.get_component_rich_style("keyed-table--pinned")
+                text = words.copy()
+                text.no_wrap, text.end = False, ""
+                lines = text.wrap(self.app.console, width - 2)
+                if len(lines) > PINNED_MAX:   # never cut silently: the last line says so
+                    lines = lines[:PINNED_MAX]
+                    lines[-1].truncate(width - 3, overflow="ellipsis", pad=False)
+                    if not lines[-1].plain.endswith("…"):
+                        lines[-1].append("…")
+                for line in lines:
+                    segments = [Segment(" ", style)] + [
+                        Segment(s.text, style + s.style if s.style else style)
+                        for s in line.render(self.app.console) if s.text != "\n"]
+                    self._pinned.append(Strip(segments).crop_extend(0, self.size.width, style))
+        return self._pinned
+
+    def _resize_virtual(self) -> None:
+        self.virtual_size = Size(self.size.width, len(self.keys) + 1 + self._pinned_lines)
+
     # drawing ------------------------------------------------------------------------------------
 
     def on_resize(self, event: Resize) -> None:
-        keys = [key for key, _, _ in self.COLUMNS]
         # event.size is the outer size: the border and the scrollbar are not ours to fill
-        self._widths = column_widths([w for _, _, w in self.COLUMNS],
-                                     self.scrollable_content_region.width,
-                                     tuple(keys.index(key) for key in self.OPTIONAL))
+        self.fit = column_layout(self.COLUMNS, self.scrollable_content_region.width,
+                                    self.NARROWING)
         self._strips.clear()
         self._header = None
-        self.virtual_size = Size(event.size.width, len(self.keys) + 1)
+        self._pinned = None
+        self._pinned_lines = len(self._pinned_strips())
+        self._resize_virtual()
         self.refresh()
 
     def _line(self, cells: Cells, style: Style) -> Strip:
         console = self.app.console
         segments: list[Segment] = [Segment(" ", style)]
         first = True
-        for cell, width in zip(cells, self._widths, strict=False):
+        for cell, width in zip(cells, self.fit.widths, strict=False):
             if not width:
                 continue   # a column hidden for want of room
             if not first:
-                segments.append(Segment(" " * GAP, style))
+                segments.append(Segment(" " * self.fit.gap, style))
             first = False
             text = cell.copy()
             text.no_wrap = True
@@ -181,10 +299,13 @@ class KeyedTable(ScrollView, can_focus=True):
         width = self.size.width
         if y == 0:
             if self._header is None:
-                header = tuple(Text(label, style="bold") for _, label, _ in self.COLUMNS)
+                header = tuple(Text(label, style="bold") for label in self.fit.headers)
                 style = self.rich_style + self.get_component_rich_style("keyed-table--header")
                 self._header = self._line(header, style).crop_extend(0, width, style)
             return self._header
+        pinned = self._pinned_strips()
+        if y >= self.size.height - len(pinned):
+            return pinned[y - (self.size.height - len(pinned))]
         row = self.scroll_offset.y + y - 1
         if row >= len(self.keys):
             return Strip.blank(width, self.rich_style)

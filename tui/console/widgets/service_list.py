@@ -1,15 +1,19 @@
 """The service list: the attention view first, then one entry per service with its health,
-what it is doing at a glance (running / queued / failed, live streams), a warning mark, and its
-balance. A failing service says why and when it is tried next."""
+what it is doing at a glance (failed first, then running / queued, live streams), a warning
+mark, its balance and how many of its items are muted. A failing service says why and when it
+is tried next. Counts are never cut: a word that does not fit goes whole to the next line."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.text import Text
+from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from jobdeck.tui.console.keymap import bindings_for
 from jobdeck.tui.console.service_state import SLOW_MS, ServiceState, latency_text, rough_age
 from jobdeck.tui.safe_text import literal
 
@@ -23,13 +27,18 @@ class Glance:
 
     next_try: float | None = None
     attention: int = 0
+    muted: int = 0
 
 
-class ServiceList(OptionList):
-    """Entries are replaced in place by id, so the highlight never jumps on a refresh."""
+class ServiceList(OptionList, inherit_bindings=False):
+    """Entries are replaced in place by id, so the highlight never jumps on a refresh. Its keys
+    come from the one table, as every list's do (`cursor_down = "j"` moves here too)."""
+
+    BINDINGS = bindings_for("services")
 
     def __init__(self, states: list[ServiceState], **kwargs: object) -> None:
         self._shown: dict[str, Text] = {}
+        self._last: dict[str, tuple] = {}   # what each entry was last drawn from
         super().__init__(**kwargs)
         self.add_option(Option(self.attention_prompt(0, 0), id=ATTENTION))
         self.add_options([Option(self.prompt(s), id=s.name) for s in states])
@@ -73,9 +82,11 @@ class ServiceList(OptionList):
             line.append(" error", style=style)
         else:
             line.append(" connecting…", style="dim")
+        width = self.scrollable_content_region.width if self.is_attached else 0
         detail = Text(no_wrap=True, overflow="ellipsis", style="dim")
         detail.append("  ")
         snapshot = state.snapshot
+        words: list[Text] = []
         if state.error:
             if glance.next_try is not None:
                 soon = glance.next_try < 10   # rough ages step by 10 s: "in 0s" would be a lie
@@ -84,26 +95,40 @@ class ServiceList(OptionList):
             detail.append_text(literal(state.error))
         elif snapshot is not None:
             counts = state.counts()
-            words = [f"{counts[k]} {w}" for k, w in (("running", "run"), ("queued", "wait"),
-                                                     ("failed", "fail"), ("live", "live"))
+            words = [Text(f"{counts[k]} {w}", style=self._colour("$error") if k == "failed"
+                          else "") for k, w in (("failed", "fail"), ("running", "run"),
+                                                ("queued", "wait"), ("live", "live"))
                      if counts[k]]
             account = snapshot.account
             if account is not None and account.balance is not None:
-                words.append(f"bal {account.balance:,.2f}")
-            if state.warnings:
-                words.append(state.warnings[0])
-            idle = "nothing running" if snapshot.tasks or snapshot.streams else "no tasks"
-            detail.append_text(literal(" · ".join(words) or idle))
+                words.append(Text(f"bal {account.balance:,.2f}"))
+            if not words:
+                words.append(Text("nothing running" if snapshot.tasks or snapshot.streams
+                                  else "no tasks"))
         else:
             detail.append(state.kind)
-        width = self.scrollable_content_region.width if self.is_attached else 0
-        if width > 4:  # OptionList wraps long prompts; a health line must stay one line
+        if glance.muted:
+            words.append(Text(f"{glance.muted} muted"))
+        lines = [detail]
+        for word in words:   # whole words; one that does not fit starts the next line
+            if len(lines[-1]) > 2 and width > 4 and \
+                    cell_len(lines[-1].plain) + 3 + cell_len(word.plain) > width - 1:
+                lines.append(Text("  ", no_wrap=True, overflow="ellipsis", style="dim"))
+            if len(lines[-1]) > 2:
+                lines[-1].append(" · ")
+            lines[-1].append_text(word)
+        if state.warnings and not state.error:
+            lines.append(Text("  ", no_wrap=True, overflow="ellipsis", style="dim"))
+            lines[-1].append_text(literal("⚠ " + state.warnings[0]))
+        if width > 4:  # OptionList wraps long prompts; each line must stay one line
             line.truncate(width - 1, overflow="ellipsis")
-            detail.truncate(width - 1, overflow="ellipsis")
+            for each in lines:
+                each.truncate(width - 1, overflow="ellipsis")
         prompt = Text(no_wrap=True, overflow="ellipsis", end="")
         prompt.append_text(line)
-        prompt.append("\n")
-        prompt.append_text(detail)
+        for each in lines:
+            prompt.append("\n")
+            prompt.append_text(each)
         return prompt
 
     def _replace(self, option_id: str, prompt: Text) -> None:
@@ -114,10 +139,31 @@ class ServiceList(OptionList):
 
     def update_state(self, state: ServiceState, now: float | None = None,
                      glance: Glance | None = None) -> None:
+        self._last[state.name] = (state, now, glance)
         self._replace(state.name, self.prompt(state, now, glance))
 
     def update_attention(self, items: int, muted: int) -> None:
         self._replace(ATTENTION, self.attention_prompt(items, muted))
+
+    def on_resize(self) -> None:
+        """Lines wrap to the width: a new width (the list unfolded) wraps them again."""
+        for state, now, glance in list(self._last.values()):
+            self._replace(state.name, self.prompt(state, now, glance))
+
+    class OpenRequested(Message):
+        """Go into the highlighted entry: its pane takes the focus."""
+
+    def action_open(self) -> None:
+        self.post_message(self.OpenRequested())
+
+    def action_cursor(self, step: int) -> None:
+        (self.action_cursor_down if step > 0 else self.action_cursor_up)()
+
+    def action_page(self, direction: int) -> None:
+        (self.action_page_down if direction > 0 else self.action_page_up)()
+
+    def action_edge(self, where: int) -> None:
+        (self.action_first if where == 0 else self.action_last)()
 
     @property
     def selected_service(self) -> str | None:

@@ -3,7 +3,9 @@ idle and disabled streams greyed; relay tasks (NTV) below them, keyed `relay:<id
 
 Rows are keyed by stream id: a refresh updates the cells that changed, adds and removes rows by
 key, and keeps the cursor on the stream it was on. It owns its keys and its title; actions go
-to the app by message.
+to the app by message. At 80 columns HOST, PROTO and CODEC give way and the headers shorten, so
+the stream's name, its bitrate and REC stay; the stream under the cursor is written out whole
+below the rows.
 """
 
 from __future__ import annotations
@@ -16,15 +18,20 @@ from textual.message import Message
 from jobdeck.adapters.contract.model import Relay, Stream
 from jobdeck.tui.console.colours import status_style
 from jobdeck.tui.console.keymap import bindings_for, refresh_bindings_on_change
+from jobdeck.tui.console.messages import Copy
 from jobdeck.tui.console.service_state import Capabilities, ServiceState, rough_age
 from jobdeck.tui.safe_text import literal, set_titles, title
 
-from .keyed_table import KeyedTable
+from .keyed_table import Column, KeyedTable
 
-COLUMNS = (("state", "", 1), ("app", "APP", 8), ("stream", "STREAM", 0),
-           ("protocol", "PROTO", 5), ("host", "HOST", 10), ("live", "LIVE FOR", 8),
-           ("viewers", "VIEWERS", 7), ("limit", "APP LIMIT", 9), ("codec", "CODEC", 8),
-           ("bitrate", "KBPS", 5), ("rec", "", 4))
+COLUMNS = (Column("state", "", 1), Column("app", "APP", 8, short=6),
+           Column("stream", "STREAM", least=16), Column("protocol", "PROTO", 5),
+           Column("host", "HOST", 10), Column("live", "LIVE FOR", 8, short=5, short_header="LIVE"),
+           Column("viewers", "VIEWERS", 7, short=5, short_header="VIEW"),
+           Column("limit", "APP LIMIT", 9, short=5, short_header="LIMIT"),
+           Column("codec", "CODEC", 8), Column("bitrate", "KBPS", 5), Column("rec", "", 4, short=3))
+NARROWING = ("drop:host", "drop:protocol", "drop:codec", "short:live", "short:viewers",
+             "short:limit", "gap", "short:app", "short:rec")
 ORDER = {"live": 0, "idle": 1, "disabled": 2}
 LOOK = {"live": ("●", "running"), "idle": ("◌", "queued"), "disabled": ("○", "abandoned")}
 RELAY_LOOK = {"running": ("▶", "running"), "stopped": ("■", "abandoned"),
@@ -35,7 +42,7 @@ RELAY = "relay:"   # the row key of a relay: apart from stream ids (app/stream)
 class StreamsPane(KeyedTable):
     BINDINGS = bindings_for("streams")
     COLUMNS = COLUMNS
-    OPTIONAL = ("host", "protocol", "limit")
+    NARROWING = NARROWING
 
     class ActionRequested(Message):
         def __init__(self, service: str, action: str, stream: Stream | Relay) -> None:
@@ -54,6 +61,7 @@ class StreamsPane(KeyedTable):
         self.service: str | None = None
         self._players: dict[str, int] = {}   # live players per app, for the limit column
         self.can = Capabilities()
+        self._now: datetime | None = None
 
     def row_cells(self, stream: Stream, now: datetime) -> tuple[Text, ...]:
         dot, look = LOOK.get(stream.state, LOOK["idle"])
@@ -92,8 +100,36 @@ class StreamsPane(KeyedTable):
                 Text({"running": "", "stopped": "off"}.get(relay.state, "ABNRM"),
                      style="dim" if relay.state != "abnormal" else style))
 
+    def cursor_words(self, key: str) -> Text | None:
+        relay = self.relays.get(key)
+        if relay is not None:
+            words = literal(f"relay {relay.name} · {relay.state} · {relay.source} → "
+                            f"{relay.target}")
+            return words
+        stream = self.streams.get(key)
+        if stream is None:
+            return None
+        words = Text()
+        words.append_text(literal(stream.id, "bold"))
+        words.append(f" · {stream.state}")
+        if stream.started_at and stream.state != "disabled" and self._now is not None:
+            words.append(f" for {rough_age((self._now - stream.started_at).total_seconds())}")
+        if stream.viewers is not None and stream.state != "disabled":
+            words.append(f" · {stream.viewers} viewer{'s' if stream.viewers != 1 else ''}")
+        if stream.codec or stream.bitrate_kbps:
+            words.append(" · ")
+            words.append_text(literal(" ".join(filter(None, (
+                stream.codec, f"{stream.bitrate_kbps} kbps" if stream.bitrate_kbps else None)))))
+        if stream.recording:
+            words.append(" · recording", style="bold red")
+        words.append(" · ")
+        words.append_text(literal(" ".join(filter(None, (stream.protocol, stream.host and
+                                                         f"on {stream.host}"))), "dim"))
+        return words
+
     def show(self, state: ServiceState, now: datetime) -> None:
         self.can = state.can
+        self._now = now
         if state.name != self.service:
             self.service = state.name
             self.set_rows([])
@@ -147,7 +183,28 @@ class StreamsPane(KeyedTable):
             return bool(self.service and item and name in item.actions and self.can.may(name))
         if action == "viewers":
             return bool(self.service and stream and self.can.has_viewers)
+        if action == "copy_id":
+            return stream is not None
         return True
+
+    def why_not(self, action: str, parameters: tuple[object, ...], label: str) -> str:
+        stream = self.cursor_stream
+        if stream is None:
+            return "no stream under the cursor"
+        if action == "viewers":
+            return f"{self.service} does not list who watches"
+        if action != "service_action":
+            return "no stream under the cursor"
+        name = str(parameters[0])
+        if not self.can.may_write:
+            return "read-only: actions are switched off"
+        if not self.can.may(name):
+            return f"{self.service} has no such action"
+        return f"not for stream {stream.id} while it is {stream.state}"
+
+    def action_copy_id(self) -> None:
+        if (stream := self.cursor_stream) is not None:
+            self.post_message(Copy(stream.id, "stream"))
 
     def action_service_action(self, name: str) -> None:
         item = self.cursor_item

@@ -4,6 +4,10 @@ A new snapshot is compared with what is shown, task by task. When the rows stay 
 only the changed rows are redrawn; when tasks come, go or move, the flat list of visible rows is
 built again (a list, not widgets) and the cursor stays on the task it was on. Only rows on screen
 are ever drawn, each once, from a per-row strip cache: 20,000 tasks cost one screenful.
+
+Ids are never cut silently: the ID column is as wide as the longest id shown (up to a share of
+the pane), and an id longer than that ends in `…`; the pane below names the task by its whole
+id, and `c` copies it. A kind whose tasks count no frames gives DONE/FAIL/ALL's room to names.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from jobdeck.tui.console.keymap import bindings_for
 from jobdeck.tui.safe_text import clean
 
 ID_W, STATUS_W, BAR_W, PCT_W, FRAMES_W, WHEN_W = 7, 10, 8, 5, 12, 12
+ID_MAX = 21   # the widest the ID column grows (wider ids end in …), and a fifth of the pane
 GUIDE_W = 3
 MIN_NAME_W = 14
 # Columns that give way, in this order, when the pane is narrow (an 80x24 terminal).
@@ -91,6 +96,9 @@ class TaskTable(ScrollView, can_focus=True):
         self._width = 0
         self._optional: set[str] = {name for name, _ in OPTIONAL}
         self._styles: dict[str, Style] = {}
+        self._longest_id = ID_W - 1
+        self._id_w = ID_W
+        self._frames = True   # some task counts frames: DONE/FAIL/ALL is shown
 
     # the public face --------------------------------------------------------------------------------
 
@@ -106,6 +114,10 @@ class TaskTable(ScrollView, can_focus=True):
         self._tasks, self._marked = tasks, marked
         if not self._same_shape(tasks):
             self._set_rows(self._flatten(tasks), cursor_id)
+            self._fit_columns()
+            return
+        if any(row.task.frames and row.task.frames.total for row in self.rows) != self._frames:
+            self._fit_columns()
             return
         # Only the rows on screen are compared with what they drew; the strips of the others
         # are let go and drawn afresh if scrolled to. A poll's work beyond one walk of the tree
@@ -154,9 +166,10 @@ class TaskTable(ScrollView, can_focus=True):
     def header(self) -> str:
         name_w = self._name_width(0)
         bar_w = BAR_W + PCT_W if "bar" in self._optional else PCT_W
-        text = (f"{'':2}{'':2}{'ID':<{ID_W}}{'NAME':<{name_w}} {'STATUS':<{STATUS_W}}"
+        text = (f"{'':2}{'':2}{'ID' if self._id_w > 1 else '':<{self._id_w}}{'NAME':<{name_w}} "
+                f"{'STATUS':<{STATUS_W}}"
                 f"{'PROGRESS' if 'bar' in self._optional else '%':<{bar_w}}"
-                f"{'DONE/FAIL/ALL':>{FRAMES_W}}")
+                f"{'DONE/FAIL/ALL' if self._frames else '':>{self._frames_w}}")
         if "submitted" in self._optional:
             text += f" {'SUBMITTED':>{WHEN_W - 1}}"
         return text
@@ -321,16 +334,34 @@ class TaskTable(ScrollView, can_focus=True):
             self.relabel()
             self.post_message(self.ColumnsChanged())
 
+    @property
+    def _frames_w(self) -> int:
+        return FRAMES_W if self._frames else 0
+
     def _fixed_width(self) -> int:
-        width = 2 + 2 + ID_W + 1 + STATUS_W + PCT_W + FRAMES_W
+        width = 2 + 2 + self._id_w + 1 + STATUS_W + PCT_W + self._frames_w
         return width + sum(w for name, w in OPTIONAL if name in self._optional)
 
     def _choose_columns(self) -> None:
         self._optional = {name for name, _ in OPTIONAL}
+        # ids are shown whole when they fit in a fifth of the pane (and ID_MAX)
+        room = max(ID_W - 1, min(ID_MAX - 1, self._width // 5))
+        self._id_w = 0 if self._longest_id == 0 else min(self._longest_id, room) + 1
         for name, _ in OPTIONAL:
             if self._width - self._fixed_width() - GUIDE_W >= MIN_NAME_W:
                 break
             self._optional.discard(name)
+
+    def _fit_columns(self) -> None:
+        """The tasks shown changed: does the ID column, or DONE/FAIL/ALL, need other room?"""
+        longest = max((cell_len(clean(row.task.id)) for row in self.rows
+                       if row.task.id != row.task.name), default=0)
+        frames = any(row.task.frames and row.task.frames.total for row in self.rows)
+        if (longest, frames) != (self._longest_id, self._frames):
+            self._longest_id, self._frames = longest, frames
+            self._choose_columns()
+            self.relabel()
+            self.post_message(self.ColumnsChanged())
 
     def _name_width(self, depth: int) -> int:
         return max(6, self._width - self._fixed_width() - depth * GUIDE_W)
@@ -378,8 +409,11 @@ class TaskTable(ScrollView, can_focus=True):
             add(("● ", self._style("mark")))
         else:
             add(("  ", None))
-        shown_id = "" if task.id == task.name else clean(task.id)[:ID_W - 1]  # keys named by id
-        add((f"{shown_id:<{ID_W}}", self._style("dim")))
+        if self._id_w:
+            shown_id = "" if task.id == task.name else clean(task.id)  # keys named by id
+            if cell_len(shown_id) > self._id_w - 1:   # never cut silently
+                shown_id = set_cell_size(shown_id, self._id_w - 2) + "…"
+            add((set_cell_size(shown_id, self._id_w), self._style("dim")))
         name_w = self._name_width(depth)
         name = clean(task.name)
         if cell_len(name) > name_w:
@@ -398,7 +432,9 @@ class TaskTable(ScrollView, can_focus=True):
         else:
             add((" " * bar_w, None))
         frames = task.frames
-        if frames and frames.total:
+        if not self._frames:
+            pass
+        elif frames and frames.total:
             done, failed, total = f"{frames.done}/", str(frames.failed), f"/{frames.total}"
             add((" " * max(0, FRAMES_W - len(done) - len(failed) - len(total)) + done, None))
             add((failed, self._style("failed") if frames.failed else None))

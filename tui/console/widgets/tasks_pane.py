@@ -1,6 +1,10 @@
 """The tasks pane: the task table with its header, filter and order, and the title that says
 whose tasks these are and how fresh. It owns its keys (from the one table) and asks the app to
-act by message; it never calls an adapter."""
+act by message; it never calls an adapter.
+
+While filtered it says how many of how many it shows ("8 of 17 tasks"); `esc` clears the marks
+and the filter. Marking a parent says that its sub-tasks go with it.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,8 @@ from textual.widgets import Input, Static
 
 from jobdeck.adapters.contract.model import Task
 from jobdeck.tui.console.keymap import bindings_for, refresh_bindings_on_change
-from jobdeck.tui.console.service_state import ServiceState, age_text
+from jobdeck.tui.console.messages import Copy
+from jobdeck.tui.console.service_state import ServiceState, age_text, count_tasks
 from jobdeck.tui.console.task_filter import SORTS, arrange
 from jobdeck.tui.safe_text import literal, set_titles, title
 
@@ -54,6 +59,8 @@ class TasksPane(Vertical):
         self.state: ServiceState | None = None
         self.filter_text = ""
         self.sort = SORTS[0]
+        self.reverse = False
+        self.shown_count = 0   # tasks shown (filtered), sub-tasks included
         self._header = ""
 
     def compose(self) -> ComposeResult:
@@ -74,8 +81,9 @@ class TasksPane(Vertical):
             set_titles(self, title("Tasks · no services configured"), None)
             return
         tasks = state.snapshot.tasks if state.snapshot else []
-        self.table.show_tasks(state.name, arrange(tasks, self.filter_text, self.sort),
-                              state.marked)
+        arranged = arrange(tasks, self.filter_text, self.sort, self.reverse)
+        self.shown_count = count_tasks(arranged) if self.filter_text else state.task_count
+        self.table.show_tasks(state.name, arranged, state.marked)
         self.show_titles(now)
         self.keys_may_have_changed()
 
@@ -104,12 +112,13 @@ class TasksPane(Vertical):
             if len(state.warnings) > 1:
                 parts.append(f" (+{len(state.warnings) - 1} more)")
         self.set_class(state.error is not None, "stale")
-        words = [f"{state.task_count} tasks"]
+        words = [f"{self.shown_count} of {state.task_count} tasks" if self.filter_text
+                 else f"{state.task_count} tasks"]
         if state.marked:
             words.append(f"{len(state.marked)} marked")
         if self.filter_text:
             words.append(f"filter: {self.filter_text}")
-        words.append(f"sort: {self.sort}")
+        words.append(f"sort: {self.sort}" + (" reversed" if self.reverse else ""))
         if state.snapshot is not None and state.snapshot.api_version:
             words.append(f"API {state.snapshot.api_version}")   # the generation that answered
         set_titles(self, title(*parts), literal(" · ".join(words)))
@@ -136,7 +145,31 @@ class TasksPane(Vertical):
             if state is None or not state.can.may(name):
                 return False
             return any(name in t.actions for t in self.targets())
+        if action == "clear_marks":
+            return bool(self.state and (self.state.marked or self.filter_text))
+        if action in ("copy_id", "mark", "detail"):
+            return self.table.cursor_task is not None
         return True
+
+    def why_not(self, action: str, parameters: tuple[object, ...], label: str) -> str:
+        """Why a key of this pane does nothing now, in a few words (the toast's text)."""
+        state, targets = self.state, self.targets()
+        if action == "clear_marks":
+            return "nothing is marked or filtered"
+        if action != "service_action":
+            return "no task under the cursor"
+        name = str(parameters[0])
+        if state is None:
+            return "no service selected"
+        if not state.can.may_write:
+            return "read-only: actions are switched off"
+        if not state.can.may(name):
+            return f"{state.name} is a {state.kind} service: it has no such action"
+        if not targets:
+            return "no task under the cursor"
+        if len(targets) == 1:
+            return f"not for task {targets[0].id} while it is {targets[0].status}"
+        return f"none of the {len(targets)} marked tasks can take it now"
 
     def action_service_action(self, name: str) -> None:
         if self.state is not None:
@@ -147,12 +180,35 @@ class TasksPane(Vertical):
                                                        skipped=len(targets) - len(able)))
 
     def action_mark(self) -> None:
-        state, task_id = self.state, self.table.cursor_task_id
-        if state is None or task_id is None:
+        state, task = self.state, self.table.cursor_task
+        if state is None or task is None:
             return
-        state.marked ^= {task_id}
+        state.marked ^= {task.id}
+        if task.children and task.id in state.marked:
+            count = count_tasks(task.children)
+            self.notify(title(task.id, " marked with its ", str(count), " sub-task",
+                              "s" if count != 1 else "", ": an action on a parent reaches its "
+                              "sub-tasks"), timeout=4)
         self.show(state, self.clock())
         self.table.move(1)
+
+    def action_clear_marks(self) -> None:
+        if self.state is not None:
+            self.state.marked.clear()
+        self.filter_text = ""
+        box = self.query_one(FilterInput)
+        box.value = ""
+        box.remove_class("on")
+        self.show(self.state, self.clock())
+
+    def action_copy_id(self) -> None:
+        task = self.table.cursor_task
+        if task is not None:
+            self.post_message(Copy(task.id, "task"))
+
+    def action_reverse(self) -> None:
+        self.reverse = not self.reverse
+        self.show(self.state, self.clock())
 
     def action_detail(self) -> None:
         task = self.table.cursor_task

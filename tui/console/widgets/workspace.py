@@ -50,14 +50,18 @@ class Workspace(Vertical):
         if blocks:
             self.show_blocks()
 
-    def show_attention(self, items: list[Item], now: float, muted: int) -> None:
+    def show_attention(self, items: list[Item], now: float, muted: int, hint: str = "") -> None:
+        opening = self.state is not None or not self.has_class("attention")
         self.state = None
         self.add_class("attention")
-        self.update_attention(items, now, muted)
+        self.update_attention(items, now, muted, hint)
+        if opening:
+            self.query_one(AttentionPane).opened()
 
-    def update_attention(self, items: list[Item], now: float, muted: int) -> None:
+    def update_attention(self, items: list[Item], now: float, muted: int,
+                         hint: str = "") -> None:
         """The attention pane's rows, whether or not it is the one shown."""
-        self.query_one(AttentionPane).show(items, now, muted)
+        self.query_one(AttentionPane).show(items, now, muted, hint)
 
     def show_blocks(self) -> None:
         if self.state is not None:
