@@ -199,7 +199,8 @@ WHERE = {"table": "the task list", "tasks": "the task list", "attention": "the a
          "streams": "the streams pane", "blocks": "the block grid", "services": "the service list",
          "app": "every pane"}
 # Commands that share a key by design: they never apply to the same item (the item decides).
-SHARED = (frozenset({"stop", "stop_transcode"}),)
+SHARED = (frozenset({"stop", "stop_transcode"}), frozenset({"stop", "stop_relay"}),
+          frozenset({"stop_transcode", "stop_relay"}), frozenset({"resume", "start"}))
 NAMED_KEYS = {"escape", "enter", "tab", "space", "backspace", "delete", "insert", "home", "end",
               "pageup", "pagedown", "up", "down", "left", "right",
               *(f"f{n}" for n in range(1, 25))}

@@ -191,7 +191,7 @@ def test_one_service_that_cannot_be_printed_never_empties_the_others(capsys, tmp
     services = {s["name"]: s for s in json.loads(out)["services"]}
     assert json_code == 1 and services["live"]["ok"] is True and services["live"]["streams"]
     assert services["farm"]["ok"] is False and "internal error" in services["farm"]["error"]
-    assert text_code == 1 and "live (ntv): ok" in text and "live/live2" in text
+    assert text_code == 1 and "live (ntv) · ok" in text and "live/live2" in text
     assert "farm (renderbus): FAILED: internal error" in text
 
 

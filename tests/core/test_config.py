@@ -177,7 +177,7 @@ def test_keys_that_swap_or_share_by_design_are_fine(tmp_path, monkeypatch):
     from jobdeck.adapters.core.commands import key_problems
     monkeypatch.setenv("RB_KEY", "k" * 10)
     assert key_problems({}) == []                               # the defaults never collide
-    config = load_config(write(tmp_path, GOOD + '[keys]\nabandon = "g"\nresume = "a"\n'
+    config = load_config(write(tmp_path, GOOD + '[keys]\nabandon = "g"\nresume = "a"\nstart = "a"\n'
                                                 'cursor_down = "j"\nstop_transcode = "x"\n'))
     assert config.keys["abandon"] == "g"
 
