@@ -285,11 +285,18 @@ class Adapter(ABC):
             account=last.account if last else None,
             tasks=last.tasks if last else [], streams=last.streams if last else [],
             api_version=last.api_version if last else None,
+            attention_since=last.attention_since if last else None,
         )
 
     @abstractmethod
     async def read(self) -> ServiceSnapshot:
-        """One full read of the service; raises ServiceError."""
+        """One read of the service (what changes; the whole of it now and then); raises
+        ServiceError."""
+
+    def want_history(self, older_than: float = 0.0) -> None:
+        """The operator asked for the whole list (`r`, a filter or a sort over it): a kind that
+        reads its history only now and then reads it at its next poll, unless it did less than
+        `older_than` seconds ago. A kind that reads everything every poll has nothing to do."""
 
     def expire(self, what: str) -> None:
         """Make a `now_and_then` read due at the next ask."""

@@ -205,9 +205,13 @@ class ServiceWatch:
                               self.down_since or now, self.error or ""))
         snapshot = self.snapshot
         if snapshot is not None:
+            window = snapshot.attention_since
             for task in snapshot.tasks:
                 since = self.first_seen.get(task.id, now)
                 if task.status in ("failed", "partial"):
+                    ended = task.ended_at or task.submitted_at
+                    if window is not None and ended is not None and ended < window:
+                        continue   # history: older than the kind's attention window
                     items.append(Item(self.name, self.kind, "task", task.id, task.name,
                                       task.status, since, trouble(task) or "", task))
                 elif task.raw_status == ARREARS and self.kind == "renderbus":
