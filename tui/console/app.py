@@ -215,7 +215,7 @@ class JobdeckApp(App[int]):
         self.push_screen(HistoryScreen(self.oncall.alerter.history))
 
     def action_refresh(self) -> None:
-        self.poller.poll_all()
+        self.poller.poll_all(history=True)
         self.notify("polling every service now", timeout=1.5)
 
     def action_pause(self) -> None:

@@ -177,9 +177,13 @@ class TasksPane(Vertical):
         if not box.value:
             self.filter_text = ""
             self.show(self.state, self.deck.clock())
+        elif self.state is not None:   # a filter over the whole list: the history, fresh
+            self.deck.poller.want_history(self.state.name)
         box.remove_class("on")
         self.table.focus()
 
     def action_sort(self) -> None:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        if self.state is not None and self.sort != SORTS[0]:   # reorders the whole list
+            self.deck.poller.want_history(self.state.name)
         self.show(self.state, self.deck.clock())
