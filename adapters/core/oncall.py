@@ -123,6 +123,12 @@ class ServiceWatch:
     last_ok: float | None = None
     error: str | None = None
     snapshot: ServiceSnapshot | None = None
+    # The task objects of the last poll: one that comes again (an adapter keeps a task's object
+    # while it is unchanged) is not looked at again but for a stall; the attention items of
+    # the tasks are made once a snapshot, not at every ask.
+    taken: dict[str, Task] = field(default_factory=dict)
+    _tasks: list[Task] | None = None
+    _task_items: list[Item] | None = None
 
     def observe(self, snapshot: ServiceSnapshot, now: float,
                 wall: datetime | None = None) -> list[Transition]:
@@ -146,23 +152,14 @@ class ServiceWatch:
         if self.ok is False:
             transition("service", self.name, self.name, "down", "ok", None)
         self.ok, self.error, self.down_since, self.last_ok = True, None, None, now
+        if self.snapshot is None or snapshot.attention_since != self.snapshot.attention_since:
+            self._task_items = None
         self.snapshot = snapshot
-        seen: set[str] = set()
-        for task in snapshot.tasks:
-            seen.add(task.id)
-            self.first_seen.setdefault(task.id, now)
-            before = self.statuses.get(task.id)
-            if before is not None and before != task.status and task.status in ("failed",
-                                                                                 "partial"):
-                transition("task", task.id, task.name, before, task.status, trouble(task))
-                self.first_seen[task.id] = now
-            self.statuses[task.id] = task.status
-            self.names[task.id] = task.name
-            self._stall(task, now, transition)
-        for gone in set(self.statuses) - seen:
-            self.statuses.pop(gone, None)
-            self.progress.pop(gone, None)
-            self.first_seen.pop(gone, None)
+        if snapshot.tasks is self._tasks:   # the same list: nothing in it changed but time
+            for task_id in list(self.progress):
+                self._stall(self.taken[task_id], now, transition)
+        else:
+            self._observe_tasks(snapshot.tasks, now, transition)
         live_now = {s.id: s for s in snapshot.streams}
         for stream_id, before in list(self.streams.items()):
             stream = live_now.get(stream_id)
@@ -178,6 +175,51 @@ class ServiceWatch:
                 self.gone.pop(stream.id, None)   # back: no longer needs attention
         self.streams = {s.id: s.state for s in snapshot.streams}
         return out
+
+    def _observe_tasks(self, tasks: list[Task], now: float, transition: Any) -> None:
+        previous = self._tasks
+        if previous is not None and len(previous) == len(tasks):
+            changed: list[Task] = []   # the same tasks in the same places: only some changed
+            for old, new in zip(previous, tasks, strict=True):
+                if old is not new:
+                    if old.id != new.id:
+                        break
+                    changed.append(new)
+            else:
+                for task in changed:
+                    self.taken[task.id] = task
+                    self._take(task, now, transition)
+                moved = {task.id for task in changed}
+                for task_id in [i for i in self.progress if i not in moved]:
+                    self._stall(self.taken[task_id], now, transition)
+                self._tasks, self._task_items = tasks, None
+                return
+        taken: dict[str, Task] = {}
+        for task in tasks:
+            taken[task.id] = task
+            if self.taken.get(task.id) is task:   # unchanged since the last poll
+                if task.id in self.progress:
+                    self._stall(task, now, transition)
+                continue
+            self._take(task, now, transition)
+        for gone in self.taken.keys() - taken.keys():
+            self.statuses.pop(gone, None)
+            self.names.pop(gone, None)
+            self.progress.pop(gone, None)
+            self.first_seen.pop(gone, None)
+        self.taken, self._tasks, self._task_items = taken, tasks, None
+
+    def _take(self, task: Task, now: float, transition: Any) -> None:
+        """A task new or changed since the last poll: its transition, its stall."""
+        self.first_seen.setdefault(task.id, now)
+        before = self.statuses.get(task.id)
+        if before is not None and before != task.status and task.status in ("failed",
+                                                                             "partial"):
+            transition("task", task.id, task.name, before, task.status, trouble(task))
+            self.first_seen[task.id] = now
+        self.statuses[task.id] = task.status
+        self.names[task.id] = task.name
+        self._stall(task, now, transition)
 
     def _stall(self, task: Task, now: float, transition: Any) -> None:
         """A running task whose progress has not moved for stall_after. A task that reports no
@@ -205,26 +247,16 @@ class ServiceWatch:
                               self.down_since or now, self.error or ""))
         snapshot = self.snapshot
         if snapshot is not None:
-            window = snapshot.attention_since
-            for task in snapshot.tasks:
-                since = self.first_seen.get(task.id, now)
-                if task.status in ("failed", "partial"):
-                    ended = task.ended_at or task.submitted_at
-                    if window is not None and ended is not None and ended < window:
-                        continue   # history: older than the kind's attention window
+            if self._task_items is None:
+                self._task_items = self._trouble_items(snapshot, now)
+            items += self._task_items
+            for task_id, tracked in self.progress.items():   # only running tasks are here
+                task = self.taken.get(task_id)
+                if tracked.stalled and task is not None:
                     items.append(Item(self.name, self.kind, "task", task.id, task.name,
-                                      task.status, since, trouble(task) or "", task))
-                elif task.raw_status == ARREARS and self.kind == "renderbus":
-                    items.append(Item(self.name, self.kind, "task", task.id, task.name,
-                                      "arrears", since, task.error or "stopped for arrears",
+                                      "stalled", tracked.since + self.stall_after_s,
+                                      f"no progress for {age_words(now - tracked.since)}",
                                       task))
-                else:
-                    tracked = self.progress.get(task.id)
-                    if tracked is not None and tracked.stalled:
-                        items.append(Item(self.name, self.kind, "task", task.id, task.name,
-                                          "stalled", tracked.since + self.stall_after_s,
-                                          f"no progress for {age_words(now - tracked.since)}",
-                                          task))
             if self.ok:
                 for number, warning in enumerate(snapshot.warnings):
                     items.append(Item(self.name, self.kind, "warning", str(number), "warning",
@@ -237,6 +269,26 @@ class ServiceWatch:
                                   f"balance {account.balance:,.2f} is under "
                                   f"{self.balance_below:,.2f}"))
         items += self.gone.values()
+        return items
+
+
+    def _trouble_items(self, snapshot: ServiceSnapshot, now: float) -> list[Item]:
+        """The failed and partial tasks of the attention window, and those stopped for
+        arrears: what the tasks themselves say, made once a snapshot."""
+        items: list[Item] = []
+        window = snapshot.attention_since
+        for task in snapshot.tasks:
+            if task.status in ("failed", "partial"):
+                ended = task.ended_at or task.submitted_at
+                if window is not None and ended is not None and ended < window:
+                    continue   # history: older than the kind's attention window
+                items.append(Item(self.name, self.kind, "task", task.id, task.name,
+                                  task.status, self.first_seen.get(task.id, now),
+                                  trouble(task) or "", task))
+            elif task.raw_status == ARREARS and self.kind == "renderbus":
+                items.append(Item(self.name, self.kind, "task", task.id, task.name,
+                                  "arrears", self.first_seen.get(task.id, now),
+                                  task.error or "stopped for arrears", task))
         return items
 
 

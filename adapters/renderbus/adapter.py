@@ -109,7 +109,10 @@ def _int(value: Any, default: int = 0) -> int:
 
 def _count(item: dict[str, Any], key: str) -> int:
     """Frame counts are numbers, quoted numbers or null (the spec's examples show all three)."""
-    return integer_or(item.get(key), 0, key) or 0
+    value = item.get(key)
+    if type(value) is int:   # the usual case, without the checks a quoted number needs
+        return value
+    return integer_or(value, 0, key) or 0
 
 
 def frame_counts(item: dict[str, Any]) -> FrameCounts:
