@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Literal, Protocol, TypeVar
 
 import httpx
 
+from .cadence import Cadence
 from .http import HttpTransport, Redactor, describe_exception
 from .model import (
     ActionResult,
@@ -157,6 +158,7 @@ class Adapter(ABC):
         self.slow_read_every = SLOW_READ_S
         self._last: ServiceSnapshot | None = None
         self._slow: dict[str, tuple[float, Any]] = {}   # what -> (read at, answer)
+        self.cadence = Cadence()   # items read one by one: the unchanged, less often
         self.setup()
 
     def setup(self) -> None:
@@ -296,7 +298,10 @@ class Adapter(ABC):
     def want_history(self, older_than: float = 0.0) -> None:
         """The operator asked for the whole list (`r`, a filter or a sort over it): a kind that
         reads its history only now and then reads it at its next poll, unless it did less than
-        `older_than` seconds ago. A kind that reads everything every poll has nothing to do."""
+        `older_than` seconds ago. Asked outright (`r`), every item read one by one is asked
+        about again at the next poll, however long it has been unchanged."""
+        if older_than <= 0:
+            self.cadence.forget()
 
     def expire(self, what: str) -> None:
         """Make a `now_and_then` read due at the next ask."""
@@ -356,6 +361,7 @@ class Adapter(ABC):
                                 f"unexpected reply ({describe_exception(exc, self.redact)})")
         finally:
             self._slow.clear()   # whatever it changed shows on the next poll
+            self.cadence.forget()
 
     def unknown(self, spec: ActionSpec, targets: list[str], why: str) -> ActionResult:
         return ActionResult(self.name, spec.name, targets, ok=False, outcome="unknown",

@@ -114,10 +114,15 @@ class EnhanceAdapter(Adapter):
         wanted = set(ids)
         self.finished = {i: seen for i, seen in self.finished.items() if i in wanted}
 
+        self.cadence.keep_only(wanted)
+
         async def one(task_id: str) -> tuple[str, dict[str, Any] | str]:
             seen = self.finished.get(task_id)
             if seen and now - seen[0] < FINISHED_REREAD_S:
                 return task_id, seen[1]
+            kept = self.cadence.last(task_id)
+            if kept is not None and not self.cadence.due(task_id):
+                return task_id, kept   # unchanged of late: asked less often (cadence.py)
             async with gate:
                 try:
                     data = await self.client.get(task_id, self.enhance_type)
@@ -127,6 +132,8 @@ class EnhanceAdapter(Adapter):
                     raise
             if integer_or(data.get("errorcode"), 0, "errorcode") or data.get("outputurl"):
                 self.finished[task_id] = (now, data)
+            else:
+                self.cadence.answered(task_id, data)
             return task_id, data
 
         labels = self.state.labels(self.name) if self.state else {}

@@ -268,6 +268,7 @@ class RenderbusAdapter(Adapter):
             - timedelta(days=self.attention_days)
 
     def want_history(self, older_than: float = 0.0) -> None:
+        super().want_history(older_than)
         read_at = self.book.read_at
         if read_at is None or self.clock() - read_at >= older_than:
             self._history_wanted = True

@@ -126,6 +126,7 @@ async def test_a_finished_task_is_asked_again_only_after_a_while(enhance, clock,
     import jobdeck.adapters.enhance.adapter as module
     sim, server = enhance
     adapter = adapter_for(sim, server, tmp_path)
+    adapter.cadence.longest = 0.0   # every unfinished task at every poll here (see test_cadence)
     clock.advance(30)
     first = await adapter.poll()
     finished = [t for t in first.tasks if t.status in ("done", "failed")]
