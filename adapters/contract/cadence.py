@@ -5,7 +5,9 @@ a running encode) cost one request per item per poll. An item whose answer did n
 asked less often: after the 1st, 2nd, 3rd unchanged answer it waits 2, 4, then LONGEST_S
 seconds; any change brings it back to every poll, and so does an action of ours or the
 operator's `r` (the adapter forgets the cadence). A render that sits at "running" for ten minutes
-costs a request every 8 s, not every 2; one that moves is watched at every poll.
+costs a request every 8 s, not every 2; one that moves is watched at every poll. A poll of a kind
+with no list call still asks about one item at least (the one most overdue), so a service that
+went down is noticed at the next poll, not when an item is next due.
 """
 
 from __future__ import annotations
@@ -28,6 +30,14 @@ class Cadence:
         """Ask about it at this poll?"""
         kept = self._kept.get(key)
         return kept is None or self.clock() >= kept[2]
+
+    def pick(self, keys: Iterable[Hashable]) -> list[Hashable]:
+        """The keys to ask about at this poll: those due, else the one due first."""
+        keys = list(keys)
+        due = [k for k in keys if self.due(k)]
+        if due or not keys:
+            return due
+        return [min(keys, key=lambda k: self._kept[k][2])]
 
     def last(self, key: Hashable, default: Any = None) -> Any:
         """Its last answer (what to show while it is not asked)."""

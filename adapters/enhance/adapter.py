@@ -115,13 +115,15 @@ class EnhanceAdapter(Adapter):
         self.finished = {i: seen for i, seen in self.finished.items() if i in wanted}
 
         self.cadence.keep_only(wanted)
+        fresh = {i for i in ids if i in self.finished and now - self.finished[i][0]
+                 < FINISHED_REREAD_S}
+        asked = set(self.cadence.pick(i for i in ids if i not in fresh))
 
         async def one(task_id: str) -> tuple[str, dict[str, Any] | str]:
-            seen = self.finished.get(task_id)
-            if seen and now - seen[0] < FINISHED_REREAD_S:
-                return task_id, seen[1]
+            if task_id in fresh:
+                return task_id, self.finished[task_id][1]
             kept = self.cadence.last(task_id)
-            if kept is not None and not self.cadence.due(task_id):
+            if kept is not None and task_id not in asked:
                 return task_id, kept   # unchanged of late: asked less often (cadence.py)
             async with gate:
                 try:

@@ -77,7 +77,7 @@ class EvaAdapter(Adapter):
             async with gate:
                 return task_id, await self.client.task(task_id)
 
-        asked = [i for i in pending if self.cadence.due(i)]
+        asked = self.cadence.pick(pending)
         for task_id, reply in await asyncio.gather(*(one(i) for i in asked)):
             if integer_or(reply.get("code"), None, "code") != RUNNING:
                 self._final[task_id] = reply

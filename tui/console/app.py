@@ -137,7 +137,7 @@ class JobdeckApp(App[int]):
             workspace.show(self.selected, blocks=snapshot.ok)
         if self.selected == ATTENTION or transitions:
             workspace.show_attention()
-        self.tick()
+        self.tick(only=snapshot.name)
 
     @work(group="alert-hook", exit_on_error=False)
     async def run_hook(self, transition: Transition) -> None:
@@ -146,8 +146,9 @@ class JobdeckApp(App[int]):
                                                         alerts.command_timeout)):
             self.notify(literal(failed), title="alert command", severity="warning")
 
-    def tick(self) -> None:
-        """Once a second: ages, the service list, the top line. Unchanged text is not redrawn."""
+    def tick(self, only: str | None = None) -> None:
+        """Once a second: ages, the service list, the top line. Unchanged text is not redrawn.
+        After a poll, `only` that service's line is made again (the others wait their second)."""
         if not self.is_running:
             return
         now, state = self.clock(), self.states.get(self.selected)
@@ -161,8 +162,9 @@ class JobdeckApp(App[int]):
         services = self.query_one(ServiceList)
         services.update_attention(len(items), muted)
         for each in self.states.values():
-            services.update_state(each, now, Glance(self.poller.next_try_in(each.name),
-                                                    by_service.get(each.name, 0)))
+            if only is None or each.name == only:
+                services.update_state(each, now, Glance(self.poller.next_try_in(each.name),
+                                                        by_service.get(each.name, 0)))
         if state is not None and state.error:
             self.query_one(TasksPane).show_titles(now)
 
