@@ -63,3 +63,19 @@ async def test_r_reads_the_whole_list_again_and_a_sort_or_filter_asks_when_it_is
         assert app.focused is not app.query_one(FilterInput)
         shown = [row.task.name for row in pane.table.rows]
         assert shown and all("shot_0" in name for name in shown)
+
+
+async def test_attention_rows_are_made_once_and_again_when_what_they_show_changes():
+    from jobdeck.tui.console.widgets.attention_pane import AttentionPane
+    clock = FrozenClock()
+    sim = RenderbusSim(clock=clock, epoch=FIXED_EPOCH)
+    app = demo_app(("sh-farm", sim), clock=clock)
+    async with started(app) as pilot:
+        pane = app.query_one(AttentionPane)
+        key = "sh-farm/task/18340"
+        first = pane.get_row(key)
+        await poll_now(app, pilot)
+        assert pane.get_row(key) is first               # nothing it shows changed
+        clock.advance(90)                               # its age did
+        await poll_now(app, pilot)
+        assert pane.get_row(key) is not first and pane.get_row(key)[4].plain == "1m"

@@ -158,7 +158,7 @@ class JobdeckApp(App[int]):
                                     freshness, paused=self.poller.paused,
                                     read_only=self.read_only)
         items, muted = self.oncall.items()
-        by_service = self.oncall.by_service()
+        by_service = self.oncall.by_service(items)
         services = self.query_one(ServiceList)
         services.update_attention(len(items), muted)
         for each in self.states.values():

@@ -39,8 +39,9 @@ class OnCall:
         return self.mutes.split(newest_first(i for w in self.watches.values()
                                              for i in w.items(now)))
 
-    def by_service(self) -> dict[str, int]:
+    def by_service(self, items: list[Item] | None = None) -> dict[str, int]:
+        """Items per service (of `items`, the shown ones, when the caller has them)."""
         counts: dict[str, int] = {}
-        for item in self.items()[0]:
+        for item in self.items()[0] if items is None else items:
             counts[item.service] = counts.get(item.service, 0) + 1
         return counts

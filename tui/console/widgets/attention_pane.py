@@ -57,6 +57,7 @@ class AttentionPane(KeyedTable):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.items: dict[str, Item] = {}
+        self._made: dict[str, tuple[tuple[object, ...], tuple[Text, ...]]] = {}
 
     @property
     def deck(self) -> JobdeckApp:
@@ -74,7 +75,15 @@ class AttentionPane(KeyedTable):
 
     def show(self, items: list[Item], now: float, muted: int) -> None:
         self.items = {item.key: item for item in items}
-        self.set_rows([(item.key, self.row_cells(item, now)) for item in items])
+        made: dict[str, tuple[tuple[object, ...], tuple[Text, ...]]] = {}
+        for item in items:   # a row's cells are made again only when what they show changed
+            drawn = (item.service, item.kind, item.what, item.name, item.status, item.detail,
+                     rough_age(now - item.since), self.app.theme)
+            kept = self._made.get(item.key)
+            made[item.key] = kept if kept is not None and kept[0] == drawn \
+                else (drawn, self.row_cells(item, now))
+        self._made = made
+        self.set_rows([(item.key, made[item.key][1]) for item in items])
         words = f"{len(items)} item{'s' if len(items) != 1 else ''}" + (
             f" · {muted} muted" if muted else "")
         set_titles(self, title("Attention · every service"), literal(words))
