@@ -61,6 +61,9 @@ class TaskBook:
         self.total: int | None = None       # tasks the service last said the account holds
         self.newest_first = True            # the service lists newest first (learnt each read)
         self.newest_ms = 0                  # the latest date the account has reported
+        # The replies of the last poll's active set and newest page, as they came: the same
+        # reply again is the same task, without mapping it anew (most renders move slowly).
+        self._replies: dict[str, dict[str, Any]] = {}
         self._listing: list[Task] | None = None
         self._order: list[str] | None = None
 
@@ -68,6 +71,9 @@ class TaskBook:
 
     def make(self, item: dict[str, Any]) -> Task:
         """The task of a reply; the object already held when it maps to an equal one."""
+        task_id = str(item.get("id"))
+        if self._replies.get(task_id) == item and task_id in self.tasks:
+            return self.tasks[task_id]
         task = self.to_task(item)
         kept = self.tasks.get(task.id)
         for key in DATE_KEYS:
@@ -125,6 +131,7 @@ class TaskBook:
             self.put(item)
         for item in newest:
             self.put(item)
+        self._replies = {str(item.get("id")): item for item in (*active, *newest)}
         now_active = {str(item.get("id")) for item in active}
         if answers is None:
             self.active = now_active | asked
