@@ -99,7 +99,7 @@ class JobdeckApp(App[int]):
         services = self.query_one(ServiceList)
         services.border_title, services.highlighted = "Services", 0   # the attention view
         self.query_one(AttentionPane).focus()
-        self.call_after_refresh(self.poller.start)   # the first frame, then the first polls
+        self.poller.start()   # the first polls go out with the first frame
         self.set_interval(1.0, self.tick)
         if not self.is_headless and (fd := watched_fd()) is not None:
             self.set_interval(2.0, lambda: terminal_gone(fd) and self.exit(0))
