@@ -21,6 +21,7 @@ GONE = {1002001, 1002002}
 # call: each tracked task is one request a poll. Finished ones are asked again only this often,
 # so a queue of mostly finished work costs a request or two a poll instead of one per task.
 FINISHED_REREAD_S = 60.0
+FINISHED_REREADS = 2   # finished tasks asked again in one poll, at most
 
 
 def human_size(value: Any) -> str | None:
@@ -117,6 +118,11 @@ class EnhanceAdapter(Adapter):
         self.cadence.keep_only(wanted)
         fresh = {i for i in ids if i in self.finished and now - self.finished[i][0]
                  < FINISHED_REREAD_S}
+        # the finished due again go a few a poll, the longest unread first: a thousand finished
+        # tasks tracked must not mean a thousand requests a minute
+        due = sorted((i for i in ids if i in self.finished and i not in fresh),
+                     key=lambda i: self.finished[i][0])
+        fresh.update(due[FINISHED_REREADS:])
         asked = set(self.cadence.pick(i for i in ids if i not in fresh))
 
         async def one(task_id: str) -> tuple[str, dict[str, Any] | str]:
