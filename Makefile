@@ -27,6 +27,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_refresh.py
 	$(BIN)/python bench/bench_terminal.py
+	$(BIN)/python bench/bench_scale.py
 
 sim: $(STAMP)
 	$(BIN)/jobdeck sim serve
