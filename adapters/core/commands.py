@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Literal
 
-# "app"; "tasks" (the pane: actions, marks, filter), "table" (the task rows themselves: moving
-# the cursor, opening parents), "streams", "blocks", "attention"
-Target = str
+# Where a command's key is bound: "app"; "tasks" (the pane: actions, marks, filter), "table" (the
+# task rows themselves: moving the cursor, opening parents), "streams", "blocks", "attention".
+# (An adapter's ActionSpec.target is another thing: what the action applies to.)
+Pane = Literal["app", "tasks", "table", "streams", "blocks", "attention"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +30,7 @@ class Command:
     label: str             # footer and palette title
     help: str              # help screen and palette description
     action: str            # Textual action string, run on the target widget
-    targets: tuple[Target, ...] = ("app",)
+    targets: tuple[Pane, ...] = ("app",)
     group: str = "console"   # help sections: selection, stream, blocks, console, navigation
     footer: bool = False
     service_action: bool = False   # the adapter action of the same name
@@ -42,16 +44,16 @@ KEY_DISPLAY = {"question_mark": "?", "slash": "/", "space": "space", "plus": "+"
                "ctrl+p": "^p", "enter": "enter", "tab": "tab", "left": "←", "right": "→",
                "up": "↑", "down": "↓", "home": "home", "end": "end", "pageup": "pgup",
                "pagedown": "pgdn", "escape": "esc"}
-TASK_TARGETS = ("tasks", "attention")
+TASK_TARGETS: tuple[Pane, ...] = ("tasks", "attention")
 
 
-def _act(name: str, key: str, label: str, help: str, *, targets: tuple[Target, ...] = TASK_TARGETS,
+def _act(name: str, key: str, label: str, help: str, *, targets: tuple[Pane, ...] = TASK_TARGETS,
          group: str = "selection", footer: bool = True) -> Command:
     return Command(name, key, label, help, f"service_action('{name}')", targets, group, footer,
                    service_action=True)
 
 
-def _nav(name: str, key: str, label: str, action: str, targets: tuple[Target, ...]) -> Command:
+def _nav(name: str, key: str, label: str, action: str, targets: tuple[Pane, ...]) -> Command:
     return Command(name, key, label, label, action, targets, "navigation")
 
 
@@ -133,7 +135,7 @@ def command_names() -> set[str]:
     return set(BY_NAME)
 
 
-def commands_for(targets: Iterable[Target]) -> list[Command]:
+def commands_for(targets: Iterable[Pane]) -> list[Command]:
     wanted = set(targets)
     return [c for c in COMMANDS if wanted & set(c.targets)]
 

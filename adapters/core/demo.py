@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from jobdeck.adapters.contract.base import Adapter
@@ -33,9 +34,20 @@ DEMO_STALL_AFTER_MIN = 0.5
 
 
 def build_demo(sims: dict[str, Simulator] | None = None, refresh: float = 2.0,
-               stall_after: float = DEMO_STALL_AFTER_MIN) -> DemoWorld:
-    """The demo's services, every kind's simulators from the registry unless given."""
+               stall_after: float = DEMO_STALL_AFTER_MIN, speed: float = 1.0) -> DemoWorld:
+    """The demo's services, every kind's simulators from the registry unless given. At `speed`
+    the simulators' time runs that many times faster (progress, outages, streams ending) and a
+    render is stalled that much sooner: the whole story of the demo in a fraction of a minute."""
     sims = sims if sims is not None else demo_simulators()
+    if speed != 1.0:
+        start = time.monotonic()
+
+        def fast() -> float:
+            return start + (time.monotonic() - start) * speed
+
+        for sim in sims.values():   # from now on: what the sims did so far keeps its times
+            sim.clock = fast
+        stall_after /= speed
     services = [sim.service_entry(name, f"http://{name}.sim") for name, sim in sims.items()]
     config = parse_config({"refresh": refresh, "stall_after": stall_after,
                            "services": services}, None, ADAPTERS)

@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import httpx
@@ -34,15 +35,45 @@ def free_port() -> int:
 
 @pytest.fixture
 def farms(tmp_path):
-    sims = {"sh-farm": RenderbusSim(clock=FrozenClock(), epoch=FIXED_EPOCH),
-            "live": NtvSim(clock=FrozenClock())}
+    sims = {"sh-farm": stamped(RenderbusSim(clock=FrozenClock(), epoch=FIXED_EPOCH)),
+            "live": stamped(NtvSim(clock=FrozenClock()))}
     servers = {name: SimServer(sim).start() for name, sim in sims.items()}
     config = tmp_path / "config.toml"
-    config.write_text(tomli_w.dumps({"refresh": 0.2, "poll_deadline": 5.0, "services": [
+    config.write_text(tomli_w.dumps({"refresh": REFRESH, "poll_deadline": 5.0, "services": [
         sim.service_entry(name, servers[name].base_url) for name, sim in sims.items()]}))
     yield sims, config
     for server in servers.values():
         server.stop()
+
+
+REFRESH = 0.5
+
+
+def stamped(sim):
+    """The simulator, noting when each request arrived."""
+    answer, sim.arrivals = sim.handle, []
+
+    def handle(request):
+        sim.arrivals.append(time.monotonic())
+        return answer(request)
+
+    sim.handle = handle
+    return sim
+
+
+def polled_twice(*sims, seconds: float = 20) -> None:
+    """Wait until each simulator saw a request after a pause of most of the refresh interval:
+    a poll's requests come back to back and the next is armed only when it ends, so the first
+    poll has ended and watch holds its baseline."""
+    def next_poll_began(times: list[float]) -> bool:
+        return any(b - a >= REFRESH * 0.8 for a, b in pairwise(times))
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if all(next_poll_began(list(sim.arrivals)) for sim in sims):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"not polled twice in {seconds} s: {[len(s.arrivals) for s in sims]}")
 
 
 class Process:
@@ -86,7 +117,7 @@ def test_watch_json_prints_each_transition_and_exits_0_on_sigterm(farms, tmp_pat
     sims, config = farms
     watch = Process("watch", "--json", "--config", str(config), env_dir=tmp_path)
     try:
-        time.sleep(1.5)   # first polls: a baseline, never a transition
+        polled_twice(*sims.values())   # first polls: a baseline, never a transition
         assert watch.lines == []
         sims["sh-farm"].tasks[18278].status = 45          # lobby.max fails
         failed = json.loads(watch.read_until(lambda line: '"to": "failed"' in line))
@@ -111,16 +142,18 @@ def test_watch_text_lines_one_service_and_sigint(farms, tmp_path):
     sims, config = farms
     watch = Process("watch", "--service", "sh-farm", "--config", str(config), env_dir=tmp_path)
     try:
-        time.sleep(1.5)
+        polled_twice(sims["sh-farm"])
         sims["sh-farm"].tasks[18278].status = 45
         sims["live"].streams.clear()          # not watched: no line for it
         line = watch.read_until(lambda text: "18278" in text)
         assert "sh-farm task 18278 lobby.max: stopped -> failed" in line
-        time.sleep(1.0)
-        assert not any("live" in text.split()[1] for text in watch.lines)
+        polled_twice(sims["sh-farm"])
     finally:
         code, err = watch.stop(signal.SIGINT)
+    rest = watch.process.stdout.read().decode().splitlines()
     assert code == 0 and "Traceback" not in err
+    assert sims["live"].requests == []    # the service left out is never asked
+    assert not any(text.split()[1:2] == ["live"] for text in [*watch.lines, *rest])
 
 
 def test_watch_serves_prometheus_metrics(farms, tmp_path):

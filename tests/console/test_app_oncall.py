@@ -141,7 +141,7 @@ async def test_a_timed_mute_ends_by_itself(tmp_path):
         await settle(pilot)
         assert "sh-farm/task/18340" not in rows(app)
         now[0] += 16 * 60
-        app.query_one("#right").show_attention()
+        app.show_selected()
         assert "sh-farm/task/18340" in rows(app)
 
 

@@ -27,7 +27,7 @@ def test_hostile_text_never_reaches_the_terminal_raw(tmp_path):
            "TZ": "UTC"}
     term = Terminal([*jobdeck_command(), "--config", str(config)], env, 140, 40)
 
-    def press(*keys: str, wait: float = 0.6) -> None:
+    def press(*keys: str, wait: float = 0.3) -> None:
         for key in keys:
             term.send(key)
             term.pump(wait)

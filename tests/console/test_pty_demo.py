@@ -10,10 +10,13 @@ import time
 from tests.support.pty_terminal import COLS, ROWS, Terminal, jobdeck_command
 
 
-def demo(tmp_path, cols: int = COLS, rows: int = ROWS) -> Terminal:
+def demo(tmp_path, cols: int = COLS, rows: int = ROWS, *args: str) -> Terminal:
     env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(cols), "LINES": str(rows),
            "JOBDECK_STATE_DIR": str(tmp_path), "TZ": "UTC"}
-    return Terminal([*jobdeck_command(), "demo"], env, cols, rows)
+    return Terminal([*jobdeck_command(), "demo", *args], env, cols, rows)
+
+
+SPEED = 4   # the demo's minute in 15 s: the same story, its simulated time run faster
 
 
 def test_demo_starts_in_a_real_terminal_answers_keys_and_quits_cleanly(tmp_path):
@@ -43,8 +46,9 @@ def test_demo_starts_in_a_real_terminal_answers_keys_and_quits_cleanly(tmp_path)
 
 def test_within_a_minute_the_attention_view_shows_what_needs_the_operator(tmp_path):
     """A failed render, a stalled one, a stream that ended and a farm that drops out, each with
-    its service; and the terminal bell rings when the farm drops out."""
-    term = demo(tmp_path, 140, 40)
+    its service; and the terminal bell rings when the farm drops out. (At --speed 4: the
+    demo's minute is 15 s here.)"""
+    term = demo(tmp_path, 140, 40, "--speed", str(SPEED))
     wanted = {"failed": ("sh-farm", "broken_rig"), "stalled": ("sh-farm", "hangar_flyth"),
               "gone": ("live", "guest-cam"), "stale": ("la-farm", "service")}
     try:
@@ -52,7 +56,7 @@ def test_within_a_minute_the_attention_view_shows_what_needs_the_operator(tmp_pa
         start = time.monotonic()
         bell_before = None
         seen: dict[str, float] = {}
-        while time.monotonic() - start < 70 and len(seen) < len(wanted):
+        while time.monotonic() - start < 70 / SPEED + 10 and len(seen) < len(wanted):
             term.pump(0.5)
             lines = term.text().splitlines()
             for status, (service, item) in wanted.items():
@@ -62,7 +66,7 @@ def test_within_a_minute_the_attention_view_shows_what_needs_the_operator(tmp_pa
                     if status == "stale":
                         bell_before = term.raw.count(b"\x07")
         assert set(seen) == set(wanted), (seen, term.text())
-        assert max(seen.values()) < 65
+        assert max(seen.values()) < 65 / SPEED + 5
         term.pump(1.0)
         # the farm dropping out rang the bell (Textual's bell is a raw BEL byte)
         assert bell_before is not None and term.raw.count(b"\x07") >= 1

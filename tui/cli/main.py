@@ -37,7 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     sub.add_parser("run", parents=[common], help="the console on the config (the default)")
-    sub.add_parser("demo", parents=[common], help="the console on built-in simulators, no network")
+    demo = sub.add_parser("demo", parents=[common],
+                          help="the console on built-in simulators, no network")
+    demo.add_argument("--speed", type=float, default=1.0, metavar="N",
+                      help="run the simulators' time N times faster (outages, stalls, streams "
+                           "ending): the demo's whole story in a fraction of a minute")
 
     snap = sub.add_parser("snapshot", parents=[common], help="one poll of every service")
     snap.add_argument("--json", action="store_true", help="print JSON (DESIGN.md's shape)")
@@ -199,7 +203,9 @@ def run_demo(args: argparse.Namespace) -> int:
     from jobdeck.adapters.core.state import StateStore
     from jobdeck.tui.console.launch import run_app
 
-    world = build_demo()
+    if not 0.1 <= args.speed <= 100:
+        raise UsageError(f"--speed {args.speed:g}: give a factor from 0.1 to 100")
+    world = build_demo(speed=args.speed)
     # The demo keeps its own state (tracked ids of the simulators) apart from a real one.
     state = StateStore(StateStore().directory / "demo")
     return run_app(world.config, world.adapters(state), read_only=args.read_only, state=state,

@@ -21,11 +21,11 @@ from .messages import ActionDone
 if TYPE_CHECKING:
     from .app import JobdeckApp
 
-Item = Task | Stream
+Subject = Task | Stream   # what an action touches
 SHOWN = 8   # items a confirmation lists before "… and N more"
 
 
-def confirm_body(spec: ActionSpec, service: str, items: Sequence[Item], skipped: int = 0) -> Text:
+def confirm_body(spec: ActionSpec, service: str, items: Sequence[Subject], skipped: int = 0) -> Text:
     """What will be touched, on which service, and what follows from it."""
     noun = "stream" if spec.target == "stream" else "task"
     body = Text()
@@ -67,7 +67,7 @@ class ActionRunner:
     def adapter(self, service: str) -> Adapter:
         return self.app.adapters[service]
 
-    def request(self, service: str, action: str, items: Sequence[Item],
+    def request(self, service: str, action: str, items: Sequence[Subject],
                 params: dict[str, str] | None = None, skipped: int = 0) -> None:
         """Confirm when the action destroys, then send it."""
         if not self.app.may_act(service, action):
@@ -131,7 +131,8 @@ class ActionRunner:
                                   "outcome": "done", "message": words or None})
             self.app.poller.poll(service)
 
-        self.app.push_screen(SubmitScreen(service, adapter), callback=submitted)
+        self.app.push_screen(SubmitScreen(service, adapter.kind, adapter.submit_fields),
+                             callback=submitted)
 
     def track(self, service: str) -> None:
         from .screens.submit import TrackScreen

@@ -1,9 +1,11 @@
-"""The console: composes the panes, the poller, the action runner and the on-call desk, and
-routes messages between them.
+"""The console: composes the panes, the poller, the reader, the action runner and the on-call
+desk, and routes messages between them.
 
-Every pane owns its titles, its keys (from the one table) and its updates; the poller owns the
-timers; the action runner owns confirmation, sending, toasts and the audit line; the on-call
-desk owns transitions, mutes and alerts. What is left here is who hears what.
+Every pane owns its titles, its keys (from the one table) and its updates, and never knows this
+App: it is given what it shows and posts what it wants (an action, a jump, a read). The poller
+owns the timers; the reader answers the reads panes and screens ask for; the action runner owns
+confirmation, sending, toasts and the audit line; the on-call desk owns transitions, mutes and
+alerts. What is left here is who hears what.
 """
 
 from __future__ import annotations
@@ -31,13 +33,14 @@ from jobdeck.tui.safe_text import clean, literal
 from jobdeck.tui.safe_text import title as safe_title
 
 from .action_runner import ActionRunner
-from .desk import OnCall
+from .desk import Desk
 from .hangup import terminal_gone, watched_fd
 from .keymap import bindings_for
-from .messages import ActionDone, SnapshotReady
+from .messages import ActionDone, Ask, HistoryWanted, SnapshotReady
 from .palette import palette_commands
 from .poller import Poller
-from .service_state import ServiceState, age_text
+from .reader import Reader
+from .service_state import Capabilities, ServiceState, age_text
 from .themes import STATUS_DEFAULTS, load_themes, theme_ring
 from .toasts import run_hook
 from .widgets.attention_pane import AttentionPane
@@ -63,12 +66,14 @@ class JobdeckApp(App[int]):
         self.clock, self.wall = clock, wall   # ages of polls; how long a stream has been live
         self.config, self.adapters, self.store, self.deck_title = config, adapters, state, title
         self.read_only = read_only or config.read_only
-        self.states = {name: ServiceState(name, a.kind) for name, a in adapters.items()}
-        self.oncall = OnCall(config, {n: a.kind for n, a in adapters.items()}, state,
+        self.states = {name: ServiceState(name, a.kind, Capabilities.of(a, self.read_only))
+                       for name, a in adapters.items()}
+        self.oncall = Desk(config, {n: a.kind for n, a in adapters.items()}, state,
                              notify=lambda message, title, severity: self.notify(
                                  message, title=title, severity=severity, timeout=8),
                              bell=lambda: self.bell(), clock=clock)
         self.poller = Poller(self, adapters, config.refresh, clock)
+        self.reader = Reader(self, adapters)
         self.runner = ActionRunner(self, state)
         self.selected: str = ATTENTION
         self.toasts: list[tuple[str, str]] = []   # the last toasts shown, newest last
@@ -84,7 +89,7 @@ class JobdeckApp(App[int]):
         yield Topbar(id="topbar")
         with Horizontal(id="main"):
             yield ServiceList(list(self.states.values()), id="services")
-            yield Workspace(id="right", classes="attention")
+            yield Workspace(self.may_act, self.clock, id="right", classes="attention")
         yield Footer()
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
@@ -103,7 +108,7 @@ class JobdeckApp(App[int]):
         self.set_interval(1.0, self.tick)
         if not self.is_headless and (fd := watched_fd()) is not None:
             self.set_interval(2.0, lambda: terminal_gone(fd) and self.exit(0))
-        self.query_one(Workspace).show(self.selected)
+        self.show_selected()
 
     def on_resize(self) -> None:
         self.screen.set_class(self.size.width < 100, "narrow")
@@ -132,12 +137,22 @@ class JobdeckApp(App[int]):
         transitions, hooked = self.oncall.observe(snapshot, self.wall())
         for transition in hooked:
             self.run_hook(transition)
-        workspace = self.query_one(Workspace)
         if snapshot.name == self.selected:
-            workspace.show(self.selected, blocks=snapshot.ok)
+            self.show_selected(blocks=snapshot.ok)
         if self.selected == ATTENTION or transitions:
-            workspace.show_attention()
+            self.query_one(Workspace).update_attention(*self.attention())
         self.tick(only=snapshot.name)
+
+    def attention(self) -> tuple[list, float, int]:
+        items, muted = self.oncall.items()
+        return items, self.clock(), muted
+
+    def show_selected(self, blocks: bool = True) -> None:
+        workspace = self.query_one(Workspace)
+        if self.selected == ATTENTION:
+            workspace.show_attention(*self.attention())
+        else:
+            workspace.show_service(self.states[self.selected], self.clock(), self.wall(), blocks)
 
     @work(group="alert-hook", exit_on_error=False)
     async def run_hook(self, transition: Transition) -> None:
@@ -171,7 +186,7 @@ class JobdeckApp(App[int]):
     def select(self, name: str) -> None:
         if name != self.selected:
             self.selected = name
-            self.query_one(Workspace).show(name)
+            self.show_selected()
             self.tick()
 
     @on(ServiceList.OptionHighlighted, "#services")
@@ -185,6 +200,62 @@ class JobdeckApp(App[int]):
         if self.read_only or adapter is None or adapter.config.read_only:
             return False
         return action is None or action in adapter.actions
+
+    # what panes and screens ask for ---------------------------------------------------------------
+
+    def on_ask(self, ask: Ask) -> None:
+        self.reader.answer(ask)
+
+    def on_history_wanted(self, message: HistoryWanted) -> None:
+        self.poller.want_history(message.service)
+
+    @on(TasksPane.ActionRequested)
+    def _act_on_tasks(self, event: TasksPane.ActionRequested) -> None:
+        self.runner.request(event.service, event.action, event.tasks, skipped=event.skipped)
+
+    @on(StreamsPane.ActionRequested)
+    def _act_on_stream(self, event: StreamsPane.ActionRequested) -> None:
+        self.runner.request(event.service, event.action, [event.stream])
+
+    @on(BlockGridView.ActionRequested)
+    def _act_on_block(self, event: BlockGridView.ActionRequested) -> None:
+        spec = self.adapters[event.service].spec(event.action)
+        params = {spec.block_param: event.block.index} if spec.block_param else {}
+        self.runner.send(event.service, event.action, [event.task_id], params)
+
+    @on(AttentionPane.ActionRequested)
+    def _act_on_item(self, event: AttentionPane.ActionRequested) -> None:
+        if event.item.task is not None:
+            self.runner.request(event.item.service, event.action, [event.item.task])
+
+    @on(AttentionPane.JumpRequested)
+    def _jump(self, event: AttentionPane.JumpRequested) -> None:
+        services = self.query_one(ServiceList)
+        services.highlighted = services.get_option_index(event.item.service)
+        self.select(event.item.service)
+        self.query_one(Workspace).go_to(event.item)
+
+    @on(AttentionPane.MuteRequested)
+    def _mute(self, event: AttentionPane.MuteRequested) -> None:
+        def chosen(seconds: float | bool | None) -> None:
+            if seconds is not False:
+                self.oncall.mutes.mute(event.item, seconds if isinstance(seconds, float) else None)
+                self.query_one(Workspace).update_attention(*self.attention())
+                self.tick()
+
+        from .screens.history import MuteScreen  # screens load when first opened
+        self.push_screen(MuteScreen(event.item), callback=chosen)
+
+    @on(TasksPane.DetailRequested)
+    def _detail(self, event: TasksPane.DetailRequested) -> None:
+        from .screens.detail import DetailScreen
+        self.push_screen(DetailScreen(event.service, event.task,
+                                      self.states[event.service].can.has_frames))
+
+    @on(StreamsPane.ViewersRequested)
+    def _viewers(self, event: StreamsPane.ViewersRequested) -> None:
+        from .screens.viewers import ViewersScreen
+        self.push_screen(ViewersScreen(event.service, event.stream))
 
     def on_action_done(self, message: ActionDone) -> None:
         if self.is_running:
@@ -243,7 +314,7 @@ class JobdeckApp(App[int]):
             return
         self.query_one(TaskTable).relabel()
         self.query_one(BlockGridView).theme_changed()
-        self.query_one(Workspace).show(self.selected, blocks=False)
+        self.show_selected(blocks=False)
         if self.store is not None:
             try:
                 self.store.update(theme=theme.name)

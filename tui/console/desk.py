@@ -16,7 +16,7 @@ from jobdeck.adapters.core.state import StateStore
 from .toasts import Alerter
 
 
-class OnCall:
+class Desk:
     def __init__(self, config: Config, kinds: dict[str, str], store: StateStore | None, *,
                  notify: Callable[[Text, Text, str], None], bell: Callable[[], None],
                  clock: Callable[[], float]) -> None:

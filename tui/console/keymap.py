@@ -9,10 +9,10 @@ from collections.abc import Hashable
 from textual.binding import Binding
 from textual.dom import DOMNode
 
-from jobdeck.adapters.core.commands import COMMANDS, KEY_DISPLAY, Target
+from jobdeck.adapters.core.commands import COMMANDS, KEY_DISPLAY, Pane
 
 
-def bindings_for(target: Target) -> list[Binding]:
+def bindings_for(target: Pane) -> list[Binding]:
     """The bindings a widget declares: every command that names it, with its name as the id."""
     return [Binding(c.key, c.action, c.label, show=c.footer, id=c.name,
                     key_display=KEY_DISPLAY.get(c.key))

@@ -1,19 +1,20 @@
-"""Typed messages workers post: the only road from I/O to widgets.
+"""Typed messages: the only road between I/O and widgets.
 
-Every read and write an adapter does for the console runs in a worker that ends by posting one
-of these; widgets and screens never await an adapter themselves.
+Polls and actions post SnapshotReady and ActionDone to the App. A pane or screen that needs a
+read (a task's blocks or frames, a stream's viewers) or sends new work posts `Ask`; the App's
+reader runs it in a worker beside the poller and answers the asker with `Loaded`. Widgets and
+screens never hold an adapter and never await one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Literal
 
-from textual.app import App
 from textual.message import Message
-from textual.widget import Widget
+from textual.message_pump import MessagePump
 
-from jobdeck.adapters.contract.model import ActionResult, BlockGrid, JobdeckError, ServiceSnapshot
+from jobdeck.adapters.contract.model import ActionResult, ServiceSnapshot
 
 
 class SnapshotReady(Message):
@@ -22,45 +23,41 @@ class SnapshotReady(Message):
         self.snapshot = snapshot
 
 
-class BlocksReady(Message):
-    def __init__(self, service: str, task_id: str, grid: BlockGrid | None,
-                 error: str | None = None) -> None:
-        super().__init__()
-        self.service = service
-        self.task_id = task_id
-        self.grid = grid
-        self.error = error
-
-
 class ActionDone(Message):
     def __init__(self, result: ActionResult) -> None:
         super().__init__()
         self.result = result
 
 
+class HistoryWanted(Message):
+    """A sort or a filter over a service's whole list: its next poll reads the history again
+    unless it did a moment ago (kinds that read everything each poll ignore it)."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self.service = service
+
+
+Call = Literal["blocks", "frames", "viewers", "submit"]
+
+
+class Ask(Message):
+    """Ask the App to call `call` on a service's adapter; `asker` gets Loaded(key, ...).
+    A newer Ask with the same `group` replaces an older one still running."""
+
+    def __init__(self, asker: MessagePump, key: str, service: str, call: Call, *args: Any,
+                 group: str | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> None:
+        super().__init__()
+        self.asker, self.key, self.service, self.call = asker, key, service, call
+        self.args, self.group, self.progress = args, group, progress
+
+
 class Loaded(Message):
-    """The answer to a read a widget asked for (frames, viewers): a value or an error."""
+    """The answer to an Ask: a value or an error in one line."""
 
     def __init__(self, key: str, value: Any = None, error: str | None = None) -> None:
         super().__init__()
         self.key = key
         self.value = value
         self.error = error
-
-
-def load(app: App[Any], widget: Widget, key: str, read: Awaitable[Any],
-         group: str | None = None) -> None:
-    """Run `read` in a worker; `widget` gets Loaded(key, ...) when it ends, however it ends.
-    A newer load in the same group replaces an older one still running."""
-
-    async def run() -> None:
-        try:
-            value = await read
-        except JobdeckError as exc:
-            widget.post_message(Loaded(key, error=str(exc)))
-        except Exception as exc:   # an odd reply must not take the console down
-            widget.post_message(Loaded(key, error=f"unexpected reply: {type(exc).__name__}"))
-        else:
-            widget.post_message(Loaded(key, value))
-
-    app.run_worker(run(), group=group or f"load:{key}", exclusive=True, exit_on_error=False)

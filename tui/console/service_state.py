@@ -4,14 +4,46 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from jobdeck.adapters.contract.model import ServiceSnapshot, Task
+
+if TYPE_CHECKING:
+    from jobdeck.adapters.contract.base import Adapter
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a pane may offer for a service: its kind's features and the actions the operator
+    may run there (none in read-only mode). Panes read this, never the adapter or the App."""
+
+    actions: frozenset[str] = frozenset()   # permitted now: declared by the kind, not read-only
+    may_write: bool = False                 # submit / track (not read-only)
+    has_blocks: bool = False
+    has_frames: bool = False
+    has_viewers: bool = False
+    lists_streams: bool = False
+    can_submit: bool = False
+    tracks_tasks: bool = False
+
+    @classmethod
+    def of(cls, adapter: Adapter, read_only: bool) -> Capabilities:
+        writable = not (read_only or adapter.config.read_only)
+        return cls(actions=frozenset(adapter.actions) if writable else frozenset(),
+                   may_write=writable, has_blocks=adapter.has_blocks,
+                   has_frames=adapter.has_frames, has_viewers=adapter.has_viewers,
+                   lists_streams=adapter.lists_streams, can_submit=adapter.can_submit,
+                   tracks_tasks=adapter.tracks_tasks)
+
+    def may(self, action: str) -> bool:
+        return action in self.actions
 
 
 @dataclass(slots=True)
 class ServiceState:
     name: str
     kind: str
+    can: Capabilities = field(default_factory=Capabilities)
     snapshot: ServiceSnapshot | None = None
     last_ok: float | None = None        # monotonic time of the last good poll
     last_poll: float | None = None

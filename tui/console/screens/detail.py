@@ -13,10 +13,9 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from jobdeck.adapters.contract.base import Adapter
 from jobdeck.adapters.contract.model import FrameRecord, Task, iso
 from jobdeck.tui.console.colours import status_style
-from jobdeck.tui.console.messages import Loaded, load
+from jobdeck.tui.console.messages import Ask, Loaded
 from jobdeck.tui.safe_text import literal, set_titles, title
 
 
@@ -27,11 +26,11 @@ def number_text(value: float | None) -> Text:
 class DetailScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,enter", "app.pop_screen", "Close")]
 
-    def __init__(self, service: str, task: Task, adapter: Adapter) -> None:
+    def __init__(self, service: str, task: Task, has_frames: bool) -> None:
         super().__init__()
         self.service = service
         self.shown_task = task
-        self.adapter = adapter
+        self.has_frames = has_frames   # the kind lists a task's frame records
 
     def compose(self) -> ComposeResult:
         with Vertical(id="detail-box") as box:
@@ -66,11 +65,11 @@ class DetailScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_columns("frame id", "frame", "block", "status", "started", "seconds", "cost")
-        if not self.adapter.has_frames or self.shown_task.children:
+        if not self.has_frames or self.shown_task.children:
             table.display = False
             return
         self.query_one("#detail-status", Static).update(Text("loading frames…", style="dim"))
-        load(self.app, self, "frames", self.adapter.frames(self.shown_task.id))
+        self.post_message(Ask(self, "frames", self.service, "frames", self.shown_task.id))
 
     def on_loaded(self, message: Loaded) -> None:
         status = self.query_one("#detail-status", Static)

@@ -8,6 +8,8 @@ with the service's own words, ready to be corrected.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,10 +18,10 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, Static, TextArea
 
-from jobdeck.adapters.contract.base import Adapter
+from jobdeck.adapters.contract.base import SubmitField
 from jobdeck.adapters.contract.model import JobdeckError, SubmitResult
 from jobdeck.adapters.core.submit_values import values_from
-from jobdeck.tui.console.messages import Loaded, load
+from jobdeck.tui.console.messages import Ask, Loaded
 from jobdeck.tui.safe_text import literal, set_titles, title
 
 
@@ -32,17 +34,17 @@ class SubmitProgress(Message):
 class SubmitScreen(ModalScreen[SubmitResult | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, service: str, adapter: Adapter) -> None:
+    def __init__(self, service: str, kind: str, fields: Sequence[SubmitField]) -> None:
         super().__init__()
-        self.service, self.adapter = service, adapter
+        self.service, self.kind, self.fields = service, kind, fields
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="submit-box") as box:
-            set_titles(box, title("New work · ", self.service, " (", self.adapter.kind, ")"),
+            set_titles(box, title("New work · ", self.service, " (", self.kind, ")"),
                        Text("enter or Submit sends · esc cancels"))
             yield Static(id="submit-status")     # on top: a refusal is seen without scrolling
             yield ProgressBar(total=100, show_eta=False, id="submit-progress")
-            for field in self.adapter.submit_fields:
+            for field in self.fields:
                 if field.kind == "flag":
                     yield Checkbox(field.label, id=f"field-{field.name}", classes="field")
                     continue
@@ -62,7 +64,7 @@ class SubmitScreen(ModalScreen[SubmitResult | None]):
 
     def raw_values(self) -> dict[str, object]:
         values: dict[str, object] = {}
-        for field in self.adapter.submit_fields:
+        for field in self.fields:
             widget = self.query_one(f"#field-{field.name}")
             if isinstance(widget, Checkbox):
                 values[field.name] = widget.value
@@ -86,14 +88,15 @@ class SubmitScreen(ModalScreen[SubmitResult | None]):
 
     def action_submit(self) -> None:
         try:
-            values = values_from(self.adapter.submit_fields, self.raw_values())
+            values = values_from(self.fields, self.raw_values())
         except JobdeckError as exc:
             self._status(literal(str(exc), "bold"))
             return
         self.query_one("#submit", Button).disabled = True
         self._status(Text("submitting…", style="dim"))
-        load(self.app, self, "submit", self.adapter.submit(
-            values, lambda sent, total: self.post_message(SubmitProgress(sent, total))))
+        self.post_message(Ask(
+            self, "submit", self.service, "submit", values,
+            progress=lambda sent, total: self.post_message(SubmitProgress(sent, total))))
 
     def _status(self, text: Text) -> None:
         self.query_one("#submit-status", Static).update(text)

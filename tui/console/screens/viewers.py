@@ -12,18 +12,17 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from jobdeck.adapters.contract.base import Adapter
 from jobdeck.adapters.contract.model import Stream, Viewer, iso
-from jobdeck.tui.console.messages import Loaded, load
+from jobdeck.tui.console.messages import Ask, Loaded
 from jobdeck.tui.safe_text import literal, set_titles, title
 
 
 class ViewersScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,enter", "app.pop_screen", "Close")]
 
-    def __init__(self, service: str, stream: Stream, adapter: Adapter) -> None:
+    def __init__(self, service: str, stream: Stream) -> None:
         super().__init__()
-        self.service, self.stream, self.adapter = service, stream, adapter
+        self.service, self.stream = service, stream
 
     def compose(self) -> ComposeResult:
         with Vertical(id="detail-box") as box:
@@ -34,7 +33,7 @@ class ViewersScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("client", "format", "since", "server", "id")
-        load(self.app, self, "viewers", self.adapter.viewers(self.stream.id))
+        self.post_message(Ask(self, "viewers", self.service, "viewers", self.stream.id))
 
     def on_loaded(self, message: Loaded) -> None:
         status = self.query_one("#viewers-status", Static)

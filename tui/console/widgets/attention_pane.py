@@ -8,7 +8,7 @@ confirmed as anywhere else; `m` mutes a row. Rows are keyed, so a refresh touche
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from rich.text import Text
 from textual.message import Message
@@ -20,9 +20,6 @@ from jobdeck.tui.console.service_state import rough_age
 from jobdeck.tui.safe_text import literal, set_titles, title
 
 from .keyed_table import KeyedTable
-
-if TYPE_CHECKING:
-    from jobdeck.tui.console.app import JobdeckApp
 
 # What must be seen at 80 columns comes first: where, what, how bad, since when.
 COLUMNS = (("dot", "", 1), ("service", "SERVICE", 12), ("name", "ITEM", -16),
@@ -54,14 +51,12 @@ class AttentionPane(KeyedTable):
             super().__init__()
             self.item, self.action = item, action
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, may_act: Callable[[str, str], bool] = lambda service, action: False,
+                 **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.items: dict[str, Item] = {}
+        self.may_act = may_act   # (service, action): items come from every service
         self._made: dict[str, tuple[tuple[object, ...], tuple[Text, ...]]] = {}
-
-    @property
-    def deck(self) -> JobdeckApp:
-        return self.app  # type: ignore[return-value]
 
     def row_cells(self, item: Item, now: float) -> tuple[Text, ...]:
         style = status_style(self.app, COLOURS.get(item.status, "unknown"))
@@ -99,7 +94,7 @@ class AttentionPane(KeyedTable):
         if action == "service_action":
             name = str(parameters[0])
             return bool(item and item.task and name in item.task.actions
-                        and self.deck.may_act(item.service, name))
+                        and self.may_act(item.service, name))
         if action in ("jump", "mute"):
             return item is not None
         return True

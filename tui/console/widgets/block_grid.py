@@ -8,7 +8,6 @@ BlockPane below it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from rich.segment import Segment
 from rich.style import Style
@@ -22,17 +21,13 @@ from textual.strip import Strip
 from textual.timer import Timer
 from textual.widgets import Static
 
-from jobdeck.adapters.contract.base import Adapter
 from jobdeck.adapters.contract.model import BLOCK_STATUSES, Block, BlockGrid, Task
 from jobdeck.tui.console.colours import block_style
 from jobdeck.tui.console.keymap import bindings_for
-from jobdeck.tui.console.messages import Loaded, load
-from jobdeck.tui.console.service_state import age_text
+from jobdeck.tui.console.messages import Ask, Loaded
+from jobdeck.tui.console.service_state import ServiceState, age_text
 from jobdeck.tui.console.task_facts import task_facts
 from jobdeck.tui.safe_text import clean, literal, set_titles, title
-
-if TYPE_CHECKING:
-    from jobdeck.tui.console.app import JobdeckApp
 
 CELL_W = 3
 GLYPHS = {"done": "██", "waiting": "░░", "failed": "✗✗", "stopped": "▒▒", "running": "▓▓"}
@@ -172,10 +167,9 @@ class BlockGridView(ScrollView, can_focus=True):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "service_action":
-            deck: JobdeckApp = self.app  # type: ignore[assignment]
-            name = str(parameters[0])
+            name = str(parameters[0])   # task_actions holds only the permitted ones
             return bool(self.service and self.cursor_block is not None
-                        and name in self.task_actions and deck.may_act(self.service, name))
+                        and name in self.task_actions)
         return True
 
     def action_service_action(self, name: str) -> None:
@@ -210,7 +204,7 @@ class BlockPane(Vertical):
             self._timer.stop()
         self._timer = self.set_timer(self.DEBOUNCE_S, show)
 
-    def show_task(self, service: str, adapter: Adapter, task: Task | None) -> None:
+    def show_task(self, state: ServiceState, task: Task | None) -> None:
         if task is None:
             self._wanted = None
             self.show_grid(None, "no task under the cursor")
@@ -218,13 +212,14 @@ class BlockPane(Vertical):
             self._wanted = None
             self.show_grid(None, f"{task.id} is a parent task: move to one of its children to "
                                  "see its blocks")
-        elif not adapter.has_blocks:
+        elif not state.can.has_blocks:
             self._wanted = None
             self.show_facts(task.id, task_facts(task))
         else:
-            self._wanted = f"{service}\x00{task.id}"
-            self._actions = (service, task.actions)
-            load(self.app, self, self._wanted, adapter.blocks(task.id), group="blocks")
+            self._wanted = f"{state.name}\x00{task.id}"
+            self._actions = (state.name, tuple(a for a in task.actions if state.can.may(a)))
+            self.post_message(Ask(self, self._wanted, state.name, "blocks", task.id,
+                                  group="blocks"))
 
     def on_loaded(self, message: Loaded) -> None:
         if message.key != self._wanted:

@@ -8,7 +8,6 @@ to the app by message.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.message import Message
@@ -16,13 +15,10 @@ from textual.message import Message
 from jobdeck.adapters.contract.model import Stream
 from jobdeck.tui.console.colours import status_style
 from jobdeck.tui.console.keymap import bindings_for, refresh_bindings_on_change
-from jobdeck.tui.console.service_state import ServiceState, rough_age
+from jobdeck.tui.console.service_state import Capabilities, ServiceState, rough_age
 from jobdeck.tui.safe_text import literal, set_titles, title
 
 from .keyed_table import KeyedTable
-
-if TYPE_CHECKING:
-    from jobdeck.tui.console.app import JobdeckApp
 
 COLUMNS = (("state", "", 1), ("app", "APP", 8), ("stream", "STREAM", 0),
            ("protocol", "PROTO", 5), ("host", "HOST", 10), ("live", "LIVE FOR", 8),
@@ -51,10 +47,7 @@ class StreamsPane(KeyedTable):
         super().__init__(**kwargs)
         self.streams: dict[str, Stream] = {}
         self.service: str | None = None
-
-    @property
-    def deck(self) -> JobdeckApp:
-        return self.app  # type: ignore[return-value]
+        self.can = Capabilities()
 
     def row_cells(self, stream: Stream, now: datetime) -> tuple[Text, ...]:
         dot, look = LOOK.get(stream.state, LOOK["idle"])
@@ -74,6 +67,7 @@ class StreamsPane(KeyedTable):
                      style="bold red" if stream.recording else "dim"))
 
     def show(self, state: ServiceState, now: datetime) -> None:
+        self.can = state.can
         if state.name != self.service:
             self.service = state.name
             self.set_rows([])
@@ -106,9 +100,9 @@ class StreamsPane(KeyedTable):
         if action == "service_action":
             name = str(parameters[0])
             return bool(self.service and stream and name in stream.actions
-                        and self.deck.may_act(self.service, name))
+                        and self.can.may(name))
         if action == "viewers":
-            return bool(self.service and stream and self.deck.adapters[self.service].has_viewers)
+            return bool(self.service and stream and self.can.has_viewers)
         return True
 
     def action_service_action(self, name: str) -> None:

@@ -4,7 +4,8 @@ act by message; it never calls an adapter."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import time
+from collections.abc import Callable
 
 from rich.text import Text
 from textual import on
@@ -16,14 +17,12 @@ from textual.widgets import Input, Static
 
 from jobdeck.adapters.contract.model import Task
 from jobdeck.tui.console.keymap import bindings_for, refresh_bindings_on_change
+from jobdeck.tui.console.messages import HistoryWanted
 from jobdeck.tui.console.service_state import ServiceState, age_text
 from jobdeck.tui.console.task_filter import SORTS, arrange
 from jobdeck.tui.safe_text import literal, set_titles, title
 
 from .task_table import TaskTable
-
-if TYPE_CHECKING:
-    from jobdeck.tui.console.app import JobdeckApp
 
 
 class FilterInput(Input):
@@ -40,25 +39,23 @@ class TasksPane(Vertical):
     class ActionRequested(Message):
         """Run an adapter action on these tasks (the app confirms and sends it)."""
 
-        def __init__(self, service: str, action: str, tasks: list[Task]) -> None:
+        def __init__(self, service: str, action: str, tasks: list[Task], skipped: int = 0) -> None:
             super().__init__()
             self.service, self.action, self.tasks = service, action, tasks
+            self.skipped = skipped   # marked tasks the action does not apply to
 
     class DetailRequested(Message):
         def __init__(self, service: str, task: Task) -> None:
             super().__init__()
             self.service, self.task = service, task
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic, **kwargs: object) -> None:
         super().__init__(**kwargs)
+        self.clock = clock   # the ages in the titles
         self.state: ServiceState | None = None
         self.filter_text = ""
         self.sort = SORTS[0]
         self._header = ""
-
-    @property
-    def deck(self) -> JobdeckApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Static(id="tasks-header")
@@ -119,7 +116,7 @@ class TasksPane(Vertical):
         set_titles(self, title(*parts), literal(" · ".join(words)))
 
     def on_task_table_columns_changed(self) -> None:
-        self.show_titles(self.deck.clock())
+        self.show_titles(self.clock())
 
     def targets(self) -> list[Task]:
         """The marked tasks, else the one under the cursor."""
@@ -137,23 +134,25 @@ class TasksPane(Vertical):
         if action == "service_action":
             name = str(parameters[0])
             state = self.state
-            if state is None or not self.deck.may_act(state.name, name):
+            if state is None or not state.can.may(name):
                 return False
             return any(name in t.actions for t in self.targets())
         return True
 
     def action_service_action(self, name: str) -> None:
         if self.state is not None:
-            able = [t for t in self.targets() if name in t.actions]
+            targets = self.targets()
+            able = [t for t in targets if name in t.actions]
             if able:
-                self.post_message(self.ActionRequested(self.state.name, name, able))
+                self.post_message(self.ActionRequested(self.state.name, name, able,
+                                                       skipped=len(targets) - len(able)))
 
     def action_mark(self) -> None:
         state, task_id = self.state, self.table.cursor_task_id
         if state is None or task_id is None:
             return
         state.marked ^= {task_id}
-        self.show(state, self.deck.clock())
+        self.show(state, self.clock())
         self.table.move(1)
 
     def action_detail(self) -> None:
@@ -169,21 +168,21 @@ class TasksPane(Vertical):
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         self.filter_text = event.value.strip()
-        self.show(self.state, self.deck.clock())
+        self.show(self.state, self.clock())
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
         box = self.query_one(FilterInput)
         if not box.value:
             self.filter_text = ""
-            self.show(self.state, self.deck.clock())
+            self.show(self.state, self.clock())
         elif self.state is not None:   # a filter over the whole list: the history, fresh
-            self.deck.poller.want_history(self.state.name)
+            self.post_message(HistoryWanted(self.state.name))
         box.remove_class("on")
         self.table.focus()
 
     def action_sort(self) -> None:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
         if self.state is not None and self.sort != SORTS[0]:   # reorders the whole list
-            self.deck.poller.want_history(self.state.name)
-        self.show(self.state, self.deck.clock())
+            self.post_message(HistoryWanted(self.state.name))
+        self.show(self.state, self.clock())
