@@ -276,15 +276,17 @@ class RenderbusAdapter(Adapter):
     async def _read_tasks(self, reads: Reads) -> None:
         book = self.book
         now = self.clock()
-        if book.read_at is None:   # the first read: nothing to fall back on
-            await self._read_history(now)
-            return
-        if self._history_wanted or now - book.read_at >= self.history_every:
+        first = book.read_at is None
+        if first or self._history_wanted or now - book.read_at >= self.history_every:
             try:
                 async with asyncio.timeout(self.poll_deadline * HISTORY_SHARE):
                     await self._read_history(now)
                 return
             except (ServiceError, TimeoutError) as exc:
+                if first and isinstance(exc, ServiceError):
+                    raise   # refused or down at the start: the poll fails, as it must
+                # too slow a link for the whole list in one poll (or a failure after the
+                # first): what changes is read meanwhile, and the list again in a minute
                 why = exc.reason if isinstance(exc, ServiceError) else "it took too long"
                 reads.warnings.append(f"the whole task list could not be read ({why}); "
                                       f"tried again in {HISTORY_RETRY_S:g} s")

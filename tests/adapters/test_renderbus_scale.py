@@ -240,3 +240,36 @@ def test_children_sent_as_items_of_their_own_go_back_under_their_parent():
     assert [c["id"] for c in tops[0]["respRenderingTaskList"]] == [8, 9]
     again = fold_children([*tops, items[1]], [7])   # already there: not twice
     assert [c["id"] for c in again[0]["respRenderingTaskList"]] == [8, 9]
+
+
+async def test_a_list_too_long_for_one_poll_shows_what_changes_meanwhile(clock, monkeypatch):
+    """A slow link: the whole list cannot be read within its share of the poll deadline. The
+    poll still shows the active set and the newest page, says why, and tries again later."""
+    import time
+
+    from jobdeck.adapters.renderbus import sim as sim_module
+    sim = account(clock, "1.0.0", finished=1_000)
+    real = sim_module.ENDPOINTS["task_list"]
+
+    def slow_history(sim: RenderbusSim, body: dict):
+        if "statusList" not in body and body["pageNum"] > 1:
+            time.sleep(0.2)   # a page of the history, over a long way
+        return real(sim, body)
+
+    monkeypatch.setitem(sim_module.ENDPOINTS, "task_list", slow_history)
+    with SimServer(sim) as server:
+        adapter = adapter_for(sim, server, clock)
+        adapter.poll_deadline = 1.0
+        first, _ = await poll(adapter, sim)
+        assert "the whole task list could not be read" in first.warnings[0]
+        running = [t for t in first.tasks if t.status == "running"]
+        assert len(running) == ACTIVE and len(first.tasks) >= ACTIVE
+        clock.advance(2)
+        _, sent = await poll(adapter, sim)
+        assert whole_list_pages(sent) == [1]           # not tried again at once
+        monkeypatch.setitem(sim_module.ENDPOINTS, "task_list", real)
+        clock.advance(60)
+        again, sent = await poll(adapter, sim)
+        assert len(whole_list_pages(sent)) == math.ceil((1_000 + ACTIVE) / 100)
+        assert len(again.tasks) == 1_000 + ACTIVE and not again.warnings
+        await adapter.close()
