@@ -28,6 +28,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_refresh.py
 	$(BIN)/python bench/bench_terminal.py
 	$(BIN)/python bench/bench_history.py
+	$(BIN)/python bench/bench_scale.py
 
 sim: $(STAMP)
 	$(BIN)/jobdeck sim serve

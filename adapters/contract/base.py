@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Literal, Protocol, TypeVar
 
 import httpx
 
+from .cadence import Cadence
 from .http import HttpTransport, Redactor, describe_exception
 from .model import (
     ActionResult,
@@ -162,6 +163,7 @@ class Adapter(ABC):
         self._last: ServiceSnapshot | None = None
         self._slow: dict[str, tuple[float, Any]] = {}   # what -> (read at, answer)
         self.closing = False   # close() was called: what fails from here on failed because of it
+        self.cadence = Cadence()   # items read one by one: the unchanged, less often
         self.setup()
 
     def setup(self) -> None:
@@ -294,11 +296,21 @@ class Adapter(ABC):
             tasks=last.tasks if last else [], streams=last.streams if last else [],
             api_version=last.api_version if last else None,
             relays=last.relays if last else None,
+            attention_since=last.attention_since if last else None,
         )
 
     @abstractmethod
     async def read(self) -> ServiceSnapshot:
-        """One full read of the service; raises ServiceError."""
+        """One read of the service (what changes; the whole of it now and then); raises
+        ServiceError."""
+
+    def want_history(self, older_than: float = 0.0) -> None:
+        """The operator asked for the whole list (`r`, a filter or a sort over it): a kind that
+        reads its history only now and then reads it at its next poll, unless it did less than
+        `older_than` seconds ago. Asked outright (`r`), every item read one by one is asked
+        about again at the next poll, however long it has been unchanged."""
+        if older_than <= 0:
+            self.cadence.forget()
 
     def expire(self, what: str) -> None:
         """Make a `now_and_then` read due at the next ask."""
@@ -358,6 +370,7 @@ class Adapter(ABC):
                                 f"unexpected reply ({describe_exception(exc, self.redact)})")
         finally:
             self._slow.clear()   # whatever it changed shows on the next poll
+            self.cadence.forget()
 
     def unknown(self, spec: ActionSpec, targets: list[str], why: str) -> ActionResult:
         if self.closing:   # whatever broke (a pool emptied under the request) broke from this

@@ -100,6 +100,8 @@ class Task:
     children: list[Task] = field(default_factory=list)
     # Kind-specific facts for the detail views (sizes, face lists); not part of the JSON contract.
     details: dict[str, Any] = field(default_factory=dict)
+    # When it finished, where the service says (the attention view's window counts from it).
+    ended_at: datetime | None = None
 
     def walk(self) -> Iterator[Task]:
         yield self
@@ -255,6 +257,9 @@ class ServiceSnapshot:
     warnings: list[str] = field(default_factory=list)
     api_version: str | None = None   # the interface generation that answered, where a kind has two
     relays: list[Relay] | None = None   # kinds with relay tasks (NTV); None: the kind has none
+    # Failed and partial tasks that ended (else were submitted) before this need no attention:
+    # they are history (a kind that keeps a long history sets it; None: every one counts).
+    attention_since: datetime | None = None
 
     def all_tasks(self) -> Iterator[Task]:
         for task in self.tasks:

@@ -174,6 +174,13 @@ class ServiceWatch:
                            "attention", f"{len(items)} need{'s' if len(items) == 1 else ''} "
                            f"attention: {listed}")]
 
+    # The task objects of the last poll: one that comes again (an adapter keeps a task's object
+    # while it is unchanged) is not looked at again but for a stall; the attention items of
+    # the tasks are made once a snapshot, not at every ask.
+    taken: dict[str, Task] = field(default_factory=dict)
+    _tasks: list[Task] | None = None
+    _task_items: list[Item] | None = None
+
     def observe(self, snapshot: ServiceSnapshot, now: float,
                 wall: datetime | None = None) -> list[Transition]:
         """Take one poll; return what changed since the last one."""
@@ -199,23 +206,14 @@ class ServiceWatch:
         if self.ok is False:
             transition("service", self.name, self.name, "down", "ok", None)
         self.ok, self.error, self.down_since, self.last_ok = True, None, None, now
+        if self.snapshot is None or snapshot.attention_since != self.snapshot.attention_since:
+            self._task_items = None
         self.snapshot = snapshot
-        seen: set[str] = set()
-        for task in snapshot.tasks:
-            seen.add(task.id)
-            self.first_seen.setdefault(task.id, now)
-            before = self.statuses.get(task.id)
-            if before is not None and before != task.status and task.status in ("failed",
-                                                                                 "partial",
-                                                                                 "done"):
-                transition("task", task.id, task.name, before, task.status, trouble(task))
-                self.first_seen[task.id] = now
-            self.statuses[task.id] = task.status
-            self._stall(task, now, transition)
-        for gone in set(self.statuses) - seen:
-            self.statuses.pop(gone, None)
-            self.progress.pop(gone, None)
-            self.first_seen.pop(gone, None)
+        if snapshot.tasks is self._tasks:   # the same list: nothing in it changed but time
+            for task_id in list(self.progress):
+                self._stall(self.taken[task_id], now, transition)
+        else:
+            self._observe_tasks(snapshot.tasks, now, transition)
         live_now = {s.id: s for s in snapshot.streams}
         for stream_id, before in list(self.streams.items()):
             stream = live_now.get(stream_id)
@@ -244,6 +242,7 @@ class ServiceWatch:
             if len(gone) <= GONE_LIMIT and now - gone[oldest].since <= GONE_KEEP_S:
                 break
             del gone[oldest]
+
     def _relays(self, snapshot: ServiceSnapshot, now: float, transition: Any) -> None:
         """A relay that stops or turns abnormal is a transition; one that stopped stays an item
         until it runs again (an abnormal one is an item while it is abnormal). A relay no longer
@@ -275,6 +274,49 @@ class ServiceWatch:
             self.abnormal_since.pop(gone)
         self.relays = {r.id: r.state for r in snapshot.relays}
 
+    def _observe_tasks(self, tasks: list[Task], now: float, transition: Any) -> None:
+        previous = self._tasks
+        if previous is not None and len(previous) == len(tasks):
+            changed: list[Task] = []   # the same tasks in the same places: only some changed
+            for old, new in zip(previous, tasks, strict=True):
+                if old is not new:
+                    if old.id != new.id:
+                        break
+                    changed.append(new)
+            else:
+                for task in changed:
+                    self.taken[task.id] = task
+                    self._take(task, now, transition)
+                moved = {task.id for task in changed}
+                for task_id in [i for i in self.progress if i not in moved]:
+                    self._stall(self.taken[task_id], now, transition)
+                self._tasks, self._task_items = tasks, None
+                return
+        taken: dict[str, Task] = {}
+        for task in tasks:
+            taken[task.id] = task
+            if self.taken.get(task.id) is task:   # unchanged since the last poll
+                if task.id in self.progress:
+                    self._stall(task, now, transition)
+                continue
+            self._take(task, now, transition)
+        for gone in self.taken.keys() - taken.keys():
+            self.statuses.pop(gone, None)
+            self.progress.pop(gone, None)
+            self.first_seen.pop(gone, None)
+        self.taken, self._tasks, self._task_items = taken, tasks, None
+
+    def _take(self, task: Task, now: float, transition: Any) -> None:
+        """A task new or changed since the last poll: its transition, its stall."""
+        self.first_seen.setdefault(task.id, now)
+        before = self.statuses.get(task.id)
+        if before is not None and before != task.status and task.status in ("failed",
+                                                                             "partial", "done"):
+            transition("task", task.id, task.name, before, task.status, trouble(task))
+            self.first_seen[task.id] = now
+        self.statuses[task.id] = task.status
+        self._stall(task, now, transition)
+
     def _stall(self, task: Task, now: float, transition: Any) -> None:
         """A running task whose progress has not moved for stall_after. A task that reports no
         progress at all (a render service that only says "running") is never called stalled."""
@@ -301,22 +343,16 @@ class ServiceWatch:
                               self.down_since or now, self.error or ""))
         snapshot = self.snapshot
         if snapshot is not None:
-            for task in snapshot.tasks:
-                since = self.first_seen.get(task.id, now)
-                if task.status in ("failed", "partial"):
+            if self._task_items is None:
+                self._task_items = self._trouble_items(snapshot, now)
+            items += self._task_items
+            for task_id, tracked in self.progress.items():   # only running tasks are here
+                task = self.taken.get(task_id)
+                if tracked.stalled and task is not None:
                     items.append(Item(self.name, self.kind, "task", task.id, task.name,
-                                      task.status, since, trouble(task) or "", task))
-                elif task.raw_status == ARREARS and self.kind == "renderbus":
-                    items.append(Item(self.name, self.kind, "task", task.id, task.name,
-                                      "arrears", since, task.error or "stopped for arrears",
+                                      "stalled", tracked.since + self.stall_after_s,
+                                      f"no progress for {age_words(now - tracked.since)}",
                                       task))
-                else:
-                    tracked = self.progress.get(task.id)
-                    if tracked is not None and tracked.stalled:
-                        items.append(Item(self.name, self.kind, "task", task.id, task.name,
-                                          "stalled", tracked.since + self.stall_after_s,
-                                          f"no progress for {age_words(now - tracked.since)}",
-                                          task))
             items += at_limit(self.name, self.kind, snapshot, self.last_ok or now)
             for relay in snapshot.relays or []:
                 if relay.state == "abnormal":
@@ -337,6 +373,26 @@ class ServiceWatch:
                                   f"{self.balance_below:,.2f}"))
         items += self.gone.values()
         items += self.relays_down.values()
+        return items
+
+
+    def _trouble_items(self, snapshot: ServiceSnapshot, now: float) -> list[Item]:
+        """The failed and partial tasks of the attention window, and those stopped for
+        arrears: what the tasks themselves say, made once a snapshot."""
+        items: list[Item] = []
+        window = snapshot.attention_since
+        for task in snapshot.tasks:
+            if task.status in ("failed", "partial"):
+                ended = task.ended_at or task.submitted_at
+                if window is not None and ended is not None and ended < window:
+                    continue   # history: older than the kind's attention window
+                items.append(Item(self.name, self.kind, "task", task.id, task.name,
+                                  task.status, self.first_seen.get(task.id, now),
+                                  trouble(task) or "", task))
+            elif task.raw_status == ARREARS and self.kind == "renderbus":
+                items.append(Item(self.name, self.kind, "task", task.id, task.name,
+                                  "arrears", self.first_seen.get(task.id, now),
+                                  task.error or "stopped for arrears", task))
         return items
 
 

@@ -26,6 +26,7 @@ GONE = {1002001, 1002002}
 # call: each tracked task is one request a poll. Finished ones are asked again only this often,
 # so a queue of mostly finished work costs a request or two a poll instead of one per task.
 FINISHED_REREAD_S = 60.0
+FINISHED_REREADS = 2   # finished tasks asked again in one poll, at most
 
 
 def human_size(value: Any) -> str | None:
@@ -171,10 +172,22 @@ class EnhanceAdapter(Adapter):
         wanted = set(ids)
         self.finished = {i: seen for i, seen in self.finished.items() if i in wanted}
 
+        self.cadence.keep_only(wanted)
+        fresh = {i for i in ids if i in self.finished and now - self.finished[i][0]
+                 < FINISHED_REREAD_S}
+        # the finished due again go a few a poll, the longest unread first: a thousand finished
+        # tasks tracked must not mean a thousand requests a minute
+        due = sorted((i for i in ids if i in self.finished and i not in fresh),
+                     key=lambda i: self.finished[i][0])
+        fresh.update(due[FINISHED_REREADS:])
+        asked = set(self.cadence.pick(i for i in ids if i not in fresh))
+
         async def one(task_id: str) -> tuple[str, dict[str, Any] | str]:
-            seen = self.finished.get(task_id)
-            if seen and now - seen[0] < FINISHED_REREAD_S:
-                return task_id, seen[1]
+            if task_id in fresh:
+                return task_id, self.finished[task_id][1]
+            kept = self.cadence.last(task_id)
+            if kept is not None and task_id not in asked:
+                return task_id, kept   # unchanged of late: asked less often (cadence.py)
             async with gate:
                 try:
                     data = await self.client.get(task_id, self.type_of(task_id, types))
@@ -184,6 +197,8 @@ class EnhanceAdapter(Adapter):
                     raise
             if integer_or(data.get("errorcode"), 0, "errorcode") or data.get("outputurl"):
                 self.finished[task_id] = (now, data)
+            else:
+                self.cadence.answered(task_id, data)
             return task_id, data
 
         labels = self.state.labels(self.name) if self.state else {}

@@ -72,17 +72,20 @@ class EvaAdapter(Adapter):
         await self.client.signed({})  # keeps the clock offset fresh; also the health check
         ids = self.tracked_ids()
         pending = [i for i in ids if i not in self._final]
+        self.cadence.keep_only(pending)   # a render still running is asked less often (cadence.py)
         gate = asyncio.Semaphore(PARALLEL_READS)
 
         async def one(task_id: str) -> tuple[str, dict[str, Any]]:
             async with gate:
                 return task_id, await self.client.task(task_id)
 
-        for task_id, reply in await asyncio.gather(*(one(i) for i in pending)):
+        asked = self.cadence.pick(pending)
+        for task_id, reply in await asyncio.gather(*(one(i) for i in asked)):
             if integer_or(reply.get("code"), None, "code") != RUNNING:
                 self._final[task_id] = reply
             else:
                 self._final.pop(task_id, None)
+                self.cadence.answered(task_id, reply)
         replies = {**{i: {"code": RUNNING} for i in pending}, **self._final}
         labels = self.state.labels(self.name) if self.state else {}
         tasks = [to_task(i, replies[i], labels.get(i)) for i in ids]

@@ -138,13 +138,17 @@ class FinalRipAdapter(Adapter):
         reads = Reads()
 
         async def one(key: str) -> None:
+            if key in self._progress and not self.cadence.due(key):
+                return   # unchanged of late: asked less often (cadence.py)
             async with gate:
                 progress = await reads.optional(self.client.progress(key), f"progress of {key}")
             if progress is not None:
                 self._progress[key] = progress
+                self.cadence.answered(key, progress)
 
         await asyncio.gather(*(one(k) for k in self._progress_keys(running)))
         alive = {str(i.get("key")) for i in running}
+        self.cadence.keep_only(alive)
         self._progress = {k: v for k, v in self._progress.items() if k in alive}
         self.items = {str(i.get("key")): i for i in items}
         tasks = [to_task(i, self._progress.get(str(i.get("key")))) for i in items]

@@ -1,7 +1,17 @@
-"""Renderbus mapped onto the model: task trees, frame counts, the block grid and the actions."""
+"""Renderbus mapped onto the model: task trees, frame counts, the block grid and the actions.
+
+What a poll asks does not grow with the account's history: the whole list is read at the first
+poll and then every `history_every` seconds (or when the operator asks); in between a poll
+reads the active tasks, the newest page and, by id, a task that left the active set elsewhere
+(task_book.py). A small account, whose whole list fits the newest page, is read whole each
+poll in one request.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,19 +33,27 @@ from jobdeck.adapters.contract.model import (
 from jobdeck.adapters.contract.options import Option
 from jobdeck.adapters.contract.values import integer_or, number_or
 
-from .client import API_VERSIONS, RenderbusClient
+from .client import API_VERSIONS, RenderbusClient, RenderbusError, page_of
+from .task_book import ACTIVE_STATUSES, TaskBook
 
+# 60 submitting, 65 submission failed, 70 finished with stopped frames: the 2.0.0 generation's
+# table (renderbus/docs_sdk docs/render/settings.md and "how to use API interface zh.md").
 STATUS_MAP: dict[int, Status] = {
-    0: "queued", 1: "queued", 8: "queued", 50: "queued", 100: "queued",
+    0: "queued", 1: "queued", 8: "queued", 50: "queued", 60: "queued", 100: "queued",
     5: "running",
     10: "stopped", 15: "stopped", 20: "stopped", 23: "stopped", 40: "stopped",
-    25: "done", 30: "partial", 35: "abandoned", 45: "failed",
+    25: "done", 30: "partial", 70: "partial", 35: "abandoned", 45: "failed", 65: "failed",
 }
 FULL_SPEED_WAITING = 40
 ARREARS_STOP = 20
 # Raw statuses whose words say more than the shared status does (the spec's status table).
 RAW_MEANINGS = {20: "stopped: the account is in arrears", 23: "stopped: timed out",
-                40: "test frames done, waiting for full speed"}
+                40: "test frames done, waiting for full speed", 65: "the submission failed",
+                70: "finished with stopped frames"}
+# A full read that fails while the book holds an earlier one is tried again after this long;
+# meanwhile the polls read what changes. It may take this share of the poll deadline.
+HISTORY_RETRY_S = 60.0
+HISTORY_SHARE = 0.6
 
 # Frame status: 1 waiting, 2 running, 3 stopped, 4 done, 5 failed, 6-10 waiting on a stage, 11 timed out.
 FRAME_STATUS: dict[int, BlockStatus] = {1: "waiting", 2: "running", 3: "stopped", 4: "done",
@@ -91,7 +109,10 @@ def _int(value: Any, default: int = 0) -> int:
 
 def _count(item: dict[str, Any], key: str) -> int:
     """Frame counts are numbers, quoted numbers or null (the spec's examples show all three)."""
-    return integer_or(item.get(key), 0, key) or 0
+    value = item.get(key)
+    if type(value) is int:   # the usual case, without the checks a quoted number needs
+        return value
+    return integer_or(value, 0, key) or 0
 
 
 def frame_counts(item: dict[str, Any]) -> FrameCounts:
@@ -141,9 +162,10 @@ def to_task(item: dict[str, Any], is_child: bool = False) -> Task:
         frames=frames,
         submitted_at=from_epoch_ms(item.get("submitDate")),
         output_url=None,
-        error=RAW_MEANINGS.get(raw) if status in ("stopped", "failed") else None,
+        error=RAW_MEANINGS.get(raw) if status in ("stopped", "failed", "partial") else None,
         actions=allowed_actions(status, raw, frames),
         children=children,
+        ended_at=from_epoch_ms(item.get("completedDate")),
     )
 
 
@@ -199,11 +221,21 @@ class RenderbusAdapter(Adapter):
                hidden=True),
         Option("page_size", int, "tasks and frames per page", default=100, minimum=1,
                maximum=1000),
+        Option("history_every", float, "seconds between two reads of the whole task list "
+               "(between them a poll reads the active tasks and the newest page)",
+               default=600.0, minimum=10, maximum=86400),
+        Option("attention_days", int, "failed and partial tasks of this many days need "
+               "attention; older ones are history", default=7, minimum=1, maximum=3650),
     )
     actions = ACTIONS
 
     def setup(self) -> None:
         self.page_size = self.option("page_size")
+        self.history_every = float(self.option("history_every"))
+        self.attention_days = self.option("attention_days")
+        self.book = TaskBook(to_task)
+        self._history_wanted = False
+        self.clock = time.monotonic   # when the whole list was last read (tests freeze it)
         self.client = RenderbusClient(
             self.http,
             access_id=str(self.option("access_id")),
@@ -216,13 +248,96 @@ class RenderbusAdapter(Adapter):
     async def read(self) -> ServiceSnapshot:
         reads = Reads()
         self.client.warnings = []
-        account, items = await read_together(
-            self.now_and_then("account", self._account, reads),
-            self.client.all_tasks(self.page_size))
+        account, _ = await read_together(
+            self.now_and_then("account", self._account, reads), self._read_tasks(reads))
+        book = self.book
+        warnings = reads.warnings + [w for w in self.client.warnings if w != book.cut]
         return ServiceSnapshot(name=self.name, kind=self.kind, account=account,
-                               tasks=[to_task(item) for item in items],
-                               warnings=reads.warnings + self.client.warnings,
-                               api_version=self.client.answered)
+                               tasks=book.listing(),
+                               warnings=([book.cut] if book.cut else []) + warnings,
+                               api_version=self.client.answered,
+                               attention_since=self.attention_since())
+
+    def attention_since(self) -> datetime:
+        """Counted back from the newest date the account reports, never later than the
+        service's clock, to the hour: a quiet weekend does not hide Friday's failures, and a
+        simulator's fixed calendar counts from its own dates."""
+        service_now = time.time() + self.client.clock_offset_s
+        newest = self.book.newest_ms / 1000 if self.book.newest_ms else service_now
+        hour = min(service_now, newest) // 3600 * 3600   # steady from poll to poll
+        return datetime.fromtimestamp(hour, UTC) - timedelta(days=self.attention_days)
+
+    def want_history(self, older_than: float = 0.0) -> None:
+        super().want_history(older_than)
+        read_at = self.book.read_at
+        if read_at is None or self.clock() - read_at >= older_than:
+            self._history_wanted = True
+
+    async def _read_tasks(self, reads: Reads) -> None:
+        book = self.book
+        now = self.clock()
+        first = book.read_at is None
+        if first or self._history_wanted or now - book.read_at >= self.history_every:
+            try:
+                async with asyncio.timeout(self.poll_deadline * HISTORY_SHARE):
+                    await self._read_history(now)
+                return
+            except (ServiceError, TimeoutError) as exc:
+                if first and isinstance(exc, ServiceError):
+                    raise   # refused or down at the start: the poll fails, as it must
+                # too slow a link for the whole list in one poll (or a failure after the
+                # first): what changes is read meanwhile, and the list again in a minute
+                why = exc.reason if isinstance(exc, ServiceError) else "it took too long"
+                reads.warnings.append(f"the whole task list could not be read ({why}); "
+                                      f"tried again in {HISTORY_RETRY_S:g} s")
+                self._history_wanted = False
+                book.read_at = now - self.history_every + HISTORY_RETRY_S
+        await self._read_changes(reads)
+
+    async def _read_history(self, now: float) -> None:
+        """Every page of the list (to the cap), swapped in whole when it is all in. When the
+        cap left tasks unread, the active set is read too: no running task is ever among them."""
+        filling = self.book.filling()
+        listing = await self.client.task_list(self.page_size, sink=filling.put)
+        active = []
+        if listing.capped:
+            active = (await self.client.task_list(self.page_size, list(ACTIVE_STATUSES))).items
+        self.book.replace(filling, at=now, total=listing.total, cut=listing.cut, active=active)
+        self._history_wanted = False
+
+    async def _read_changes(self, reads: Reads) -> None:
+        """Between full reads: the newest page, the active set, and by id what left it."""
+        book, size, client = self.book, self.page_size, self.client
+        newest_page = 1 if book.newest_first else max(1, -(-(book.total or 1) // size))
+        if book.newest_first and book.total is not None and book.total <= size:
+            # a small account: its newest page is all of it, and while it stays so, one
+            # request is the whole read
+            page = await client.task_list_page(1, size)
+            items, page_count, total = page_of(page, "getTaskList")
+            if page_count <= 1:
+                filling = book.filling()
+                for item in items:
+                    filling.put(item)
+                book.replace(filling, at=self.clock(), total=total, cut=None)
+                return
+            active = await client.task_list(size, list(ACTIVE_STATUSES))
+        else:
+            page, active = await read_together(client.task_list_page(newest_page, size),
+                                               client.task_list(size, list(ACTIVE_STATUSES)))
+            items, _, total = page_of(page, "getTaskList")
+        book.total = total if total is not None else book.total
+        seen = {str(item.get("id")) for item in (*active.items, *items)}
+        asked = book.left_active(seen)
+        answers: list[dict[str, Any]] | None = []
+        if asked:
+            try:
+                answers = await client.task_info(sorted(int(i) for i in asked if i.isdigit()))
+            except ServiceError as exc:
+                if isinstance(exc, RenderbusError) and exc.code is None:
+                    raise   # a reply of the wrong shape is the service's fault, not a blip
+                reads.warnings.append(f"queryTaskInfo could not be read: {exc.reason}")
+                answers = None
+        book.update(active.items, items, asked, answers)
 
     async def _account(self) -> Account:
         return to_account(await self.client.user_profile())
@@ -290,6 +405,7 @@ class RenderbusAdapter(Adapter):
             await self.client.set_over_time_stop(ids, seconds)
         else:  # pragma: no cover - ACTIONS and this switch are kept together
             raise ServiceError(f"{spec.name} is not wired")
+        self.book.ask_again(targets)   # the next poll asks for them even if no longer active
         noun = "task" if len(ids) == 1 else f"{len(ids)} tasks"
         return ActionResult(self.name, spec.name, targets, ok=True,
                             message=f"{noun} {', '.join(targets)} {spec.done}", code=200)

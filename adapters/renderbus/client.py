@@ -14,11 +14,13 @@ import json
 import random
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
+from jobdeck.adapters.contract.base import read_together
 from jobdeck.adapters.contract.http import HttpTransport, one_line
 from jobdeck.adapters.contract.model import ServiceError
-from jobdeck.adapters.contract.paging import Pager
+from jobdeck.adapters.contract.paging import MAX_PAGES, Pager
 
 from .signing import host_of, sign
 
@@ -44,6 +46,25 @@ PATHS: dict[str, tuple[str, str]] = {
     "full_speed": ("/api/render/task/fullSpeed", "/api/render/handle/fullSpeedRendering"),
     "set_timeout": ("/api/render/task/setOverTimeStop", "/api/render/handle/setTaskOverTimeStop"),
 }
+
+# Pages asked for at once when a list is long: one after the first, then two, then this many.
+# A liar's repeated page costs one request more than the first; an honest 200 pages take ~52
+# round trips instead of 200.
+PAGE_WINDOW = 4
+# Ids per queryTaskInfo: the 2.0.0 reply is one page of 100 (its `size` in the SDK's docs).
+INFO_BATCH = 100
+
+
+@dataclass(slots=True)
+class Listing:
+    """What a paged read got: its items (unless they went to a sink), the service's count of
+    them, and why it stopped short, if it did."""
+
+    items: list[dict[str, Any]] = field(default_factory=list)
+    total: int | None = None
+    pages: int = 0
+    cut: str | None = None      # the page cap (or a lie) left items unread: the warning
+    capped: bool = False        # it was the cap
 
 # The spec's error code table, in words an operator can act on.
 CODE_MEANINGS: dict[int, str] = {
@@ -185,8 +206,33 @@ class RenderbusClient:
         return await self.call("task_list", body, idempotent=True) or {}
 
     async def all_tasks(self, page_size: int = 100) -> list[dict[str, Any]]:
-        return await self._all_pages("getTaskList", lambda n: self.task_list_page(n, page_size),
-                                     key=lambda item: item.get("id"))
+        return (await self.task_list(page_size)).items
+
+    async def task_list(self, page_size: int = 100, status_list: list[int] | None = None, *,
+                        sink: Callable[[dict[str, Any]], None] | None = None) -> Listing:
+        """Every page of getTaskList (of these statuses only, when given), up to the cap."""
+        what = "getTaskList" if not status_list else "getTaskList (active)"
+        return await self._pages(what, lambda n: self.task_list_page(n, page_size, status_list),
+                                 key=lambda item: item.get("id"), noun="tasks", sink=sink)
+
+    async def task_info(self, task_ids: list[int]) -> list[dict[str, Any]]:
+        """queryTaskInfo: these tasks as they are now, each with its children; a task that is
+        not there (deleted) is simply absent. The 1.0.0 reply is a list (the spec's
+        List<TaskInfo>); 2.0.0 answers one page {pageCount, pageNum, total, size, items}
+        (renderbus/docs_sdk "how to use API interface zh.md", 获取任务详情), so ids go in
+        batches of one page. A child sent as an item of its own is put back under its parent."""
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(task_ids), INFO_BATCH):
+            batch = task_ids[start:start + INFO_BATCH]
+            data = await self.call("task_info", {"taskIds": batch}, idempotent=True)
+            if isinstance(data, dict):
+                data = data.get("items")
+            if data is None:
+                continue
+            if not isinstance(data, list):
+                raise RenderbusError("bad reply to queryTaskInfo (not a list of tasks)")
+            found += fold_children([i for i in data if isinstance(i, dict)], batch)
+        return found
 
     async def task_frames_page(self, task_id: int, page_num: int,
                                page_size: int) -> dict[str, Any]:
@@ -194,31 +240,48 @@ class RenderbusClient:
         return await self.call("frames", body, idempotent=True) or {}
 
     async def task_frames(self, task_id: int, page_size: int = 100) -> list[dict[str, Any]]:
-        return await self._all_pages("queryTaskFrames",
-                                     lambda n: self.task_frames_page(task_id, n, page_size),
-                                     key=lambda item: item.get("id"))
+        listing = await self._pages("queryTaskFrames",
+                                    lambda n: self.task_frames_page(task_id, n, page_size),
+                                    key=lambda item: item.get("id"), noun="frames")
+        return listing.items
 
     async def task_process_img(self, task_id: int) -> dict[str, Any]:
         data = await self.call("process_img", {"taskId": task_id}, idempotent=True)
         return data if isinstance(data, dict) else {}
 
-    async def _all_pages(self, what: str, fetch: Callable[[int], Any],
-                         key: Callable[[dict[str, Any]], Any]) -> list[dict[str, Any]]:
-        pager = Pager(what, key=key)
-        page = 1
-        while True:
-            data = await fetch(page)
-            if not isinstance(data, dict):
-                raise RenderbusError(f"bad reply to {what} (data is not an object)")
-            items = data.get("items")
-            if items is not None and not isinstance(items, list):
-                raise RenderbusError(f"bad reply to {what} (items is not a list)")
-            if not pager.take(page, [i for i in items or [] if isinstance(i, dict)],
-                              data.get("pageCount")):
-                if pager.stopped_early and "empty" not in pager.stopped_early:
-                    self.warnings.append(pager.stopped_early)
-                return pager.items
-            page += 1
+    async def _pages(self, what: str, fetch: Callable[[int], Any],
+                     key: Callable[[dict[str, Any]], Any], *, noun: str = "items",
+                     sink: Callable[[dict[str, Any]], None] | None = None,
+                     cap: int = MAX_PAGES) -> Listing:
+        """Every page, in order: the first alone, then up to PAGE_WINDOW at once (1, 2, 4...),
+        never past the last page claimed or the cap. A page that ends the list (empty,
+        repeated) ends it: the pages asked for beside it are dropped."""
+        pager = Pager(what, key=key, cap=cap, noun=noun, sink=sink)
+        page, width = 1, 1
+        more = True
+        while more:
+            last = min(pager.last_page, page + width - 1) if page > 1 else 1
+            numbers = range(page, last + 1)
+            replies = await read_together(*(fetch(n) for n in numbers))
+            for number, data in zip(numbers, replies, strict=True):
+                if not isinstance(data, dict):
+                    raise RenderbusError(f"bad reply to {what} (data is not an object)")
+                items = data.get("items")
+                if items is not None and not isinstance(items, list):
+                    raise RenderbusError(f"bad reply to {what} (items is not a list)")
+                more = pager.take(number, [i for i in items or [] if isinstance(i, dict)],
+                                  data.get("pageCount"), data.get("total"))
+                if not more:
+                    break
+            if page > 1:
+                width = min(PAGE_WINDOW, width * 2)
+            page = last + 1
+        cut = pager.stopped_early if pager.stopped_early and \
+            "empty" not in pager.stopped_early else None
+        if cut:
+            self.warnings.append(cut)
+        return Listing(items=pager.items, total=pager.total, pages=pager.calls, cut=cut,
+                       capped=pager.capped)
 
     # actions: never retried -------------------------------------------------------------------
 
@@ -245,3 +308,34 @@ class RenderbusClient:
     async def set_over_time_stop(self, task_ids: list[int], seconds: int) -> Any:
         body = {"taskIds": task_ids, "overTime": seconds}
         return await self.call("set_timeout", body, idempotent=False)
+
+
+def fold_children(items: list[dict[str, Any]], asked: list[int]) -> list[dict[str, Any]]:
+    """The asked-for tasks, with any child that came as an item of its own (its layerParentId
+    one of them) put under its parent's respRenderingTaskList, once."""
+    wanted = {str(i) for i in asked}
+    tops = {str(i.get("id")): i for i in items if str(i.get("id")) in wanted}
+    for item in items:
+        parent = tops.get(str(item.get("layerParentId")))
+        if str(item.get("id")) in tops or parent is None:
+            continue
+        children = parent.get("respRenderingTaskList")
+        if not isinstance(children, list):
+            children = parent["respRenderingTaskList"] = []
+        if all(str(c.get("id")) != str(item.get("id")) for c in children if isinstance(c, dict)):
+            children.append(item)
+    return list(tops.values())
+
+
+def page_of(data: Any, what: str) -> tuple[list[dict[str, Any]], int, int | None]:
+    """One page's items, its page count (1 when missing) and its total (None when missing)."""
+    if not isinstance(data, dict):
+        raise RenderbusError(f"bad reply to {what} (data is not an object)")
+    items = data.get("items")
+    if items is not None and not isinstance(items, list):
+        raise RenderbusError(f"bad reply to {what} (items is not a list)")
+    count = data.get("pageCount")
+    total = data.get("total")
+    return ([i for i in items or [] if isinstance(i, dict)],
+            count if isinstance(count, int) and not isinstance(count, bool) and count > 0 else 1,
+            total if isinstance(total, int) and not isinstance(total, bool) else None)

@@ -9,6 +9,16 @@ DESIGN.md's known facts (status codes, frame codes, epoch-ms dates), and where t
   HEADERS version 2.0.0) answers only the new paths; any other path is an HTTP 404, as the
   service's web framework gives for a route it does not have;
 - queryPlatforms takes `zone` (schemas/queryPlatforms.yaml) and lists {platform, name}.
+- getTaskList keeps only the tasks whose status is in `statusList` when one is sent (the spec's
+  "query the status of the task in the list"); the order of the list is not documented, and this
+  one lists the newest first, as the service's web console does;
+- queryTaskInfo takes `taskIds` (rayvision_api operators/query.py task_info, schemas/
+  queryTaskInfo.yaml) and answers each task that exists with its children: a plain list on
+  1.0.0 (the spec's "Return parameter: List<TaskInfo>"), a page {pageCount, pageNum, total, size,
+  items} on 2.0.0 (renderbus/docs_sdk docs/render/how to use API interface zh.md, 获取任务详情).
+
+`scale()` builds the account of a studio with years behind it: 20,000 finished tasks and 500
+rendering, for the benches and the tests of what a poll costs.
 """
 
 from __future__ import annotations
@@ -29,7 +39,8 @@ CONCURRENCY = 4
 ACCESS_ID = "AKIDjobdeckSIMULATOR"
 ACCESS_KEY = "sim-renderbus-access-key"
 
-STOPPABLE = {0, 1, 5, 8, 50, 100}
+STOPPABLE = {0, 1, 5, 8, 50, 60, 100}
+FINISHED = {25, 30, 35, 45, 65, 70}
 RESUMABLE = {10, 15, 20, 23, 40}
 
 
@@ -40,7 +51,7 @@ class Refused(Exception):
         self.message = message
 
 
-@dataclass
+@dataclass(slots=True)
 class SimFrame:
     id: int
     frame: int
@@ -55,7 +66,7 @@ class SimFrame:
     fee: float = 0.0
 
 
-@dataclass
+@dataclass(slots=True)
 class SimTask:
     id: int
     scene: str
@@ -81,7 +92,7 @@ class RenderbusSim(Simulator):
                  clock: Callable[[], float] | None = None,
                  wall: Callable[[], float] | None = None, user: str = "rayvision",
                  epoch: float | None = None, generation: str = "1.0.0",
-                 platforms: dict[int, str] | None = None) -> None:
+                 platforms: dict[int, str] | None = None, newest_first: bool = True) -> None:
         super().__init__(clock=clock, wall=wall)
         if generation not in ("1.0.0", "2.0.0"):
             raise ValueError("generation is 1.0.0 or 2.0.0")
@@ -102,6 +113,10 @@ class RenderbusSim(Simulator):
         self._epoch = self.wall() if epoch is None else epoch
         self.balance = 1250.40
         self.coupon = 49.93
+        self.newest_first = newest_first    # the list's order (undocumented: either may come)
+        self.min_step = 0.0                 # seconds of simulated time between two renders
+        self._order: list[int] | None = None   # top-level ids in list order, made when asked
+        self._moving: list[SimTask] | None = None   # what may change by itself, made when asked
         if scenario == "demo":
             self._seed_demo()
 
@@ -137,11 +152,15 @@ class RenderbusSim(Simulator):
         for unit in self.random.sample(pending, min(fails, len(pending))):
             unit.fails = True
         self.tasks[task_id] = task
+        self._order = self._moving = None
         if parent is not None:
             self.tasks[parent].children.append(task_id)
         if status == 5:
             task.started_ms = now_ms - int(age_s * 500)
             self._start_frames(task, now_ms)
+        elif status in FINISHED:   # it ended halfway between its submission and now
+            task.started_ms = now_ms - int(age_s * 900)
+            task.completed_ms = now_ms - int(age_s * 500)
         return task
 
     def _seed_demo(self) -> None:
@@ -169,6 +188,36 @@ class RenderbusSim(Simulator):
         for parent in (19084, 18360):
             self._derive_parent(self.tasks[parent])
 
+    def seed_scale(self, finished: int = 20_000, running: int = 500, years: float = 2.0) -> None:
+        """A studio's account with years behind it: `finished` tasks spread over `years` (done
+        mostly; some partial, failed or abandoned), `running` renders of a few hundred frames,
+        and a few near their end that finish or fail within the first minute."""
+        rng = random.Random(5)
+        span = years * 365 * 86400
+        next_id = 5_000_000
+        for n in range(finished):   # oldest first: ids grow with time, as the service's do
+            next_id += 1
+            age = span * (1 - n / finished) + rng.uniform(60, 3600)
+            roll = rng.random()
+            status = 25 if roll < 0.90 else 30 if roll < 0.94 else 45 if roll < 0.97 else 35
+            frames = rng.randint(1, 4)
+            failed = frames if status == 45 else 1 if status == 30 else 0
+            done = 0 if status == 45 else frames - failed if status != 35 else frames // 2
+            self.add_task(next_id, f"shot_{n % 997:03d}_v{n // 997:02d}.max", status,
+                          frames=frames, done=done, failed=failed, age_s=age)
+        for n in range(running):
+            next_id += 1
+            near_end = n < 10   # these end within a minute; two of them with failed frames
+            frames = 6 if near_end else rng.randint(80, 160)
+            done = frames - 3 if near_end else rng.randint(0, frames // 2)
+            self.add_task(next_id, f"render_{n:03d}.ma", 5, frames=frames, done=done,
+                          fails=3 if n in (3, 7) else 0, age_s=rng.uniform(600, 86400))
+        for task in self.tasks.values():   # long renders crawl; those near the end do not
+            for unit in task.frames:
+                if task.status == 5 and len(task.frames) > 6:
+                    unit.speed = rng.uniform(0.5, 2.0)
+        self.min_step = 0.5   # 500 renders move in steps of at least half a second
+
     def _finish(self, unit: SimFrame, now_ms: int, ok: bool) -> None:
         unit.status = 4 if ok else 5
         unit.percent = 100.0 if ok else unit.percent
@@ -180,11 +229,16 @@ class RenderbusSim(Simulator):
 
     def advance(self, now: float) -> None:
         dt = max(0.0, now - self._last_tick)
-        self._last_tick = now
-        if dt == 0:
+        if dt == 0 or dt < self.min_step:
             return
+        self._last_tick = now
         now_ms = self.now_ms()
-        for task in list(self.tasks.values()):
+        if self._moving is None:   # leaves that may start or render, then their parents
+            leaves = [t for t in self.tasks.values()
+                      if not t.children and t.frames and t.status in (0, 1, 5)]
+            parents = {t.parent for t in leaves if t.parent is not None}
+            self._moving = leaves + [self.tasks[p] for p in parents if p in self.tasks]
+        for task in self._moving:
             if task.children:
                 continue
             if task.status in (0, 1) and task.frames:
@@ -193,7 +247,7 @@ class RenderbusSim(Simulator):
                     task.status, task.started_ms = 5, now_ms
             if task.status == 5:
                 self._render(task, dt, now_ms)
-        for task in self.tasks.values():
+        for task in self._moving:
             if task.children:
                 self._derive_parent(task)
 
@@ -273,6 +327,8 @@ class RenderbusSim(Simulator):
         try:
             self._verify(request, body)
             data = ENDPOINTS[endpoint](self, body)
+            if endpoint not in READS:
+                self._order = self._moving = None   # statuses may have changed
         except Refused as refusal:
             record.answered = refusal.code
             return self.envelope(refusal.code, refusal.message)
@@ -367,13 +423,38 @@ class RenderbusSim(Simulator):
                 "rmbbalance": round(self.balance, 2), "usdbalance": 0, "coupon": self.coupon,
                 "level": 49, "accountType": 1}
 
+    def _top_ids(self) -> list[int]:
+        if self._order is None:
+            self._order = sorted((t.id for t in self.tasks.values() if t.parent is None),
+                                 reverse=self.newest_first)
+        return self._order
+
     def ep_task_list(self, body: dict[str, Any]) -> dict[str, Any]:
-        tops = sorted((t for t in self.tasks.values() if t.parent is None),
-                      key=lambda t: t.id, reverse=True)
+        ids = self._top_ids()
         wanted = body.get("statusList")
-        if wanted:
-            tops = [t for t in tops if t.status in wanted]
-        return self._page(body, [self.task_info(t) for t in tops])
+        if wanted is not None:
+            if not isinstance(wanted, list) or not all(
+                    isinstance(s, int) and not isinstance(s, bool) for s in wanted):
+                raise Refused(600, "parameter_invalid: statusList must be a list of numbers")
+            if wanted:
+                keep = set(wanted)
+                ids = [i for i in ids if self.tasks[i].status in keep]
+        page = self._page(body, ids)
+        page["items"] = [self.task_info(self.tasks[i]) for i in page["items"]]
+        return page
+
+    def ep_task_info(self, body: dict[str, Any]) -> Any:
+        ids = body.get("taskIds")
+        if ids is None or ids == []:
+            raise Refused(601, "parameter_cant_be_empty: taskIds")
+        if not isinstance(ids, list) or not all(
+                isinstance(i, int) and not isinstance(i, bool) for i in ids):
+            raise Refused(600, "parameter_invalid: taskIds must be a list of task ids")
+        items = [self.task_info(self.tasks[i]) for i in dict.fromkeys(ids) if i in self.tasks]
+        if self.generation == "1.0.0":
+            return items
+        return {"pageCount": 1, "pageNum": 1, "total": len(items), "size": 100,
+                "items": items[:100]}
 
     def ep_frames(self, body: dict[str, Any]) -> dict[str, Any]:
         if body.get("taskId") is None:
@@ -481,6 +562,7 @@ class RenderbusSim(Simulator):
             self._remove(task)
 
     def _remove(self, task: SimTask) -> None:
+        self._order = self._moving = None
         for child in list(task.children):
             if child in self.tasks:
                 self._remove(self.tasks[child])
@@ -557,6 +639,7 @@ ENDPOINTS: dict[str, Callable[[RenderbusSim, dict[str, Any]], Any]] = {
     "platforms": RenderbusSim.ep_platforms,
     "profile": RenderbusSim.ep_profile,
     "task_list": RenderbusSim.ep_task_list,
+    "task_info": RenderbusSim.ep_task_info,
     "frames": RenderbusSim.ep_frames,
     "process_img": RenderbusSim.ep_process_img,
     "frame_stats": RenderbusSim.ep_frame_stats,
@@ -570,12 +653,16 @@ ENDPOINTS: dict[str, Callable[[RenderbusSim, dict[str, Any]], Any]] = {
     "over_time": RenderbusSim.ep_over_time,
 }
 
+READS = frozenset({"platforms", "profile", "task_list", "task_info", "frames", "process_img",
+                   "frame_stats"})
+
 # path -> endpoint, per generation: 1.0.0 from the spec, 2.0.0 from rayvision_api/url.py.
 ROUTES: dict[str, dict[str, str]] = {
     "1.0.0": {
         "/api/render/common/queryPlatforms": "platforms",
         "/api/render/user/queryUserProfile": "profile",
         "/api/render/task/getTaskList": "task_list",
+        "/api/render/task/queryTaskInfo": "task_info",
         "/api/render/task/queryTaskFrames": "frames",
         "/api/render/task/loadTaskProcessImg": "process_img",
         "/api/render/task/queryAllFrameStats": "frame_stats",
@@ -592,6 +679,7 @@ ROUTES: dict[str, dict[str, str]] = {
         "/api/render/common/queryPlatforms": "platforms",
         "/api/render/setUp/queryUserProfile": "profile",
         "/api/render/handle/getTaskList": "task_list",
+        "/api/render/handle/queryTaskInfo": "task_info",
         "/api/render/handle/queryTaskFrames": "frames",
         "/api/render/handle/loadTaskProcessImg": "process_img",
         "/api/render/handle/queryAllFrameStats": "frame_stats",
@@ -605,6 +693,13 @@ ROUTES: dict[str, dict[str, str]] = {
         "/api/render/handle/setTaskOverTimeStop": "over_time",
     },
 }
+
+
+def scale(finished: int = 20_000, running: int = 500) -> RenderbusSim:
+    """The farm of `jobdeck sim serve --scale` and the scale bench: a big, busy account."""
+    sim = RenderbusSim(seed=17, user="studio", scenario="empty")
+    sim.seed_scale(finished, running)
+    return sim
 
 
 def demo() -> dict[str, RenderbusSim]:

@@ -128,6 +128,7 @@ async def test_a_finished_task_is_asked_again_only_after_a_while(enhance, clock,
     import jobdeck.adapters.enhance.adapter as module
     sim, server = enhance
     adapter = adapter_for(sim, server, tmp_path)
+    adapter.cadence.longest = 0.0   # every unfinished task at every poll here (see test_cadence)
     clock.advance(30)
     first = await adapter.poll()
     finished = [t for t in first.tasks if t.status in ("done", "failed")]
@@ -143,8 +144,9 @@ async def test_a_finished_task_is_asked_again_only_after_a_while(enhance, clock,
         [(t.id, t.status, t.output_url) for t in first.tasks]
     monkeypatch.setattr(module, "FINISHED_REREAD_S", 0.0)
     before = asked()
-    await adapter.poll()
-    assert asked() - before == len(first.tasks)
+    await adapter.poll()   # due again: a few a poll, not all at once
+    unfinished = len(first.tasks) - len(finished)
+    assert asked() - before == unfinished + min(len(finished), module.FINISHED_REREADS)
     await adapter.close()
 
 
@@ -175,3 +177,32 @@ async def test_asked_with_another_type_the_simulator_does_not_find_the_task(enha
     adapter.track([f"{face}:2"])                    # `jobdeck track photo-fix ID:2`
     assert (await adapter.poll()).find_task(face).status != "unknown"
     await adapter.close()
+
+
+async def test_a_thousand_finished_tasks_tracked_cost_a_bounded_number_of_requests(
+        clock, tmp_path, monkeypatch):
+    """The same rule as every kind that lists: what a poll asks does not grow with the
+    finished work, even when each finished task is due to be asked again."""
+    import jobdeck.adapters.enhance.adapter as module
+    sim = EnhanceSim(clock=clock, scenario="empty")
+    with SimServer(sim) as server:
+        for n in range(1000):
+            sim._create(f"https://pics.sim/old_{n:04d}.jpg", 1, f"old-{n:04d}")
+        for _ in range(501):    # two workers, 12 s each: the whole queue is done
+            clock.advance(13)
+            sim.advance(clock())
+        entry = sim.service_entry("photo-fix", server.base_url)
+        tracked = list(sim.jobs)
+        adapter = EnhanceAdapter(ServiceConfig(
+            name="photo-fix", kind="enhance", base_url=server.base_url,
+            options={"enhance_type": 1, "track": tracked}, secrets={"token": entry["token"]}),
+            state=StateStore(tmp_path / "state"))
+        first = await adapter.poll()
+        assert first.ok and all(t.status == "done" for t in first.tasks)
+        monkeypatch.setattr(module, "FINISHED_REREAD_S", 0.0)   # every one due again
+        for _ in range(5):
+            before = len(sim.requests)
+            snapshot = await adapter.poll()
+            assert snapshot.ok and len(snapshot.tasks) == 1000
+            assert len(sim.requests) - before <= module.FINISHED_REREADS
+        await adapter.close()

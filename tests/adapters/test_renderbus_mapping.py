@@ -14,6 +14,9 @@ from jobdeck.adapters.renderbus.client import describe
     (5, "running"),
     (10, "stopped"), (15, "stopped"), (20, "stopped"), (23, "stopped"), (40, "stopped"),
     (25, "done"), (30, "partial"), (35, "abandoned"), (45, "failed"), (99, "unknown"),
+    # the 2.0.0 table (renderbus/docs_sdk): submitting, submission failed, finished with
+    # stopped frames
+    (60, "queued"), (65, "failed"), (70, "partial"),
 ])
 def test_task_status_codes_map_as_design_says(code, status):
     task = to_task({"id": 1, "sceneName": "a.max", "taskStatus": code})
@@ -40,6 +43,15 @@ def test_spec_example_task_tree_with_epoch_ms_dates_in_utc():
     assert task.frames == FrameCounts(total=18, done=18, failed=0, running=0, waiting=0)
     assert task.progress == 1.0
     assert task.to_json()["submitted_at"] == "2018-08-30T04:11:29Z"
+
+
+def test_the_2_0_0_statuses_say_what_went_wrong_and_when_it_ended():
+    failed = to_task({"id": 1, "taskStatus": 65, "completedDate": 1535603874000})
+    partial = to_task({"id": 2, "taskStatus": 70, "totalFrames": 4, "doneFrames": 3,
+                       "abortFrames": 1})
+    assert failed.error == "the submission failed" and partial.error == "finished with stopped frames"
+    assert failed.ended_at == datetime(2018, 8, 30, 4, 37, 54, tzinfo=UTC)
+    assert partial.ended_at is None and "abandon" in partial.actions
 
 
 def test_frames_count_stopped_frames_out_of_waiting():

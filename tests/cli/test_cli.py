@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import time
@@ -174,3 +175,35 @@ def test_sim_serve_prints_a_config_that_works(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_sim_serve_scale_serves_a_big_account_and_counts_its_requests(tmp_path):
+    jobdeck = Path(sys.executable).with_name("jobdeck")
+    process = subprocess.Popen([str(jobdeck), "sim", "serve", "--scale", "--kind", "renderbus",
+                                "--kind", "ntv"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    try:
+        lines = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            lines.append(line)
+            if line.startswith("# serving") or not line:
+                break
+        config = tmp_path / "sim.toml"
+        config.write_text("".join(lines))
+        result = subprocess.run([str(jobdeck), "snapshot", "--json", "--config", str(config)],
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        services = {s["name"]: s for s in json.loads(result.stdout)["services"]}
+        farm = services["sh-farm"]
+        assert len(farm["tasks"]) == 20_000                       # the page cap: 200 of 100
+        assert farm["warnings"][0].endswith("500 tasks not read")
+        assert sum(t["status"] == "running" for t in farm["tasks"]) >= 490   # a few end soon
+        assert len(services["live"]["streams"]) >= 300
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=20)
+    totals = next(line for line in err.splitlines() if line.startswith("# requests served"))
+    farm_requests = int(totals.split("sh-farm ")[1].split()[0])
+    assert 200 < farm_requests < 230   # the whole list once, the active set, the account

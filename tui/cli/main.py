@@ -114,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--fault", action="append", default=[], metavar="SERVICE:FAULT[=N]",
                        help="misbehave on purpose: latency=S, hang, drip, 5xx, html, reset, "
                             "truncated, shape, auth, skew=S, down=S")
+    serve.add_argument("--scale", action="store_true",
+                       help="a big account: sh-farm holds 20,000 finished and 500 running tasks, "
+                            "live 300 live streams; requests are counted and printed each minute")
 
     config = sub.add_parser("config", help="the config file")
     config_sub = config.add_subparsers(dest="config_command", metavar="SUBCOMMAND", required=True)

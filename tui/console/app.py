@@ -36,7 +36,7 @@ from .action_runner import ActionRunner
 from .desk import Desk
 from .hangup import terminal_gone, watched_fd
 from .keymap import bindings_for
-from .messages import ActionDone, Ask, Copy, SnapshotReady
+from .messages import ActionDone, Ask, Copy, HistoryWanted, SnapshotReady
 from .palette import palette_commands
 from .poller import Poller
 from .reader import Reader
@@ -135,7 +135,7 @@ class JobdeckApp(App[int]):
         services = self.query_one(ServiceList)
         services.border_title, services.highlighted = "Services", 0   # the attention view
         self.query_one(AttentionPane).focus()
-        self.call_after_refresh(self.poller.start)   # the first frame, then the first polls
+        self.poller.start()   # the first polls go out with the first frame
         self.set_interval(1.0, self.tick)
         self.watch(self.screen, "focused", lambda _: self.fold_services(), init=False)
         if not self.is_headless and (fd := watched_fd()) is not None:
@@ -215,7 +215,7 @@ class JobdeckApp(App[int]):
             self.show_selected(blocks=snapshot.ok)
         if self.selected == ATTENTION or transitions:
             self.query_one(Workspace).update_attention(*self.attention())
-        self.tick()
+        self.tick(only=snapshot.name)
 
     def attention(self) -> tuple[list, float, int, str]:
         items, muted = self.oncall.items()
@@ -229,8 +229,9 @@ class JobdeckApp(App[int]):
         else:
             workspace.show_service(self.states[self.selected], self.clock(), self.wall(), blocks)
 
-    def tick(self) -> None:
-        """Once a second: ages, the service list, the top line. Unchanged text is not redrawn."""
+    def tick(self, only: str | None = None) -> None:
+        """Once a second: ages, the service list, the top line. Unchanged text is not redrawn.
+        After a poll, `only` that service's line is made again (the others wait their second)."""
         if not self.is_running:
             return
         now, state = self.clock(), self.states.get(self.selected)
@@ -244,9 +245,10 @@ class JobdeckApp(App[int]):
         services = self.query_one(ServiceList)
         services.update_attention(len(items), muted)
         for each in self.states.values():
-            services.update_state(each, now, Glance(self.poller.next_try_in(each.name),
-                                                    by_service.get(each.name, 0),
-                                                    muted_by_service.get(each.name, 0)))
+            if only is None or each.name == only:
+                services.update_state(each, now, Glance(self.poller.next_try_in(each.name),
+                                                        by_service.get(each.name, 0),
+                                                        muted_by_service.get(each.name, 0)))
         if state is not None and state.error:
             self.query_one(TasksPane).show_titles(now)
         self.fold_services()   # the size the terminal reported last decides (cheap when same)
@@ -284,6 +286,9 @@ class JobdeckApp(App[int]):
 
     def on_ask(self, ask: Ask) -> None:
         self.reader.answer(ask)
+
+    def on_history_wanted(self, message: HistoryWanted) -> None:
+        self.poller.want_history(message.service)
 
     @on(TasksPane.ActionRequested)
     def _act_on_tasks(self, event: TasksPane.ActionRequested) -> None:
@@ -447,7 +452,7 @@ class JobdeckApp(App[int]):
         self.tick()
 
     def action_refresh(self) -> None:
-        self.poller.poll_all()
+        self.poller.poll_all(history=True)
         self.notify("polling every service now", timeout=1.5)
 
     def action_pause(self) -> None:

@@ -29,6 +29,15 @@ class ActionDone(Message):
         self.result = result
 
 
+class HistoryWanted(Message):
+    """A sort or a filter over a service's whole list: its next poll reads the history again
+    unless it did a moment ago (kinds that read everything each poll ignore it)."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self.service = service
+
+
 Call = Literal["blocks", "frames", "viewers", "submit"]
 
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from textual.app import App
 
 INTERVALS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
+HISTORY_FRESH_S = 60.0   # a filter or a sort makes the history read again when older than this
 GROUP = "poll:"
 
 
@@ -65,9 +66,19 @@ class Poller:
         self.app.run_worker(self._poll(name), name=f"{GROUP}{name}", group=f"{GROUP}{name}",
                             exclusive=True, exit_on_error=False)
 
-    def poll_all(self) -> None:
+    def poll_all(self, *, history: bool = False) -> None:
+        """Every service now; with `history` (the operator's `r`), each reads its whole list."""
         for name in self.adapters:
+            if history:
+                self.adapters[name].want_history()
             self.poll(name)
+
+    def want_history(self, name: str, older_than: float = HISTORY_FRESH_S) -> None:
+        """A filter or a sort over this service's whole list: its next poll reads the history
+        unless it did within `older_than` seconds (kinds that read all each poll ignore it)."""
+        adapter = self.adapters.get(name)
+        if adapter is not None:
+            adapter.want_history(older_than)
 
     async def _poll(self, name: str) -> ServiceSnapshot:
         snapshot = await self.adapters[name].poll()

@@ -53,11 +53,14 @@ class ServiceState:
     next_try: float | None = None       # when a failing service is polled again
     marked: set[str] = field(default_factory=set)
     task_count: int = 0                 # every task of the snapshot, children included
+    # counts() of the snapshot's task list, kept while the adapter hands over the same list
+    _counted: tuple[object, object, dict[str, int]] | None = None
 
     def apply(self, snapshot: ServiceSnapshot, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now
+        if self.snapshot is None or snapshot.tasks is not self.snapshot.tasks:
+            self.task_count = count_tasks(snapshot.tasks)
         self.snapshot = snapshot
-        self.task_count = count_tasks(snapshot.tasks)
         self.last_poll = now
         if snapshot.ok:
             self.last_ok, self.error = now, None
@@ -85,16 +88,26 @@ class ServiceState:
         return (time.monotonic() if now is None else now) - self.last_ok
 
     def counts(self) -> dict[str, int]:
-        """What the service list shows at a glance: running / queued / failed, live streams."""
+        """What the service list shows at a glance: running / queued / failed (those of the
+        kind's attention window: years of history are not "failed" now), live streams."""
         snapshot = self.snapshot
         counts = {"running": 0, "queued": 0, "failed": 0, "live": 0}
         if snapshot is None:
             return counts
-        for task in snapshot.tasks:   # top-level work, as an operator counts it
-            if task.status in ("running", "queued"):
-                counts[task.status] += 1
-            elif task.status in ("failed", "partial"):
-                counts["failed"] += 1
+        kept = self._counted
+        if kept is not None and kept[0] is snapshot.tasks \
+                and kept[1] == snapshot.attention_since:
+            counts.update(kept[2])
+        else:
+            window = snapshot.attention_since
+            for task in snapshot.tasks:   # top-level work, as an operator counts it
+                if task.status in ("running", "queued"):
+                    counts[task.status] += 1
+                elif task.status in ("failed", "partial"):
+                    ended = task.ended_at or task.submitted_at
+                    if window is None or ended is None or ended >= window:
+                        counts["failed"] += 1
+            self._counted = (snapshot.tasks, snapshot.attention_since, dict(counts))
         counts["live"] = sum(1 for s in snapshot.streams if s.state == "live")
         return counts
 

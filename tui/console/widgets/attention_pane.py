@@ -66,6 +66,7 @@ class AttentionPane(KeyedTable):
         self.items: dict[str, Item] = {}
         self.may_act = may_act   # (service, action): items come from every service
         self._now = 0.0
+        self._made: dict[str, tuple[tuple[object, ...], tuple[Text, ...]]] = {}
 
     def row_cells(self, item: Item, now: float) -> tuple[Text, ...]:
         style = status_style(self.app, COLOURS.get(item.status, "unknown"))
@@ -93,7 +94,15 @@ class AttentionPane(KeyedTable):
     def show(self, items: list[Item], now: float, muted: int, hint: str = "") -> None:
         self.items = {item.key: item for item in items}
         self._now = now
-        self.set_rows([(item.key, self.row_cells(item, now)) for item in items])
+        made: dict[str, tuple[tuple[object, ...], tuple[Text, ...]]] = {}
+        for item in items:   # a row's cells are made again only when what they show changed
+            drawn = (item.service, item.kind, item.what, item.name, item.status, item.detail,
+                     rough_age(now - item.since), self.app.theme, self.fit)
+            kept = self._made.get(item.key)
+            made[item.key] = kept if kept is not None and kept[0] == drawn \
+                else (drawn, self.row_cells(item, now))
+        self._made = made
+        self.set_rows([(item.key, made[item.key][1]) for item in items])
         if not self.chosen and self.cursor_row:   # not moved by the operator: the newest
             self.move_cursor(row=0)
         words = f"{len(items)} item{'s' if len(items) != 1 else ''}" + (

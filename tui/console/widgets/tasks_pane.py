@@ -21,7 +21,7 @@ from textual.widgets import Input, Static
 
 from jobdeck.adapters.contract.model import Task
 from jobdeck.tui.console.keymap import bindings_for, refresh_bindings_on_change
-from jobdeck.tui.console.messages import Copy
+from jobdeck.tui.console.messages import Copy, HistoryWanted
 from jobdeck.tui.console.service_state import ServiceState, age_text, count_tasks
 from jobdeck.tui.console.task_filter import SORTS, arrange
 from jobdeck.tui.safe_text import literal, set_titles, title
@@ -231,9 +231,13 @@ class TasksPane(Vertical):
         if not box.value:
             self.filter_text = ""
             self.show(self.state, self.clock())
+        elif self.state is not None:   # a filter over the whole list: the history, fresh
+            self.post_message(HistoryWanted(self.state.name))
         box.remove_class("on")
         self.table.focus()
 
     def action_sort(self) -> None:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        if self.state is not None and self.sort != SORTS[0]:   # reorders the whole list
+            self.post_message(HistoryWanted(self.state.name))
         self.show(self.state, self.clock())
