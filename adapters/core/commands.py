@@ -81,7 +81,7 @@ COMMANDS: tuple[Command, ...] = (
             "selection"),
     Command("clear_marks", "escape", "Clear marks", "Clear the marks and the filter",
             "clear_marks", ("tasks",), "selection"),
-    Command("copy", "c", "Copy id", "Copy the whole id of the item under the cursor",
+    Command("copy", "y", "Copy id", "Copy the whole id of the item under the cursor",
             "copy_id", ("tasks", "attention", "streams"), "selection"),
     Command("detail", "enter", "Detail", "Facts and every frame record of the task under the "
             "cursor", "detail", ("tasks",), "selection"),
@@ -196,6 +196,7 @@ CLI_ONLY = {"retry_frames", "set_timeout", "kick"}
 CHAINS: tuple[tuple[Pane, ...], ...] = (("table", "tasks", "app"), ("attention", "app"),
                                         ("streams", "app"), ("blocks", "app"), ("services", "app"))
 WHERE = {"table": "the task list", "tasks": "the task list", "attention": "the attention view",
+         "viewers": "the viewers list", "replay": "a replay",
          "streams": "the streams pane", "blocks": "the block grid", "services": "the service list",
          "app": "every pane"}
 # Commands that share a key by design: they never apply to the same item (the item decides).

@@ -12,6 +12,7 @@ from jobdeck.adapters.renderbus.sim import RenderbusSim
 from jobdeck.tui.console.screens.confirm import ConfirmScreen
 from jobdeck.tui.console.screens.history import HistoryScreen
 from jobdeck.tui.console.screens.mutes import MutesScreen
+from jobdeck.tui.console.screens.recorded import RecordedHistoryScreen
 from jobdeck.tui.console.widgets.attention_pane import AttentionPane
 from jobdeck.tui.console.widgets.service_list import ServiceList
 from jobdeck.tui.console.widgets.streams_pane import StreamsPane
@@ -131,7 +132,7 @@ async def test_long_ids_end_in_an_ellipsis_and_c_copies_the_whole_id():
         assert len(task.id) > 12
         row = row_of(app, task.id)
         assert task.id not in row and task.id[:8] in row and "…" in row
-        await pilot.press("c")
+        await pilot.press("y")
         await settle(pilot)
         assert app.clipboard == task.id
         assert f"copied task id {task.id}" in toasts(app)
@@ -194,7 +195,7 @@ async def test_a_mute_silences_toast_bell_and_hook_and_can_be_listed_and_lifted(
     async with started(app, NARROW) as pilot:
         app.config.alerts.command = "true"
         hooked: list[object] = []
-        monkeypatch.setattr(app, "run_hook", hooked.append)
+        monkeypatch.setattr(app.hooks, "submit", lambda ts: hooked.extend(ts))
         sim.tasks[18306].status = 10                       # stopped: then it fails
         app.poller.poll_all()
         await settle(pilot)
@@ -212,7 +213,7 @@ async def test_a_mute_silences_toast_bell_and_hook_and_can_be_listed_and_lifted(
         assert "1 muted" in app.query_one(ServiceList).get_option("sh-farm").prompt.plain
         await pilot.press("H")
         await settle(pilot)
-        assert isinstance(app.screen, HistoryScreen)
+        assert isinstance(app.screen, HistoryScreen | RecordedHistoryScreen)
         await pilot.press("m")
         await settle(pilot)
         assert isinstance(app.screen, MutesScreen)

@@ -82,7 +82,7 @@ def test_every_screen_shows_its_words_whole(tmp_path, cols, rows):
         screen = press(term, "?", "jobdeck keys")
         assert "then move down" in screen and "Clear marks" in screen
         press(term, ESC, "Streams · edge-rtmp")
-        press(term, "H", "Alerts this session")
+        press(term, "H", "newest first")   # the recorded history
         screen = press(term, "m", "Muted items")
         assert "nothing is muted" in screen
         press(term, ESC + ESC, "Streams · edge-rtmp")

@@ -32,7 +32,8 @@ class RecordedHistoryScreen(ModalScreen["Event | None"]):
                 Binding("S", "cycle('service', -1)", "Service", show=False),
                 Binding("e", "cycle('kind', 1)", "Event"),
                 Binding("E", "cycle('kind', -1)", "Event", show=False),
-                Binding("enter", "jump", "Go to")]
+                Binding("enter", "jump", "Go to"),
+                Binding("m", "app.mutes", "Muted items")]   # screens/mutes.py
 
     def __init__(self, load: Callable[[], list[Event]], alerted: set[tuple[str, str | None]]
                  ) -> None:
