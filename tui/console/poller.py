@@ -63,7 +63,8 @@ class Poller:
         schedule.timer, schedule.due = None, None
         if self.stopped:
             return
-        self.app.run_worker(self._poll(name), name=f"{GROUP}{name}", group=f"{GROUP}{name}",
+        # The poll starts inside the worker: one replaced before it began leaves no coroutine.
+        self.app.run_worker(partial(self._poll, name), name=f"{GROUP}{name}", group=f"{GROUP}{name}",
                             exclusive=True, exit_on_error=False)
 
     def poll_all(self, *, history: bool = False) -> None:
