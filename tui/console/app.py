@@ -240,8 +240,7 @@ class JobdeckApp(App[int]):
         self.query_one(Topbar).show(self.deck_title, len(self.states), self.poller.interval,
                                     freshness, paused=self.poller.paused,
                                     read_only=self.read_only)
-        items, muted = self.oncall.items()
-        by_service, muted_by_service = self.oncall.by_service()
+        items, muted, by_service, muted_by_service = self.oncall.glance()
         services = self.query_one(ServiceList)
         services.update_attention(len(items), muted)
         for each in self.states.values():

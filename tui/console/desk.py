@@ -49,17 +49,21 @@ class Desk:
 
     def items(self) -> tuple[list[Item], int]:
         """What needs attention now, newest first, without the muted; and how many are muted."""
-        now = self.clock()
-        return self.mutes.split(newest_first(i for w in self.watches.values()
-                                             for i in w.items(now)))
-
-    def by_service(self) -> tuple[dict[str, int], dict[str, int]]:
-        """Per service: how many items need attention, and how many more are muted."""
-        now = self.clock()
-        shown: dict[str, int] = {}
-        muted: dict[str, int] = {}
-        for watch in self.watches.values():
-            for item in watch.items(now):
-                counts = muted if self.mutes.is_muted(item) else shown
-                counts[item.service] = counts.get(item.service, 0) + 1
+        shown, muted, _, _ = self.glance()
         return shown, muted
+
+    def glance(self) -> tuple[list[Item], int, dict[str, int], dict[str, int]]:
+        """items(), and per service how many need attention and how many more are muted: one
+        pass over the watches (the once-a-second tick asks for all of it)."""
+        now = self.clock()
+        every = newest_first(i for w in self.watches.values() for i in w.items(now))
+        shown, muted = self.mutes.split(every)
+        by_service: dict[str, int] = {}
+        for item in shown:
+            by_service[item.service] = by_service.get(item.service, 0) + 1
+        muted_by_service: dict[str, int] = {}
+        if muted:
+            for item in every:
+                if self.mutes.is_muted(item):
+                    muted_by_service[item.service] = muted_by_service.get(item.service, 0) + 1
+        return shown, muted, by_service, muted_by_service
