@@ -44,10 +44,12 @@ async def snapshot(config: Config, args: argparse.Namespace) -> int:
             if number:
                 print()
             try:   # one service that cannot be printed never empties the others' lines
-                print_snapshot(snap, config.alerts.balance_below, config.stall_after)
+                lines = snapshot_text(snap, config.alerts.balance_below, config.stall_after)
             except Exception as exc:
                 ok = False
-                say(f"{clean(snap.name)} ({snap.kind}): FAILED: {_internal(exc)}")
+                lines = [f"{clean(snap.name)} ({snap.kind}): FAILED: {_internal(exc)}"]
+            for line in lines:
+                say(line)
     finally:
         for poll in polls:
             poll.cancel()
@@ -70,25 +72,6 @@ def service_json(snap: ServiceSnapshot) -> dict[str, Any]:
                 "error": _internal(exc)}
 
 
-def snapshot_lines(snap: ServiceSnapshot) -> list[str]:
-    try:
-        return _lines(snap)
-    except Exception as exc:
-        return [f"{snap.name} ({snap.kind}): FAILED: {_internal(exc)}"]
-
-
-def _lines(snap: ServiceSnapshot) -> list[str]:
-    state = "ok" if snap.ok else f"FAILED: {snap.error}"
-    api = f", API {snap.api_version}" if snap.api_version else ""
-    lines = [f"{snap.name} ({snap.kind}{api}): {state}"]
-    lines += [f"  warning: {warning}" for warning in snap.warnings]
-    for task in snap.all_tasks():
-        pct = f"{task.progress * 100:5.1f}%" if task.progress is not None else "     -"
-        lines.append(f"  {task.id:>8}  {task.status:<9} {pct}  {task.name}")
-    for stream in snap.streams:
-        viewers = f"{stream.viewers} viewers" if stream.viewers is not None else ""
-        lines.append(f"  {stream.id:>16}  {stream.state:<9} {viewers}")
-    return lines
 def cells(text: str) -> int:
     """Terminal cells: East Asian wide and full-width characters take two."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
@@ -99,8 +82,10 @@ def pad(text: str, width: int, right: bool = False) -> str:
     return room + text if right else text + room
 
 
-def print_snapshot(snap: ServiceSnapshot, balance_below: float | None = None,
-                   stall_after: float = 30.0) -> None:
+def snapshot_text(snap: ServiceSnapshot, balance_below: float | None = None,
+                   stall_after: float = 30.0) -> list[str]:
+    """The service's lines, made whole before any is printed."""
+    lines: list[str] = []
     watch = ServiceWatch(snap.name, snap.kind, stall_after * 60, balance_below)
     watch.observe(snap, time.monotonic())
     attention = len(watch.items(time.monotonic())) if snap.ok else 0
@@ -111,9 +96,9 @@ def print_snapshot(snap: ServiceSnapshot, balance_below: float | None = None,
         words.append(f"balance {snap.account.balance:,.2f}")
     if attention:
         words.append(f"{attention} need{'s' if attention == 1 else ''} attention")
-    say(" · ".join(words))
+    lines.append(" · ".join(words))
     for warning in snap.warnings:
-        say(f"  warning: {warning}")
+        lines.append(f"  warning: {warning}")
     rows: list[tuple[str, str, str, str]] = []
 
     def walk(tasks: list[Task], depth: int) -> None:
@@ -127,16 +112,17 @@ def print_snapshot(snap: ServiceSnapshot, balance_below: float | None = None,
     walk(snap.tasks, 0)
     if rows:
         id_w = max(cells("ID"), *(cells(r[0]) for r in rows))
-        say(f"  {pad('ID', id_w)}  {'STATUS':<9}  {'PROGRESS':>8}  NAME")
+        lines.append(f"  {pad('ID', id_w)}  {'STATUS':<9}  {'PROGRESS':>8}  NAME")
         for task_id, status, pct, name in rows:
-            say(f"  {pad(task_id, id_w)}  {status:<9}  {pct:>8}  {name}".rstrip())
+            lines.append(f"  {pad(task_id, id_w)}  {status:<9}  {pct:>8}  {name}".rstrip())
     if snap.streams:
         streams = [(clean(s.id), s.state, "" if s.viewers is None else str(s.viewers))
                    for s in snap.streams]
         id_w = max(cells("STREAM"), *(cells(r[0]) for r in streams))
-        say(f"  {pad('STREAM', id_w)}  {'STATE':<9}  VIEWERS")
+        lines.append(f"  {pad('STREAM', id_w)}  {'STATE':<9}  VIEWERS")
         for stream_id, state, viewers in streams:
-            say(f"  {pad(stream_id, id_w)}  {state:<9}  {viewers:>7}")
+            lines.append(f"  {pad(stream_id, id_w)}  {state:<9}  {viewers:>7}")
+    return lines
 
 
 async def blocks(config: Config, args: argparse.Namespace) -> int:
