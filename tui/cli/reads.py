@@ -83,7 +83,7 @@ def pad(text: str, width: int, right: bool = False) -> str:
 
 
 def snapshot_text(snap: ServiceSnapshot, balance_below: float | None = None,
-                   stall_after: float = 30.0) -> list[str]:
+                  stall_after: float = 30.0) -> list[str]:
     """The service's lines, made whole before any is printed."""
     lines: list[str] = []
     watch = ServiceWatch(snap.name, snap.kind, stall_after * 60, balance_below)
