@@ -36,9 +36,16 @@ def fitting(keys: list[tuple[str, int]], room: int) -> set[str]:
 
 
 class KeyFooter(Footer):
-    def compose(self) -> ComposeResult:
+    """Textual's footer composes itself anew whenever the bindings are refreshed (a focus, a
+    cursor moving, a screen's own refresh), which mounts every key again and lays the whole
+    screen out again. This one composes only when what it shows has changed."""
+
+    _composed: tuple[tuple[object, ...], ...] | None = None
+
+    def _keys(self) -> tuple[tuple[object, ...], ...]:
+        """(key, display, description, action, disabled, tooltip, classes) of each key shown."""
         if not self._bindings_ready:
-            return
+            return ()
         active = self.screen.active_bindings
         by_action: defaultdict[str, list[tuple[Binding, bool, str]]] = defaultdict(list)
         for _, binding, enabled, tooltip in active.values():
@@ -50,16 +57,36 @@ class KeyFooter(Footer):
         room = self.app.size.width - (PALETTE_W if palette else 0) - 1
         keep = fitting([(b.action, key_width(self.app.get_key_display(b), b.description))
                         for b, _, _ in shown], room)
-        for binding, enabled, tooltip in shown:
-            if binding.action in keep:
-                yield FooterKey(binding.key, self.app.get_key_display(binding),
-                                binding.description, binding.action, disabled=not enabled,
-                                tooltip=tooltip).data_bind(compact=Footer.compact)
+        keys = [(binding.key, self.app.get_key_display(binding), binding.description,
+                 binding.action, not enabled, tooltip, "")
+                for binding, enabled, tooltip in shown if binding.action in keep]
         if palette:
             _, binding, enabled, tooltip = active[self.app.COMMAND_PALETTE_BINDING]
-            yield FooterKey(binding.key, self.app.get_key_display(binding),
-                            binding.description, binding.action, classes="-command-palette",
-                            disabled=not enabled, tooltip=binding.tooltip or binding.description)
+            keys.append((binding.key, self.app.get_key_display(binding), binding.description,
+                         binding.action, not enabled, binding.tooltip or binding.description,
+                         "-command-palette"))
+        return tuple(keys)
+
+    def compose(self) -> ComposeResult:
+        self._composed = keys = self._keys()
+        for key, display, description, action, disabled, tooltip, classes in keys:
+            footer_key = FooterKey(key, display, description, action, disabled=disabled,
+                                   tooltip=tooltip, classes=classes)
+            yield footer_key if classes else footer_key.data_bind(compact=Footer.compact)
+
+    async def recompose(self) -> None:
+        keys = self._keys()
+        if self.is_attached and keys == self._composed:
+            return
+        if self.is_attached and self._composed is not None and \
+                [k[:4] + k[5:] for k in keys] == [k[:4] + k[5:] for k in self._composed]:
+            # the same keys, some now enabled or disabled: set them in place, no new layout
+            for footer_key, (*_, disabled, _tooltip, _classes) in zip(
+                    self.query_children(FooterKey), keys, strict=True):
+                footer_key.disabled = disabled
+            self._composed = keys
+            return
+        await super().recompose()
 
     def on_resize(self) -> None:
         if self._bindings_ready and self.is_attached:
