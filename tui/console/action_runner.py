@@ -92,7 +92,9 @@ def frames_named(labels: list[str]) -> Text:
     text = Text()
     text.append(f"\n{len(labels)} frame{'s' if len(labels) != 1 else ''}:\n", style="bold")
     for label in labels[:SHOWN]:
-        text.append_text(literal(f"  {label}\n"))
+        text.append("  ")
+        text.append_text(literal(label))
+        text.append("\n")
     if len(labels) > SHOWN:
         text.append(f"  … and {len(labels) - SHOWN} more\n", style="dim")
     return text

@@ -65,7 +65,7 @@ class ServiceScreen(ModalScreen[None]):
         self._shown = ""
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="detail-box") as box:
+        with Vertical(id="service-box") as box:
             set_titles(box, title(self.state.name, " · service details"), Text("esc closes"))
             yield Static(id="service-facts")
 
