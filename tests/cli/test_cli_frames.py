@@ -100,3 +100,17 @@ def test_frames_print_hostile_text_harmlessly(capsys, tmp_path, as_json):
     else:
         assert "error 15000: what" in out and "what to do: fix" in out
         assert EVIL[:12] in out   # the markup stays words, never styling
+
+
+def test_act_retries_frames_named_as_the_grid_names_them(capsys, tmp_path, sim, server):
+    config = write_config(tmp_path, sim, server.base_url)
+    code, out, _ = run(capsys, "act", "sh-farm", "retry_frames", "18340", "--param",
+                       "blocks=3:1,7:1", "--yes", "--config", str(config))
+    result = json.loads(out)
+    assert code == 0 and result["ok"] and result["outcome"] == "done"
+    units = {u.frame: u for u in sim.tasks[18340].frames}
+    sent = [r.body for r in sim.received if r.path == "task/restartFrame"]
+    assert sent == [{"taskIds": 18340, "selectAll": 0, "ids": [units[3].id, units[7].id]}]
+    code, out, _ = run(capsys, "act", "sh-farm", "retry_frames", "18340", "--param",
+                       "blocks=99:1", "--yes", "--config", str(config))
+    assert code == 1 and "no frame record for block 99:1" in json.loads(out)["message"]
