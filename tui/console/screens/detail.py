@@ -181,7 +181,9 @@ class DetailScreen(ModalScreen[None]):
     # keys ---------------------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("mark", "service_action"):
+        if action == "mark":   # marks pick frames to render again: where the service can
+            return self.cursor_frame is not None and self.can.may("retry_frames")
+        if action == "service_action":
             return self.cursor_frame is not None
         return True
 
