@@ -114,3 +114,11 @@ def test_act_retries_frames_named_as_the_grid_names_them(capsys, tmp_path, sim, 
     code, out, _ = run(capsys, "act", "sh-farm", "retry_frames", "18340", "--param",
                        "blocks=99:1", "--yes", "--config", str(config))
     assert code == 1 and "no frame record for block 99:1" in json.loads(out)["message"]
+
+
+def test_frames_of_a_parent_name_its_sub_tasks(capsys, tmp_path, sim, server):
+    config = write_config(tmp_path, sim, server.base_url)
+    code, out, _ = run(capsys, "frames", "sh-farm", "19084", "--config", str(config))
+    assert code == 0
+    assert "task 19084 cloakroom.max has no frames of its own" in out
+    assert "(jobdeck frames sh-farm 19088)" in out
