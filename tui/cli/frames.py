@@ -34,8 +34,8 @@ async def frames(config: Config, args: argparse.Namespace) -> int:
         emit_json({"service": args.service, "task": args.task_id,
                    "frames": [f.to_json() for f in records]})
     elif task is not None and task.children:
-        say(f"task {task.id} {task.name} has no frames of its own: they are its "
-            f"{len(task.children)} sub-task(s)'")
+        say(f"task {task.id} {task.name} has no frames of its own: they belong to its "
+            f"{len(task.children)} sub-task(s)")
         for child in task.children:
             say(f"  {child.id}  {child.status:<9}  {child.name}   "
                 f"(jobdeck frames {args.service} {child.id})")
