@@ -10,6 +10,7 @@ poll in one request.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -60,6 +61,8 @@ HISTORY_SHARE = 0.6
 FRAME_STATUS: dict[int, BlockStatus] = {1: "waiting", 2: "running", 3: "stopped", 4: "done",
                                         5: "failed", 11: "failed"}
 FRAME_STATUS.update({code: "waiting" for code in range(6, 11)})
+
+BLOCK_IN_INDEX = re.compile(r"^(.+)\[(\d+)\]$")   # "2-4[1]": frames 2-4, block 1
 
 # New error codes explained in one read (a poll, or a frame list): the rest wait for the next.
 CODES_A_READ = 4
@@ -214,12 +217,17 @@ def to_error_detail(code: str, infos: list[dict[str, Any]]) -> ErrorDetail:
 
 def frame_key(index: Any, block: Any) -> tuple[str, str]:
     """The frame and block a record names. loadTaskProcessImg gives them apart (frameIndex "0",
-    frameBlock "1"); queryTaskFrames may join them in frameIndex (the spec's example: frameIndex
-    "0-1" with frameBlock "1"), so a frameIndex ending in "-<frameBlock>" is cut back."""
+    frameBlock "1"); queryTaskFrames may join them in frameIndex: the spec's example has
+    frameIndex "0-1" with frameBlock "1", so a frameIndex ending in "-<frameBlock>" is cut back;
+    the 2.0.0 docs (renderbus/docs_sdk "docs/render/how to use API interface zh.md", 获取任务
+    指定页的帧详情 and 根据帧序号重提) write a block as "2-4[1]" with frameBlock "", so a
+    trailing "[n]" is the block."""
     frame, number = str(index if index is not None else "").strip(), \
         str(block if block is not None else "").strip()
     if number and frame.endswith(f"-{number}") and len(frame) > len(number) + 1:
         frame = frame[:-len(number) - 1]
+    elif not number and (bracket := BLOCK_IN_INDEX.match(frame)):
+        frame, number = bracket.group(1), bracket.group(2)
     return frame, number
 
 

@@ -530,11 +530,15 @@ class RenderbusSim(Simulator):
 
     def ep_frame_stats(self, body: dict[str, Any]) -> dict[str, Any]:
         units = [u for t in self.tasks.values() for u in t.frames]
-        return {"executingFramesTotal": sum(u.status == 2 for u in units),
-                "doneFramesTotal": sum(u.status == 4 for u in units),
-                "failedFramesTotal": sum(u.status == 5 for u in units),
-                "waitingFramesTotal": sum(u.status == 1 for u in units),
-                "totalFrames": len(units)}
+        stats = {"executingFramesTotal": sum(u.status == 2 for u in units),
+                 "doneFramesTotal": sum(u.status == 4 for u in units),
+                 "failedFramesTotal": sum(u.status == 5 for u in units),
+                 "waitingFramesTotal": sum(u.status == 1 for u in units),
+                 "totalFrames": len(units)}
+        if self.generation == "2.0.0":   # docs_sdk "how to use API interface zh.md": 放弃帧数
+            stats["abandonFramesTotal"] = sum(
+                u.status == 3 for t in self.tasks.values() if t.status == 35 for u in t.frames)
+        return stats
 
     def ep_error_detail(self, body: dict[str, Any]) -> list[dict[str, Any]]:
         """The spec's queryErrorDetail (`code`, String; its example sends a number) and the

@@ -54,7 +54,8 @@ async def test_frames_come_with_their_ids_from_every_page(adapter, sim, generati
 def test_a_block_of_the_grid_and_a_frame_record_name_the_same_frame():
     assert frame_key("0-1", "1") == frame_key("0", "1") == ("0", "1")   # the spec's example
     assert frame_key("12", "1") == ("12", "1")
-    assert frame_key("2-4[1]", "") == ("2-4[1]", "")                    # 2.0.0 docs: no block
+    assert frame_key("2-4[1]", "") == ("2-4", "1")                      # 2.0.0 docs
+    assert frame_key("1", "") == ("1", "")
     assert frame_key("7-12", "2") == ("7-12", "2")
 
 
