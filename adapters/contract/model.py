@@ -122,6 +122,8 @@ class Task:
             "error": self.error,
             "actions": list(self.actions),
             "children": [child.to_json() for child in self.children],
+            **({"error_code": self.details["error_code"]} if "error_code" in self.details
+               else {}),   # a failed task's code: the snapshot's error_codes explain it
         }
 
 
@@ -182,6 +184,23 @@ class Account:
 
 
 @dataclass(slots=True)
+class ErrorDetail:
+    """What the service says about one of its error codes (Renderbus queryErrorDetail): what it
+    means, what to do, where the fix is written up. `known` false: the service has no entry."""
+
+    code: str
+    description: str | None = None
+    solution: str | None = None
+    link: str | None = None
+    severity: Literal["error", "warning"] | None = None   # the spec's type: 1 error, 0 warning
+    known: bool = True
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "description": self.description, "solution": self.solution,
+                "link": self.link, "severity": self.severity, "known": self.known}
+
+
+@dataclass(slots=True)
 class FrameRecord:
     """One frame (or block) of a render, as the detail view lists them."""
 
@@ -195,6 +214,18 @@ class FrameRecord:
     cost: float | None = None
     url: str | None = None          # where the frame's (or clip's) input can be fetched
     output_url: str | None = None   # and its output
+    raw_status: str | None = None   # the service's own status code
+    error_code: str | None = None   # a failed frame's code, where the service gives one
+    explained: ErrorDetail | None = None   # and what the service says about that code
+
+    def to_json(self) -> dict[str, Any]:
+        """`jobdeck frames --json`: one frame, as DESIGN.md's frames command names its keys."""
+        return {"id": self.id, "index": self.frame, "block": self.block, "status": self.status,
+                "raw_status": self.raw_status, "started_at": iso(self.started_at),
+                "ended_at": iso(self.ended_at), "used_s": finite(self.seconds),
+                "cost": finite(self.cost), "url": self.url, "output_url": self.output_url,
+                "error_code": self.error_code,
+                "error": self.explained.to_json() if self.explained else None}
 
 
 @dataclass(slots=True)
@@ -260,6 +291,10 @@ class ServiceSnapshot:
     # Failed and partial tasks that ended (else were submitted) before this need no attention:
     # they are history (a kind that keeps a long history sets it; None: every one counts).
     attention_since: datetime | None = None
+    # The account's frames all told (Renderbus queryAllFrameStats); None: not read, or no such call.
+    frame_totals: FrameCounts | None = None
+    # What the service says about the error codes of its failed tasks (code -> detail).
+    error_codes: dict[str, ErrorDetail] | None = None
 
     def all_tasks(self) -> Iterator[Task]:
         for task in self.tasks:
@@ -280,6 +315,9 @@ class ServiceSnapshot:
             "warnings": list(self.warnings),
             "api_version": self.api_version,
             **({"relays": [r.to_json() for r in self.relays]} if self.relays is not None else {}),
+            **({"frame_totals": self.frame_totals.to_json()} if self.frame_totals else {}),
+            **({"error_codes": {c: d.to_json() for c, d in self.error_codes.items()}}
+               if self.error_codes else {}),
         }
 
 

@@ -19,11 +19,12 @@ from typing import Literal
 
 # Where a command's key is bound: "app"; "tasks" (the pane: actions, marks, filter), "table" (the
 # task rows themselves: moving the cursor, opening parents), "streams", "blocks", "attention",
-# "viewers" (the list `enter` opens on a stream); "replay" (the replayed console's own keys);
+# "viewers" (the list `enter` opens on a stream); "frames" (the frame list `enter` opens on a
+# task); "replay" (the replayed console's own keys);
 # "services" (the service list). (An adapter's ActionSpec.target is another thing: what the
 # action applies to.)
 Pane = Literal["app", "tasks", "table", "streams", "blocks", "attention", "viewers", "replay",
-               "services"]
+               "services", "frames"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,10 +78,11 @@ COMMANDS: tuple[Command, ...] = (
     _act("clear", "C", "Clear", "Clear encoding tasks and their files (asks first)"),
     _act("untrack", "u", "Untrack", "Stop watching tracked tasks (EVA, enhance)"),
     Command("mark", "space", "Mark", "Mark or unmark the task under the cursor, then move down "
-            "(marking a parent says whether its sub-tasks go with it)", "mark", ("tasks",),
+            "(marking a parent says whether its sub-tasks go with it); in the block grid and "
+            "the frame list, the frame to retry", "mark", ("tasks", "blocks", "frames"),
             "selection"),
-    Command("clear_marks", "escape", "Clear marks", "Clear the marks and the filter",
-            "clear_marks", ("tasks",), "selection"),
+    Command("clear_marks", "escape", "Clear marks", "Clear the marks and the filter (in the "
+            "block grid, its marks)", "clear_marks", ("tasks", "blocks"), "selection"),
     Command("copy", "y", "Copy id", "Copy the whole id of the item under the cursor",
             "copy_id", ("tasks", "attention", "streams"), "selection"),
     Command("detail", "enter", "Detail", "Facts and every frame record of the task under the "
@@ -116,6 +118,9 @@ COMMANDS: tuple[Command, ...] = (
     # the block grid
     _act("retry_encode", "R", "Retry clip", "Encode the FinalRip clip under the cursor again",
          targets=("blocks",), group="blocks"),
+    _act("retry_frames", "R", "Retry frames", "Render the marked frames again, else the one "
+         "under the cursor (Renderbus; in the block grid and the frame list; asks first)",
+         targets=("blocks", "frames"), group="blocks"),
     # the console
     Command("quit", "q", "Quit", "Leave jobdeck", "quit", footer=True),
     Command("help", "question_mark", "Help", "Every key and what it does", "help", footer=True),
@@ -138,6 +143,9 @@ COMMANDS: tuple[Command, ...] = (
             "(filter by service and event; enter goes to the item)", "history", footer=True),
     Command("trends", "i", "Trends", "The last hour of the selected service (every service from "
             "attention) as sparklines", "trends"),
+    Command("service_info", "I", "Service details", "The selected service's details: its "
+            "account, interface, every warning, the farm's frame totals (Renderbus)",
+            "service_info"),
     # replay (`jobdeck replay`): the recorded past, read-only
     Command("next_poll", "full_stop", "Next poll", "Step to the next recorded poll",
             "replay_step(1)", ("replay",), "replay", footer=True),
@@ -187,7 +195,7 @@ def service_actions() -> set[str]:
 
 # Adapter actions with no key, on purpose: they take parameters a key cannot give (frame ids,
 # seconds) or pick one client among many (the viewers list shows the ids). `jobdeck act` runs them.
-CLI_ONLY = {"retry_frames", "set_timeout", "kick"}
+CLI_ONLY = {"set_timeout", "kick"}
 
 
 # Keys: which names are keys, and which remaps collide ------------------------------------------
@@ -196,12 +204,13 @@ CLI_ONLY = {"retry_frames", "set_timeout", "kick"}
 CHAINS: tuple[tuple[Pane, ...], ...] = (("table", "tasks", "app"), ("attention", "app"),
                                         ("streams", "app"), ("blocks", "app"), ("services", "app"))
 WHERE = {"table": "the task list", "tasks": "the task list", "attention": "the attention view",
-         "viewers": "the viewers list", "replay": "a replay",
+         "viewers": "the viewers list", "replay": "a replay", "frames": "the frame list",
          "streams": "the streams pane", "blocks": "the block grid", "services": "the service list",
          "app": "every pane"}
 # Commands that share a key by design: they never apply to the same item (the item decides).
 SHARED = (frozenset({"stop", "stop_transcode"}), frozenset({"stop", "stop_relay"}),
-          frozenset({"stop_transcode", "stop_relay"}), frozenset({"resume", "start"}))
+          frozenset({"stop_transcode", "stop_relay"}), frozenset({"resume", "start"}),
+          frozenset({"retry_encode", "retry_frames"}))
 NAMED_KEYS = {"escape", "enter", "tab", "space", "backspace", "delete", "insert", "home", "end",
               "pageup", "pagedown", "up", "down", "left", "right",
               *(f"f{n}" for n in range(1, 25))}

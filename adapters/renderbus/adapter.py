@@ -10,6 +10,7 @@ poll in one request.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,6 +23,7 @@ from jobdeck.adapters.contract.model import (
     Block,
     BlockGrid,
     BlockStatus,
+    ErrorDetail,
     FrameCounts,
     FrameRecord,
     ServiceError,
@@ -60,6 +62,11 @@ FRAME_STATUS: dict[int, BlockStatus] = {1: "waiting", 2: "running", 3: "stopped"
                                         5: "failed", 11: "failed"}
 FRAME_STATUS.update({code: "waiting" for code in range(6, 11)})
 
+BLOCK_IN_INDEX = re.compile(r"^(.+)\[(\d+)\]$")   # "2-4[1]": frames 2-4, block 1
+
+# New error codes explained in one read (a poll, or a frame list): the rest wait for the next.
+CODES_A_READ = 4
+
 CHILD_NAMES = {"renderphoton": "photon", "render": "render", "preprocessing": "preprocess",
                "analyse": "analyse"}
 
@@ -71,8 +78,13 @@ ACTIONS: dict[str, ActionSpec] = {
     "full_speed": ActionSpec("full_speed", "Full speed", done="set to full speed"),
     "retry_failed": ActionSpec("retry_failed", "Retry failed frames",
                                done="failed frames resubmitted"),
-    "retry_frames": ActionSpec("retry_frames", "Retry frames", params=("frames", "all"),
-                               single_target=True, done="frames resubmitted"),
+    # Destructive: a frame that finished renders again and is charged again. `blocks` names
+    # them as the block grid does (frame:block), joined to queryTaskFrames' ids here.
+    "retry_frames": ActionSpec("retry_frames", "Retry frames", destructive=True,
+                               params=("frames", "all", "blocks"), single_target=True,
+                               done="frames resubmitted",
+                               warning="Frames that finished render again, and are charged "
+                                       "again."),
     "set_timeout": ActionSpec("set_timeout", "Set timeout stop", params=("seconds",),
                               done="timeout stop set"),
 }
@@ -166,7 +178,57 @@ def to_task(item: dict[str, Any], is_child: bool = False) -> Task:
         actions=allowed_actions(status, raw, frames),
         children=children,
         ended_at=from_epoch_ms(item.get("completedDate")),
+        details=error_code_of(item) if status in ("failed", "partial") else {},
     )
+
+
+def code_text(value: Any) -> str | None:
+    """An error code as the service sends it (a number or a quoted one); anything else: none."""
+    if isinstance(value, bool) or value is None:
+        return None
+    text = str(value).strip()
+    return text if text.isdigit() and len(text) <= 12 else None
+
+
+def error_code_of(item: dict[str, Any]) -> dict[str, Any]:
+    """A failed task's code: the printed spec documents no field for it; jobdeck reads
+    `errorCode` where the service gives one (the simulator does)."""
+    code = code_text(item.get("errorCode"))
+    return {"error_code": code} if code else {}
+
+
+def to_error_detail(code: str, infos: list[dict[str, Any]]) -> ErrorDetail:
+    """queryErrorDetail's List<CodeInfo> for one code: the entry of that code (else the first);
+    none at all: the service has no entry for it."""
+    info = next((i for i in infos if str(i.get("code")) == code), infos[0] if infos else None)
+    if info is None:
+        return ErrorDetail(code=code, known=False)
+
+    def text(key: str) -> str | None:
+        value = info.get(key)
+        return str(value).strip() or None if value not in (None, "") else None
+
+    kind = integer_or(info.get("type"), None, "type")
+    return ErrorDetail(code=code, description=text("desDescriptionCn") or text("desDescriptionEn"),
+                       solution=text("desSolutionCn") or text("desSolutionEn"),
+                       link=text("solutionPath"),
+                       severity="error" if kind == 1 else "warning" if kind == 0 else None)
+
+
+def frame_key(index: Any, block: Any) -> tuple[str, str]:
+    """The frame and block a record names. loadTaskProcessImg gives them apart (frameIndex "0",
+    frameBlock "1"); queryTaskFrames may join them in frameIndex: the spec's example has
+    frameIndex "0-1" with frameBlock "1", so a frameIndex ending in "-<frameBlock>" is cut back;
+    the 2.0.0 docs (renderbus/docs_sdk "docs/render/how to use API interface zh.md", 获取任务
+    指定页的帧详情 and 根据帧序号重提) write a block as "2-4[1]" with frameBlock "", so a
+    trailing "[n]" is the block."""
+    frame, number = str(index if index is not None else "").strip(), \
+        str(block if block is not None else "").strip()
+    if number and frame.endswith(f"-{number}") and len(frame) > len(number) + 1:
+        frame = frame[:-len(number) - 1]
+    elif not number and (bracket := BLOCK_IN_INDEX.match(frame)):
+        frame, number = bracket.group(1), bracket.group(2)
+    return frame, number
 
 
 def to_account(profile: dict[str, Any]) -> Account:
@@ -180,14 +242,27 @@ def to_account(profile: dict[str, Any]) -> Account:
 
 
 def to_frame(record: dict[str, Any]) -> FrameRecord:
+    status = FRAME_STATUS.get(_int(record.get("frameStatus"), 1), "waiting")
     return FrameRecord(
         id=str(record.get("id")), frame=str(record.get("frameIndex", "")),
         block=str(record.get("frameBlock", "")),
-        status=FRAME_STATUS.get(_int(record.get("frameStatus"), 1), "waiting"),
+        status=status,
         started_at=from_epoch_ms(record.get("startTime")),
         ended_at=from_epoch_ms(record.get("endTime")),
         seconds=number_or(record.get("frameExecuteTime"), None, "frameExecuteTime"),
-        cost=number_or(record.get("feeAmount"), None, "feeAmount"))
+        cost=number_or(record.get("feeAmount"), None, "feeAmount"),
+        raw_status=str(record.get("frameStatus")) if record.get("frameStatus") is not None
+        else None,
+        error_code=code_text(record.get("errorCode")) if status == "failed" else None)
+
+
+def to_frame_totals(data: dict[str, Any]) -> FrameCounts:
+    """queryAllFrameStats: the account's frames all told. (2.0.0 also counts the abandoned,
+    `abandonFramesTotal`, which the shared counts have no place for.)"""
+    return FrameCounts(total=_count(data, "totalFrames"), done=_count(data, "doneFramesTotal"),
+                       failed=_count(data, "failedFramesTotal"),
+                       running=_count(data, "executingFramesTotal"),
+                       waiting=_count(data, "waitingFramesTotal"))
 
 
 def to_block(cell: dict[str, Any]) -> Block:
@@ -244,6 +319,18 @@ class RenderbusAdapter(Adapter):
             channel=self.option("channel"),
             api_version=self.option("version") or self.option("api_version"),
         )
+        self.setup_extras()
+
+    def setup_extras(self) -> None:
+        """What a poll reads beside the tasks: the farm's frame totals (at most every
+        history_every, or when asked), and what the service says about error codes (each code
+        once, kept)."""
+        self.error_codes: dict[str, ErrorDetail] = {}
+        self._code_failed: dict[str, float] = {}   # code -> when its read last failed
+        self.frame_totals: FrameCounts | None = None
+        self._totals_at: float | None = None
+        self._totals_wanted = False
+        self._codes_of: tuple[list[Task], list[str]] | None = None   # listing -> its codes
 
     async def read(self) -> ServiceSnapshot:
         reads = Reads()
@@ -251,12 +338,16 @@ class RenderbusAdapter(Adapter):
         account, _ = await read_together(
             self.now_and_then("account", self._account, reads), self._read_tasks(reads))
         book = self.book
+        # after the tasks: the generation is known by then, and these are rare
+        totals = await self._read_totals(reads)
+        codes = await self._read_error_codes(book.listing(), reads)
         warnings = reads.warnings + [w for w in self.client.warnings if w != book.cut]
         return ServiceSnapshot(name=self.name, kind=self.kind, account=account,
                                tasks=book.listing(),
                                warnings=([book.cut] if book.cut else []) + warnings,
                                api_version=self.client.answered,
-                               attention_since=self.attention_since())
+                               attention_since=self.attention_since(),
+                               frame_totals=totals, error_codes=codes)
 
     def attention_since(self) -> datetime:
         """The last `attention_days` by the service's own clock (learnt from serverTime), to
@@ -266,6 +357,8 @@ class RenderbusAdapter(Adapter):
 
     def want_history(self, older_than: float = 0.0) -> None:
         super().want_history(older_than)
+        if older_than <= 0:   # asked outright (`r`): the farm's totals too
+            self._totals_wanted = True
         read_at = self.book.read_at
         if read_at is None or self.clock() - read_at >= older_than:
             self._history_wanted = True
@@ -336,6 +429,61 @@ class RenderbusAdapter(Adapter):
                 answers = None
         book.update(active.items, items, asked, answers)
 
+    # farm totals and error codes ------------------------------------------------------------------
+
+    async def _read_totals(self, reads: Reads) -> FrameCounts | None:
+        """queryAllFrameStats, at most every history_every seconds or when asked (`r`); a
+        failure is a warning, the last totals stand, and it is tried again a minute later."""
+        now = self.clock()
+        due = self._totals_at is None or self._totals_wanted or \
+            now - self._totals_at >= self.history_every
+        if not due:
+            return self.frame_totals
+        self._totals_wanted = False
+        data = await reads.optional(self.client.frame_stats(), "queryAllFrameStats")
+        if data is None:
+            self._totals_at = now - self.history_every + HISTORY_RETRY_S
+            return self.frame_totals
+        self._totals_at = now
+        self.frame_totals = to_frame_totals(data)
+        return self.frame_totals
+
+    async def explain(self, codes: list[str], reads: Reads | None = None) -> dict[str, ErrorDetail]:
+        """What the service says about these codes: each read once (queryErrorDetail) and kept.
+        A read that fails is a warning in `reads` (when given) and is not asked again for a
+        minute; the codes it left out are simply not in the answer."""
+        now = self.clock()
+        wanted = [c for c in dict.fromkeys(codes) if c not in self.error_codes
+                  and now - self._code_failed.get(c, -HISTORY_RETRY_S) >= HISTORY_RETRY_S]
+
+        async def one(code: str) -> None:
+            try:
+                infos = await self.client.error_detail(code)
+            except ServiceError as exc:
+                self._code_failed[code] = now
+                if reads is not None:
+                    reads.warnings.append(f"error code {code} could not be explained "
+                                          f"(queryErrorDetail): {exc.reason}")
+                return
+            self._code_failed.pop(code, None)
+            self.error_codes[code] = to_error_detail(code, infos)
+
+        await read_together(*(one(c) for c in wanted[:CODES_A_READ]))
+        return {c: self.error_codes[c] for c in codes if c in self.error_codes}
+
+    async def _read_error_codes(self, tasks: list[Task],
+                                reads: Reads) -> dict[str, ErrorDetail] | None:
+        kept = self._codes_of
+        if kept is None or kept[0] is not tasks:   # the same listing: the same codes (a big
+            codes = list(dict.fromkeys(              # account's 20,000 tasks walked once)
+                str(t.details["error_code"]) for top in tasks for t in top.walk()
+                if "error_code" in t.details))
+            self._codes_of = kept = (tasks, codes)
+        codes = kept[1]
+        if not codes:
+            return None
+        return await self.explain(codes, reads) or None
+
     async def _account(self) -> Account:
         return to_account(await self.client.user_profile())
 
@@ -346,8 +494,41 @@ class RenderbusAdapter(Adapter):
         return BlockGrid(task_id=task_id, rows=rows)
 
     async def frames(self, task_id: str) -> list[FrameRecord]:
+        """Every frame record, every page; a failed frame's code with what the service says
+        about it (read once per code; a read that fails leaves the code unexplained)."""
         records = await self.client.task_frames(self._task_int(task_id), self.page_size)
-        return [to_frame(r) for r in records]
+        frames = [to_frame(r) for r in records]
+        codes = [f.error_code for f in frames if f.error_code]
+        if codes:
+            explained = await self.explain(codes)
+            for frame in frames:
+                if frame.error_code:
+                    frame.explained = explained.get(frame.error_code)
+        return frames
+
+    async def frame_ids_of(self, task_id: int, blocks: str) -> list[int]:
+        """The ids of the frames the block grid names (`frame:block,frame:block`), from
+        queryTaskFrames: the grid (loadTaskProcessImg) carries no ids. A block with no record
+        is refused, never guessed."""
+        wanted = []
+        for part in (p.strip() for p in blocks.split(",") if p.strip()):
+            frame, sep, number = part.rpartition(":")
+            if not sep:
+                raise ServiceError("--param blocks= takes frame:block pairs: blocks=0:1,0:2")
+            wanted.append(frame_key(frame, number))
+        if not wanted:
+            raise ServiceError("--param blocks= names no block")
+        ids: dict[tuple[str, str], int] = {}
+        for record in await self.client.task_frames(task_id, self.page_size):
+            number = integer_or(record.get("id"), None, "id")
+            if number is not None:
+                ids.setdefault(frame_key(record.get("frameIndex"), record.get("frameBlock")),
+                               number)
+        missing = [f"{f}:{b}" for f, b in wanted if (f, b) not in ids]
+        if missing:
+            raise ServiceError(f"no frame record for block {', '.join(missing)} of task "
+                               f"{task_id} (queryTaskFrames): nothing was resubmitted")
+        return list(dict.fromkeys(ids[key] for key in wanted))
 
     async def probe(self) -> list[str]:
         lines = await super().probe()
@@ -391,8 +572,11 @@ class RenderbusAdapter(Adapter):
                 frame_ids = [int(f) for f in params.get("frames", "").split(",") if f.strip()]
             except ValueError:
                 raise ServiceError("--param frames= takes frame ids: frames=ID,ID") from None
+            if not select_all and params.get("blocks"):
+                frame_ids += await self.frame_ids_of(ids[0], params["blocks"])
             if not select_all and not frame_ids:
-                raise ServiceError("retry_frames needs --param frames=ID,ID or --param all=1")
+                raise ServiceError("retry_frames needs --param frames=ID,ID, blocks=F:B,F:B "
+                                   "or all=1")
             await self.client.restart_frames(ids[0], frame_ids, select_all)
         elif spec.name == "set_timeout":
             try:

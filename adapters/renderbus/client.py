@@ -45,6 +45,9 @@ PATHS: dict[str, tuple[str, str]] = {
     "retry_frames": ("/api/render/task/restartFrame", "/api/render/handle/recommitTaskFrames"),
     "full_speed": ("/api/render/task/fullSpeed", "/api/render/handle/fullSpeedRendering"),
     "set_timeout": ("/api/render/task/setOverTimeStop", "/api/render/handle/setTaskOverTimeStop"),
+    # the spec's "Obtain analysis error code"; 2.0.0: rayvision_api/url.py queryAnalyseErrorDetail
+    "error_detail": ("/api/render/common/queryErrorDetail",
+                     "/api/render/submit/queryAnalyseErrorDetail"),
 }
 
 # Pages asked for at once when a list is long: one after the first, then two, then this many.
@@ -245,6 +248,30 @@ class RenderbusClient:
                                     lambda n: self.task_frames_page(task_id, n, page_size),
                                     key=lambda item: item.get("id"), noun="frames")
         return listing.items
+
+    async def frame_stats(self) -> dict[str, Any]:
+        """queryAllFrameStats: the account's frames all told (the spec: no parameters)."""
+        data = await self.call("frame_stats", idempotent=True)
+        if not isinstance(data, dict):
+            raise RenderbusError("bad reply to queryAllFrameStats (data is not an object)")
+        return data
+
+    async def error_detail(self, code: str) -> list[dict[str, Any]]:
+        """What the service says about one error code: a List<CodeInfo> (empty: no entry).
+        1.0.0 (the spec; rayvision_api schemas/queryErrorDetail.yaml: `code` an integer) and
+        2.0.0 (queryAnalyseErrorDetail.yaml: `code` a string, or `codes`); `language` "1"
+        asks for English (the spec: 0 Chinese, the default, 1 English)."""
+        def body(generation: str) -> dict[str, Any]:
+            number = int(code) if code.isdigit() and generation == "1.0.0" else code
+            return {"code": number, "language": "1"}
+        data = await self.call("error_detail", body, idempotent=True)
+        if data is None:
+            return []
+        if isinstance(data, dict):   # one CodeInfo rather than a list of them
+            data = [data]
+        if not isinstance(data, list):
+            raise RenderbusError("bad reply to queryErrorDetail (not a list)")
+        return [i for i in data if isinstance(i, dict)]
 
     async def task_process_img(self, task_id: int) -> dict[str, Any]:
         data = await self.call("process_img", {"taskId": task_id}, idempotent=True)

@@ -40,6 +40,20 @@ ACCESS_ID = "AKIDjobdeckSIMULATOR"
 ACCESS_KEY = "sim-renderbus-access-key"
 
 STOPPABLE = {0, 1, 5, 8, 50, 60, 100}
+
+# queryErrorDetail's entries. 15000 is the spec's own example (its "Example of return", with the
+# English words of the 2.0.0 docs, renderbus/docs_sdk "how to use API interface"); the printed
+# spec documents no field that carries a failed frame's code: the simulator sends it as
+# `errorCode` on the frame (queryTaskFrames) and on the task (getTaskList, queryTaskInfo).
+ERROR_DETAILS: dict[int, dict[str, Any]] = {
+    15000: {"type": 1, "desDescriptionCn": "Starting 3ds max got stuck or failed",
+            "desSolutionCn": "1. Check if the corresponding version of 3ds max has a special "
+                             "popup window, if any, manually close it; \n2. Check if the "
+                             "operating system has set a high level of permissions.",
+            "solutionPath": "http://note.youdao.com/noteshare?id="
+                            "d8f1ea0c46dfb524af798f6b1d31cf6f",
+            "isRepair": 0, "isOpen": 1},
+}
 FINISHED = {25, 30, 35, 45, 65, 70}
 RESUMABLE = {10, 15, 20, 23, 40}
 
@@ -64,6 +78,7 @@ class SimFrame:
     fails: bool = False      # fails once; a retry succeeds
     recommit: int = 0
     fee: float = 0.0
+    error_code: int | None = None   # why it failed (a code queryErrorDetail explains)
 
 
 @dataclass(slots=True)
@@ -116,6 +131,8 @@ class RenderbusSim(Simulator):
         self.coupon = 49.93
         self.newest_first = newest_first    # the list's order (undocumented: either may come)
         self.min_step = 0.0                 # seconds of simulated time between two renders
+        self.failure_code = 15000           # the code a frame that fails fails with
+        self.error_details = dict(ERROR_DETAILS)   # code -> CodeInfo, as queryErrorDetail has them
         self._order: list[int] | None = None   # top-level ids in list order, made when asked
         self._moving: list[SimTask] | None = None   # what may change by itself, made when asked
         if scenario == "demo":
@@ -221,6 +238,7 @@ class RenderbusSim(Simulator):
 
     def _finish(self, unit: SimFrame, now_ms: int, ok: bool) -> None:
         unit.status = 4 if ok else 5
+        unit.error_code = None if ok else self.failure_code
         unit.percent = 100.0 if ok else unit.percent
         unit.started_ms = unit.started_ms or now_ms - 60_000
         unit.ended_ms = now_ms
@@ -382,7 +400,19 @@ class RenderbusSim(Simulator):
             "renderCamera": "Camera001", "layerName": task.layer,
             "respRenderingTaskList": children or None,
             "renderConsume": round(sum(u.fee for u in task.frames), 2),
+            "errorCode": self._task_error_code(task),
         }
+
+    def _task_error_code(self, task: SimTask) -> int | None:
+        """A task that failed (or finished with failed frames) carries its first failed frame's
+        code; its parent, its first failed child's."""
+        if task.status not in (30, 45):
+            return None
+        for leaf in self._leaves(task):
+            for unit in leaf.frames:
+                if unit.status == 5 and unit.error_code is not None:
+                    return unit.error_code
+        return None
 
     def _task(self, value: Any) -> SimTask:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -469,6 +499,7 @@ class RenderbusSim(Simulator):
             "frameExecuteTime": (u.ended_ms - u.started_ms) // 1000
             if u.ended_ms and u.started_ms else None,
             "taskId": task.id, "frameType": 5, "recommitFlag": u.recommit, "couponFee": 0,
+            "errorCode": u.error_code,
         } for u in task.frames]
         return self._page(body, records)
 
@@ -499,11 +530,37 @@ class RenderbusSim(Simulator):
 
     def ep_frame_stats(self, body: dict[str, Any]) -> dict[str, Any]:
         units = [u for t in self.tasks.values() for u in t.frames]
-        return {"executingFramesTotal": sum(u.status == 2 for u in units),
-                "doneFramesTotal": sum(u.status == 4 for u in units),
-                "failedFramesTotal": sum(u.status == 5 for u in units),
-                "waitingFramesTotal": sum(u.status == 1 for u in units),
-                "totalFrames": len(units)}
+        stats = {"executingFramesTotal": sum(u.status == 2 for u in units),
+                 "doneFramesTotal": sum(u.status == 4 for u in units),
+                 "failedFramesTotal": sum(u.status == 5 for u in units),
+                 "waitingFramesTotal": sum(u.status == 1 for u in units),
+                 "totalFrames": len(units)}
+        if self.generation == "2.0.0":   # docs_sdk "how to use API interface zh.md": 放弃帧数
+            stats["abandonFramesTotal"] = sum(
+                u.status == 3 for t in self.tasks.values() if t.status == 35 for u in t.frames)
+        return stats
+
+    def ep_error_detail(self, body: dict[str, Any]) -> list[dict[str, Any]]:
+        """The spec's queryErrorDetail (`code`, String; its example sends a number) and the
+        2.0.0 queryAnalyseErrorDetail (rayvision_api schemas: `code` or `codes`, one of them):
+        List<CodeInfo> for the codes asked, empty when the service has no entry."""
+        asked = [body.get("code")] if body.get("code") not in (None, "") else []
+        if self.generation == "2.0.0" and isinstance(body.get("codes"), list):
+            asked += body["codes"]
+        if not asked:
+            raise Refused(601, "parameter_cant_be_empty: code")
+        found = []
+        for code in asked:
+            if isinstance(code, bool) or not isinstance(code, int | str) \
+                    or not str(code).strip().isdigit():
+                raise Refused(600, f"parameter_invalid: code {code!r}")
+            info = self.error_details.get(int(code))
+            if info is not None:
+                found.append({"id": len(found) + 5, "code": str(int(code)),
+                              "languageFlag": 1 if str(body.get("language")) == "1" else 0,
+                              "isDelete": 1, "lastModifyAdmin": "",
+                              "updateTime": 1534387709000, **info})
+        return found
 
     def _leaves(self, task: SimTask) -> list[SimTask]:
         if not task.children:
@@ -585,6 +642,7 @@ class RenderbusSim(Simulator):
     def _requeue(self, task: SimTask, units: list[SimFrame]) -> None:
         for unit in units:
             unit.status, unit.percent, unit.ended_ms, unit.fee = 1, 0.0, None, 0.0
+            unit.error_code = None
             unit.recommit += 1
         if units and task.status != 35:
             task.status = 5
@@ -652,10 +710,11 @@ ENDPOINTS: dict[str, Callable[[RenderbusSim, dict[str, Any]], Any]] = {
     "restart_failed": RenderbusSim.ep_restart_failed,
     "restart_frame": RenderbusSim.ep_restart_frame,
     "over_time": RenderbusSim.ep_over_time,
+    "error_detail": RenderbusSim.ep_error_detail,
 }
 
 READS = frozenset({"platforms", "profile", "task_list", "task_info", "frames", "process_img",
-                   "frame_stats"})
+                   "frame_stats", "error_detail"})
 
 # path -> endpoint, per generation: 1.0.0 from the spec, 2.0.0 from rayvision_api/url.py.
 ROUTES: dict[str, dict[str, str]] = {
@@ -675,6 +734,7 @@ ROUTES: dict[str, dict[str, str]] = {
         "/api/render/task/restartFailedFrames": "restart_failed",
         "/api/render/task/restartFrame": "restart_frame",
         "/api/render/task/setOverTimeStop": "over_time",
+        "/api/render/common/queryErrorDetail": "error_detail",
     },
     "2.0.0": {
         "/api/render/common/queryPlatforms": "platforms",
@@ -692,6 +752,7 @@ ROUTES: dict[str, dict[str, str]] = {
         "/api/render/handle/recommitTasks": "restart_failed",
         "/api/render/handle/recommitTaskFrames": "restart_frame",
         "/api/render/handle/setTaskOverTimeStop": "over_time",
+        "/api/render/submit/queryAnalyseErrorDetail": "error_detail",
     },
 }
 

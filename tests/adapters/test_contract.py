@@ -78,3 +78,31 @@ def test_the_kinds_block_of_the_template_is_a_valid_service(kind, monkeypatch):
             monkeypatch.setenv(value["env"], "s" * 12)
     service = parse_service(entry, 1, "template", None, ADAPTERS)
     assert service.kind == kind
+
+
+FRAME_KEYS = {"id", "index", "block", "status", "started_at", "used_s", "cost"}   # DESIGN.md
+
+
+async def test_a_kind_with_frame_records_gives_them_in_the_frames_commands_shape(kind):
+    """`jobdeck frames` prints whatever frames() gives: every kind that has it gives records
+    with DESIGN's keys, ids as strings, and the service's extras (totals, error codes) appear in
+    the snapshot's JSON only where the kind reads them."""
+    from jobdeck.adapters.contract import jsonsafe
+    world = build_demo(simulators_of(kind))
+    for adapter in world.adapters().values():
+        snapshot = await adapter.poll()
+        as_json = snapshot.to_json()
+        assert ("frame_totals" in as_json) == (snapshot.frame_totals is not None)
+        assert ("error_codes" in as_json) == bool(snapshot.error_codes)
+        for code, detail in (snapshot.error_codes or {}).items():
+            assert detail.code == code and as_json["error_codes"][code]["code"] == code
+        if adapter.has_frames:
+            task = next(t for t in snapshot.all_tasks() if not t.children)
+            records = await adapter.frames(task.id)
+            assert records, f"{kind}: no frame records for {task.id}"
+            for record in records:
+                shown = record.to_json()
+                assert FRAME_KEYS <= set(shown) and isinstance(shown["id"], str)
+                assert shown["status"] in ("waiting", "running", "done", "failed", "stopped")
+                jsonsafe.dumps(shown)
+        await adapter.close()

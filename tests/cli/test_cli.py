@@ -36,7 +36,8 @@ def test_snapshot_json_has_the_design_shape(capsys, config_file):
     assert payload["taken_at"].endswith("Z")
     (service,) = payload["services"]
     assert set(service) == {"name", "kind", "ok", "error", "account", "tasks", "streams",
-                            "warnings", "api_version"}
+                            "warnings", "api_version",
+                            "frame_totals", "error_codes"}   # renderbus: the farm's totals
     assert service["warnings"] == [] and service["api_version"] == "1.0.0"
     assert service["account"] == {"name": "rayvision", "balance": 1250.4}
     task = next(t for t in service["tasks"] if t["id"] == "19084")

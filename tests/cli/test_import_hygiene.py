@@ -35,7 +35,8 @@ def loaded_by(argv: list[str], tmp_path) -> list[str]:
 
 @pytest.mark.parametrize("argv", [
     ["snapshot", "--json"], ["snapshot"], ["config", "path"], ["config", "check"], ["act", "--help"],
-    ["blocks", "farm", "1"], ["watch", "--help"], ["history"], ["report"],
+    ["blocks", "farm", "1"], ["frames", "farm", "1"], ["watch", "--help"], ["history"],
+    ["report"],
 ])
 def test_a_headless_command_loads_no_textual_and_no_console(argv, tmp_path):
     assert loaded_by(argv, tmp_path) == []

@@ -37,8 +37,9 @@ def test_hostile_text_never_reaches_the_terminal_raw(tmp_path):
         term.pump(2.0)                                 # every service polled
         press(ENTER, ESC)                              # jump from the attention view, back
         press(BACK)                                    # to the service list
-        # the farm: detail, a refused stop (a toast in the service's words), an abandon asked
-        press(DOWN, TAB, ENTER, ESC, END, "s", "a", "n")
+        # the farm: detail (an error code explained, frames retried: asked), its details, a
+        # refused stop (a toast in the service's words), an abandon asked
+        press(DOWN, TAB, ENTER, "R", "n", ESC, "I", ESC, END, "s", "a", "n")
         # the encoder: blocks of a hostile key, its detail, a clear asked
         press(BACK, DOWN, TAB, ENTER, ESC, "C", "n")
         press(BACK, DOWN, TAB, ENTER, ESC)             # promo: facts, detail

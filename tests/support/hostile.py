@@ -64,6 +64,8 @@ def renderbus() -> RenderbusSim:
                  layer=hostile("layer"))
     sim.add_task(503, hostile("failing"), 45, frames=2, failed=2, age_s=90)
     sim.user = hostile("user")
+    sim.error_details[15000] = {"type": 1, "desDescriptionCn": hostile("what"),
+                                "desSolutionCn": hostile("fix"), "solutionPath": hostile("link")}
     return garbled(sim)
 
 

@@ -53,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     blocks.add_argument("task_id")
     blocks.add_argument("--json", action="store_true")
 
+    frames = sub.add_parser("frames", parents=[common],
+                            help="every frame of a task: id, status, time, cost")
+    frames.add_argument("service")
+    frames.add_argument("task_id")
+    frames.add_argument("--json", action="store_true")
+
     act = sub.add_parser("act", parents=[common], help="perform one action",
                          description="exit 0 done, 1 refused, 2 usage or config, 3 read-only, "
                                      "4 outcome unknown (sent, no answer: check the service)")
@@ -208,6 +214,11 @@ def dispatch(args: argparse.Namespace) -> int:
 
         from . import reads
         return asyncio.run(getattr(reads, command)(config, args))
+    if command == "frames":
+        import asyncio
+
+        from .frames import frames
+        return asyncio.run(frames(config, args))
     if command in ("act", "track", "untrack", "submit"):
         from . import actions
         if command == "act":

@@ -42,8 +42,10 @@ Subject = Task | Stream | Relay | Other   # what an action touches
 SHOWN = 8   # items a confirmation lists before "… and N more"
 
 
-def confirm_body(spec: ActionSpec, service: str, items: Sequence[Subject], skipped: int = 0) -> Text:
-    """What will be touched, on which service, and what follows from it."""
+def confirm_body(spec: ActionSpec, service: str, items: Sequence[Subject], skipped: int = 0,
+                 what: Text | None = None) -> Text:
+    """What will be touched, on which service, and what follows from it; `what` says which
+    parts of it (the frames of a task)."""
     noun = spec.target if spec.target in ("stream", "relay", "client") else "task"
     body = Text()
     if noun == "task":
@@ -73,6 +75,8 @@ def confirm_body(spec: ActionSpec, service: str, items: Sequence[Subject], skipp
         viewers = sum(s.viewers or 0 for s in items if isinstance(s, Stream))
         if viewers:
             body.append(f"{viewers} viewer(s) will be cut off.\n", style="bold")
+    if what is not None:
+        body.append_text(what)
     if skipped:
         body.append(f"\n{skipped} marked {noun}(s) cannot be {spec.done} now and will be left "
                     "alone.\n", style="dim")
@@ -81,6 +85,19 @@ def confirm_body(spec: ActionSpec, service: str, items: Sequence[Subject], skipp
     elif noun == "task":
         body.append("\nThis cannot be undone.", style="bold")
     return body
+
+
+def frames_named(labels: list[str]) -> Text:
+    """Which frames of the task an action touches, for its confirmation."""
+    text = Text()
+    text.append(f"\n{len(labels)} frame{'s' if len(labels) != 1 else ''}:\n", style="bold")
+    for label in labels[:SHOWN]:
+        text.append("  ")
+        text.append_text(literal(label))
+        text.append("\n")
+    if len(labels) > SHOWN:
+        text.append(f"  … and {len(labels) - SHOWN} more\n", style="dim")
+    return text
 
 
 class ActionRunner:
@@ -93,9 +110,10 @@ class ActionRunner:
 
     def request(self, service: str, action: str, items: Sequence[Subject],
                 params: dict[str, str] | None = None, skipped: int = 0,
-                reply_to: MessagePump | None = None) -> None:
+                reply_to: MessagePump | None = None, what: Text | None = None) -> None:
         """Ask what the action needs (its `ask` fields), confirm when it destroys, then send
-        it. `reply_to` also gets the ActionDone (a screen that shows what it changed)."""
+        it. `reply_to` also gets the ActionDone (a screen that shows what it changed); `what`
+        is said in the confirmation (which frames of the task)."""
         if not self.app.may_act(service, action):
             self.app.notify("read-only: actions are switched off", severity="warning")
             return
@@ -107,7 +125,7 @@ class ActionRunner:
 
             def asked(values: dict[str, str] | None) -> None:
                 if values is not None:
-                    self.request(service, action, items, values, skipped, reply_to)
+                    self.request(service, action, items, values, skipped, reply_to, what)
 
             self.app.push_screen(ParamsScreen(title(spec.label, " · ", service, " · ",
                                                     ", ".join(item.id for item in items)),
@@ -118,7 +136,7 @@ class ActionRunner:
             from .screens.confirm import ConfirmScreen  # screens load when first opened
             self.app.push_screen(
                 ConfirmScreen(title(spec.label, " · ", service),
-                              confirm_body(spec, service, items, skipped), spec.label),
+                              confirm_body(spec, service, items, skipped, what), spec.label),
                 callback=lambda ok: self.send(service, action, ids, params, reply_to)
                 if ok else None)
         else:
@@ -132,8 +150,10 @@ class ActionRunner:
         async def run() -> None:
             result = await self.adapter(service).perform(action, ids, params)
             self.app.post_message(ActionDone(result))
-            if reply_to is not None:
-                reply_to.post_message(ActionDone(result))
+            if reply_to is not None:   # the asker's own copy, which must not bubble up to
+                answer = ActionDone(result)   # the App: it would toast and audit it twice
+                answer.stop()
+                reply_to.post_message(answer)
 
         # Never exclusive: an action in flight is not cancelled by a later one.
         self.app.run_worker(run(), group=f"act:{service}", exit_on_error=False)

@@ -338,8 +338,34 @@ class JobdeckApp(App[int]):
     @on(TasksPane.DetailRequested)
     def _detail(self, event: TasksPane.DetailRequested) -> None:
         from .screens.detail import DetailScreen
-        self.push_screen(DetailScreen(event.service, event.task,
-                                      self.states[event.service].can.has_frames))
+        state = self.states[event.service]
+        self.push_screen(DetailScreen(event.service, event.task, state.can.has_frames, state.can,
+                                      state.snapshot.error_codes if state.snapshot else None))
+
+    @on(BlockGridView.FramesRequested)
+    def _retry_blocks(self, event: BlockGridView.FramesRequested) -> None:
+        """R in the block grid: the marked blocks (else the one under the cursor) rendered
+        again; the adapter joins them to the frames' ids."""
+        from .action_runner import frames_named
+        state = self.states.get(event.service)
+        task = state.snapshot.find_task(event.task_id) if state and state.snapshot else None
+        if task is None:
+            self.notify(safe_title("task ", event.task_id, " is gone from ", event.service),
+                        severity="warning", timeout=4)
+            return
+        params = {"blocks": ",".join(f"{b.index}:{b.block}" for b in event.blocks)}
+        self.runner.request(event.service, "retry_frames", [task], params, reply_to=event.grid,
+                            what=frames_named([f"frame {b.index} block {b.block} ({b.status})"
+                                               for b in event.blocks]))
+
+    def on_detail_screen_retry_requested(self, event: Any) -> None:
+        """R in the frame list (DetailScreen.RetryRequested): the frames by their ids."""
+        from .action_runner import frames_named
+        params = {"frames": ",".join(f.id for f in event.frames)}
+        self.runner.request(event.service, "retry_frames", [event.task], params,
+                            reply_to=event.screen,
+                            what=frames_named([f"frame {f.frame} block {f.block} ({f.status}, "
+                                               f"id {f.id})" for f in event.frames]))
 
     @on(StreamsPane.ViewersRequested)
     def _viewers(self, event: StreamsPane.ViewersRequested) -> None:
@@ -365,6 +391,8 @@ class JobdeckApp(App[int]):
     # console commands ---------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "service_info":
+            return self.selected in self.states
         if action in ("submit", "track"):
             adapter = self.adapters.get(self.selected)
             able = adapter is not None and (adapter.can_submit if action == "submit"
@@ -376,6 +404,8 @@ class JobdeckApp(App[int]):
         adapter = self.adapters.get(self.selected)
         if adapter is None:
             return "choose a service first"
+        if action == "service_info":
+            return "nothing to show"
         if not self.may_act(self.selected, None):
             return "read-only: actions are switched off"
         if action == "submit":
@@ -388,6 +418,9 @@ class JobdeckApp(App[int]):
         commands = [c for c in COMMANDS if normal_key(keys.get(c.name, c.key)) == key]
         if not commands:
             return
+        adapter = self.adapters.get(self.selected)
+        if adapter is not None:   # of commands sharing the key, the selected kind's say why
+            commands.sort(key=lambda c: c.service_action and c.name not in adapter.actions)
         chain = []
         node = self.focused
         while node is not None and node is not self.screen:
@@ -437,6 +470,12 @@ class JobdeckApp(App[int]):
             return
         from .screens.history import HistoryScreen
         self.push_screen(HistoryScreen(self.oncall.alerter.history))
+
+    def action_service_info(self) -> None:
+        from .screens.service_info import ServiceScreen
+        state = self.states.get(self.selected)
+        if state is not None:
+            self.push_screen(ServiceScreen(state))
 
     def action_trends(self) -> None:
         self.recording.open_trends(self.selected)

@@ -24,13 +24,14 @@ from textual.widgets import Static
 from jobdeck.adapters.contract.model import BLOCK_STATUSES, Block, BlockGrid, Task
 from jobdeck.tui.console.colours import block_style
 from jobdeck.tui.console.keymap import bindings_for
-from jobdeck.tui.console.messages import Ask, Loaded
+from jobdeck.tui.console.messages import ActionDone, Ask, Loaded
 from jobdeck.tui.console.service_state import ServiceState, age_text
 from jobdeck.tui.console.task_facts import task_facts
 from jobdeck.tui.safe_text import clean, literal, set_titles, title
 
 CELL_W = 3
 GLYPHS = {"done": "██", "waiting": "░░", "failed": "✗✗", "stopped": "▒▒", "running": "▓▓"}
+MARKED = "◆◆"   # a marked block, in its status's colour
 
 
 class BlockGridView(ScrollView, can_focus=True):
@@ -48,6 +49,18 @@ class BlockGridView(ScrollView, can_focus=True):
             super().__init__()
             self.service, self.action, self.task_id, self.block = service, action, task_id, block
 
+    class FramesRequested(Message):
+        """Render these blocks (frames) of a task again: the marked ones, else the one under
+        the cursor. The App confirms and sends retry_frames; the grid hears the result."""
+
+        def __init__(self, grid: BlockGridView, service: str, task_id: str,
+                     blocks: list[Block]) -> None:
+            super().__init__()
+            self.grid, self.service, self.task_id, self.blocks = grid, service, task_id, blocks
+
+    class MarksChanged(Message):
+        """The marks changed: the legend says how many."""
+
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self.blocks: list[Block] = []
@@ -55,6 +68,8 @@ class BlockGridView(ScrollView, can_focus=True):
         self.service: str | None = None
         self.task_actions: tuple[str, ...] = ()   # what the shown task offers now
         self.cursor = 0
+        self.marked: set[int] = set()   # positions of the marked blocks (frames to retry)
+        self.markable = False           # the service can retry frames: marks mean something
         self._columns = 1
         self._strips: dict[int, Strip] = {}
         self._styles: dict[str, Style] = {}
@@ -67,6 +82,7 @@ class BlockGridView(ScrollView, can_focus=True):
         same = task_id == self.task_id and len(blocks) == len(self.blocks)
         if task_id != self.task_id:
             self.cursor = 0
+            self.marked.clear()
             self.scroll_to(0, 0, animate=False)
         old = self.blocks
         self.task_id, self.blocks = task_id, blocks
@@ -131,7 +147,9 @@ class BlockGridView(ScrollView, can_focus=True):
         segments: list[Segment] = []
         for index in range(start, min(start + columns, len(self.blocks))):
             block = self.blocks[index]
-            if block.status == "running" and block.percent is not None:
+            if index in self.marked:
+                glyph = MARKED
+            elif block.status == "running" and block.percent is not None:
                 glyph = f"{min(block.percent, 99):02d}"
             else:
                 glyph = GLYPHS[block.status]
@@ -170,17 +188,58 @@ class BlockGridView(ScrollView, can_focus=True):
             name = str(parameters[0])   # task_actions holds only the permitted ones
             return bool(self.service and self.cursor_block is not None
                         and name in self.task_actions)
+        if action == "mark":
+            return self.markable and self.cursor_block is not None
+        if action == "clear_marks":
+            return bool(self.marked)
         return True
 
     def why_not(self, action: str, parameters: tuple[object, ...], label: str) -> str:
+        if action == "clear_marks":
+            return "no block is marked"
         if self.cursor_block is None:
             return "no block under the cursor"
-        return f"not for task {self.task_id} now (only a FinalRip clip can be encoded again)"
+        if action == "mark":
+            return "marks pick frames to render again: this service cannot"
+        name = str(parameters[0]) if parameters else ""
+        if name == "retry_frames" and self.markable:
+            return (f"not for task {self.task_id} now: its frames are resubmitted once it is "
+                    "stopped or finished")
+        return f"not for task {self.task_id} now (this service has no {label.lower()} here)"
 
     def action_service_action(self, name: str) -> None:
         block = self.cursor_block
-        if self.service and self.task_id and block is not None and name in self.task_actions:
-            self.post_message(self.ActionRequested(self.service, name, self.task_id, block))
+        if not (self.service and self.task_id and block is not None
+                and name in self.task_actions):
+            return
+        if name == "retry_frames":
+            chosen = [self.blocks[i] for i in sorted(self.marked) if i < len(self.blocks)]
+            self.post_message(self.FramesRequested(self, self.service, self.task_id,
+                                                   chosen or [block]))
+            return
+        self.post_message(self.ActionRequested(self.service, name, self.task_id, block))
+
+    def action_mark(self) -> None:
+        """space: mark or unmark the block under the cursor, then move on to the next."""
+        if self.cursor_block is None:
+            return
+        self.marked ^= {self.cursor}
+        self._strips.pop(self.cursor // self._columns, None)
+        self.refresh()
+        self.post_message(self.MarksChanged())
+        if self.cursor < len(self.blocks) - 1:
+            self._set_cursor(self.cursor + 1)
+
+    def action_clear_marks(self) -> None:
+        self.marked.clear()
+        self._strips.clear()
+        self.refresh()
+        self.post_message(self.MarksChanged())
+
+    def on_action_done(self, message: ActionDone) -> None:
+        """The frames were resubmitted: their marks have done their work."""
+        if message.result.ok and message.result.action == "retry_frames":
+            self.action_clear_marks()
 
     def on_focus(self) -> None:
         self._strips.pop(self.cursor // self._columns, None)
@@ -223,6 +282,7 @@ class BlockPane(Vertical):
         else:
             self._wanted = f"{state.name}\x00{task.id}"
             self._actions = (state.name, tuple(a for a in task.actions if state.can.may(a)))
+            self._markable = state.can.may("retry_frames")
             self.post_message(Ask(self, self._wanted, state.name, "blocks", task.id,
                                   group="blocks"))
 
@@ -244,6 +304,7 @@ class BlockPane(Vertical):
         return self.query_one(BlockGridView)
 
     _shown: tuple[BlockGrid | None, str | None] = (None, None)
+    _markable = False
     _counts: dict[str, int] = {}
 
     def show_facts(self, task_id: str, facts: Text) -> None:
@@ -259,6 +320,7 @@ class BlockPane(Vertical):
         self._shown = (grid, note)
         self._counts = grid.counts() if grid else {}  # once per refresh, not per cursor move
         self.grid.service, self.grid.task_actions = service, actions
+        self.grid.markable = self._markable
         self.grid.show_grid(grid)
         set_titles(self, title("Blocks · ", grid.task_id) if grid else title("Blocks"))
         self._legend(grid, note)
@@ -285,6 +347,8 @@ class BlockPane(Vertical):
                     part.append(f" {status} {counts[status]}")
                     parts.append(part)
             legend = Text(" · ").join(parts)
+            if self.grid.marked:
+                legend.append(f" · {len(self.grid.marked)} marked", style="bold")
             block = self.grid.cursor_block
             if block is not None:
                 legend.append("\n")
@@ -295,6 +359,9 @@ class BlockPane(Vertical):
         self._update_legend(legend)
 
     def on_block_grid_view_cursor_moved(self, _: BlockGridView.CursorMoved) -> None:
+        self._legend(*self._shown)
+
+    def on_block_grid_view_marks_changed(self, _: BlockGridView.MarksChanged) -> None:
         self._legend(*self._shown)
 
 
