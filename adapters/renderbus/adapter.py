@@ -15,7 +15,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from jobdeck.adapters.contract.base import ActionSpec, Adapter, Reads, read_together
+from jobdeck.adapters.contract.base import (
+    ActionSpec,
+    Adapter,
+    Reads,
+    SubmitField,
+    read_together,
+)
 from jobdeck.adapters.contract.model import (
     Account,
     ActionResult,
@@ -28,6 +34,7 @@ from jobdeck.adapters.contract.model import (
     ServiceSnapshot,
     Status,
     Task,
+    TaskFacts,
     from_epoch_ms,
 )
 from jobdeck.adapters.contract.options import Option
@@ -46,6 +53,7 @@ STATUS_MAP: dict[int, Status] = {
 }
 FULL_SPEED_WAITING = 40
 ARREARS_STOP = 20
+TIMEOUT_STOP = 23
 # Raw statuses whose words say more than the shared status does (the spec's status table).
 RAW_MEANINGS = {20: "stopped: the account is in arrears", 23: "stopped: timed out",
                 40: "test frames done, waiting for full speed", 65: "the submission failed",
@@ -73,8 +81,17 @@ ACTIONS: dict[str, ActionSpec] = {
                                done="failed frames resubmitted"),
     "retry_frames": ActionSpec("retry_frames", "Retry frames", params=("frames", "all"),
                                single_target=True, done="frames resubmitted"),
-    "set_timeout": ActionSpec("set_timeout", "Set timeout stop", params=("seconds",),
-                              done="timeout stop set"),
+    # setOverTimeStop takes seconds (`--param seconds=N`); the console asks for hours
+    "set_timeout": ActionSpec("set_timeout", "Set timeout stop", params=("seconds", "hours"),
+                              done="timeout stop set", ask=(SubmitField(
+                                  "hours", "Stop the task after this many hours of rendering",
+                                  kind="number", required=True, placeholder="e.g. 12 or 1.5"),)),
+    # the account's default for new tasks (updateUserSetting); whole hours, as the spec has it
+    "set_default_timeout": ActionSpec(
+        "set_default_timeout", "Set default timeout", params=("hours",), target="account",
+        single_target=True, done="default timeout set", ask=(SubmitField(
+            "hours", "New tasks stop after this many hours (the account's default)",
+            kind="int", required=True, placeholder="e.g. 12"),)),
 }
 ID_LIST_ACTIONS = ("stop", "resume", "abandon", "delete", "retry_failed")
 
@@ -135,6 +152,46 @@ def task_name(item: dict[str, Any], is_child: bool) -> str:
     return CHILD_NAMES.get(kind, kind or scene)
 
 
+def _soft_number(value: Any) -> float | None:
+    """A fact's number; a missing or odd one is no fact (a fact never fails the poll)."""
+    try:
+        return number_or(value, None)
+    except ServiceError:
+        return None
+
+
+def _soft_text(value: Any) -> str | None:
+    return str(value) if value not in (None, "") and not isinstance(value, dict | list) else None
+
+
+def to_facts(item: dict[str, Any]) -> TaskFacts:
+    """What getTaskList says of a task beyond its status and frames (the spec's TaskInfo):
+    money in the account's currency; renderDuration in seconds (renderbus/docs_sdk "how to use
+    API interface zh.md": 单位：秒; the spec's example, 1176 for 1273 s between start and end);
+    taskOverTime in milliseconds like the list's dates (the spec's example: 86400000, a day)."""
+    level, limit = _soft_number(item.get("taskLevel")), _soft_number(item.get("taskLimit"))
+    over_ms = _soft_number(item.get("taskOverTime"))
+    return TaskFacts(
+        started_at=from_epoch_ms(item.get("startTime")),
+        render_s=_soft_number(item.get("renderDuration")),
+        cost=_soft_number(item.get("renderConsume")),
+        coupon_cost=_soft_number(item.get("couponConsume")),
+        account_cost=_soft_number(item.get("userAccountConsume")),
+        arrears=_soft_number(item.get("taskArrears")),
+        project=_soft_text(item.get("projectName")),
+        user=_soft_text(item.get("userName")),
+        level=int(level) if level is not None else None,
+        node_limit=int(limit) if limit is not None else None,
+        output_name=_soft_text(item.get("outputFileName")),
+        timeout_s=over_ms / 1000 if over_ms else None,
+    )
+
+
+def hours_text(seconds: float) -> str:
+    hours = seconds / 3600
+    return f"{hours:g} h" if hours >= 1 else f"{seconds / 60:g} min"
+
+
 def to_task(item: dict[str, Any], is_child: bool = False) -> Task:
     raw = integer_or(item.get("taskStatus"), -1, "taskStatus")
     assert raw is not None
@@ -153,6 +210,10 @@ def to_task(item: dict[str, Any], is_child: bool = False) -> Task:
         progress: float | None = frames.done / frames.total
     else:
         progress = 1.0 if status == "done" else None
+    facts = to_facts(item)
+    error = RAW_MEANINGS.get(raw) if status in ("stopped", "failed", "partial") else None
+    if raw == TIMEOUT_STOP and facts.timeout_s:
+        error = f"{error} (its limit: {hours_text(facts.timeout_s)})"
     return Task(
         id=str(item.get("id")),
         name=task_name(item, is_child),
@@ -162,21 +223,37 @@ def to_task(item: dict[str, Any], is_child: bool = False) -> Task:
         frames=frames,
         submitted_at=from_epoch_ms(item.get("submitDate")),
         output_url=None,
-        error=RAW_MEANINGS.get(raw) if status in ("stopped", "failed", "partial") else None,
+        error=error,
         actions=allowed_actions(status, raw, frames),
         children=children,
         ended_at=from_epoch_ms(item.get("completedDate")),
+        facts=facts,
     )
 
 
-def to_account(profile: dict[str, Any]) -> Account:
+def to_account(profile: dict[str, Any], setting: dict[str, Any] | None = None) -> Account:
+    """The profile's money: the zone's cash balance, and the coupon and credit the spec's
+    profile gives beside it (its example account: rmbbalance 0, coupon 49.93). With the
+    settings, the default task timeout."""
     zone = integer_or(profile.get("zone"), 1, "zone")
     return Account(
         name=str(profile.get("userName") or ""),
         balance=number_or(profile.get("usdbalance" if zone == 2 else "rmbbalance"), None,
                           "balance"),
         coupon=number_or(profile.get("coupon"), None, "coupon"),
+        credit=_soft_number(profile.get("credit")),
+        default_timeout_s=default_timeout(setting) if setting is not None else None,
     )
+
+
+def default_timeout(setting: dict[str, Any]) -> float | None:
+    """queryUserSetting's default timeout in seconds: `taskOverTimeSec` where the service
+    sends it (2.0.0), else `taskOverTime` in hours (the spec)."""
+    seconds = _soft_number(setting.get("taskOverTimeSec"))
+    if seconds:
+        return seconds
+    hours = _soft_number(setting.get("taskOverTime"))
+    return hours * 3600 if hours else None
 
 
 def to_frame(record: dict[str, Any]) -> FrameRecord:
@@ -340,7 +417,14 @@ class RenderbusAdapter(Adapter):
         book.update(active.items, items, asked, answers)
 
     async def _account(self) -> Account:
-        return to_account(await self.client.user_profile())
+        profile = await self.client.user_profile()
+        try:   # the default timeout is a fact of the account, not worth failing it for
+            setting: dict[str, Any] | None = await self.client.user_setting()
+        except ServiceError as exc:
+            self.client.warnings.append(f"the account's settings could not be read: "
+                                        f"{exc.reason}")
+            setting = None
+        return to_account(profile, setting)
 
     async def blocks(self, task_id: str) -> BlockGrid:
         data = await self.client.task_process_img(self._task_int(task_id))
@@ -379,6 +463,8 @@ class RenderbusAdapter(Adapter):
 
     async def do(self, spec: ActionSpec, targets: list[str],
                  params: dict[str, str]) -> ActionResult:
+        if spec.name == "set_default_timeout":
+            return await self._set_default_timeout(spec, targets, params)
         if not targets:
             raise ServiceError("no task given")
         ids = [self._task_int(t) for t in targets]
@@ -398,14 +484,42 @@ class RenderbusAdapter(Adapter):
                 raise ServiceError("retry_frames needs --param frames=ID,ID or --param all=1")
             await self.client.restart_frames(ids[0], frame_ids, select_all)
         elif spec.name == "set_timeout":
-            try:
-                seconds = int(params["seconds"])
-            except (KeyError, ValueError):
-                raise ServiceError("set_timeout needs --param seconds=N") from None
-            await self.client.set_over_time_stop(ids, seconds)
+            await self.client.set_over_time_stop(ids, timeout_seconds(params))
         else:  # pragma: no cover - ACTIONS and this switch are kept together
             raise ServiceError(f"{spec.name} is not wired")
         self.book.ask_again(targets)   # the next poll asks for them even if no longer active
         noun = "task" if len(ids) == 1 else f"{len(ids)} tasks"
         return ActionResult(self.name, spec.name, targets, ok=True,
                             message=f"{noun} {', '.join(targets)} {spec.done}", code=200)
+
+    async def _set_default_timeout(self, spec: ActionSpec, targets: list[str],
+                                   params: dict[str, str]) -> ActionResult:
+        """The account's default timeout for new tasks (updateUserSetting), in whole hours."""
+        try:
+            hours = int(params["hours"])
+        except (KeyError, ValueError):
+            raise ServiceError("set_default_timeout needs --param hours=N (whole hours)") \
+                from None
+        if hours <= 0:
+            raise ServiceError("set_default_timeout: hours must be more than 0")
+        await self.client.update_default_timeout(hours * 3600)
+        return ActionResult(self.name, spec.name, targets or ["account"], ok=True,
+                            message=f"default timeout set to {hours} h for new tasks",
+                            code=200)
+
+
+def timeout_seconds(params: dict[str, str]) -> int:
+    """set_timeout's limit: `seconds` (act, as setOverTimeStop takes it) or `hours` (the
+    console's dialog), more than nothing."""
+    try:
+        if params.get("seconds") not in (None, ""):
+            seconds = int(params["seconds"])
+        elif params.get("hours") not in (None, ""):
+            seconds = round(float(params["hours"]) * 3600)
+        else:
+            raise KeyError
+    except (KeyError, ValueError, OverflowError):
+        raise ServiceError("set_timeout needs --param seconds=N (or hours=N)") from None
+    if seconds <= 0:
+        raise ServiceError("set_timeout: the limit must be more than 0")
+    return seconds

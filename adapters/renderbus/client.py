@@ -45,6 +45,10 @@ PATHS: dict[str, tuple[str, str]] = {
     "retry_frames": ("/api/render/task/restartFrame", "/api/render/handle/recommitTaskFrames"),
     "full_speed": ("/api/render/task/fullSpeed", "/api/render/handle/fullSpeedRendering"),
     "set_timeout": ("/api/render/task/setOverTimeStop", "/api/render/handle/setTaskOverTimeStop"),
+    # the account's settings: the spec's /api/render/user/...; 2.0.0 rayvision_api/url.py setUp/
+    "user_setting": ("/api/render/user/queryUserSetting", "/api/render/setUp/queryUserSetting"),
+    "update_user_setting": ("/api/render/user/updateUserSetting",
+                            "/api/render/setUp/updateUserSetting"),
 }
 
 # Pages asked for at once when a list is long: one after the first, then two, then this many.
@@ -308,6 +312,27 @@ class RenderbusClient:
     async def set_over_time_stop(self, task_ids: list[int], seconds: int) -> Any:
         body = {"taskIds": task_ids, "overTime": seconds}
         return await self.call("set_timeout", body, idempotent=False)
+
+
+    # the account's default task timeout ---------------------------------------------------------
+
+    async def user_setting(self) -> dict[str, Any]:
+        """queryUserSetting: the account's settings; its default timeout is `taskOverTime` in
+        hours (the spec: "Timeout - hour"), and since 2.0.0 also `taskOverTimeSec` in seconds
+        (renderbus/docs_sdk docs/render/how to use API interface zh.md, 获取用户设置:
+        taskOverTime 超时时间-小时, taskOverTimeSec 超时时间-秒)."""
+        data = await self.call("user_setting", idempotent=True)
+        return data if isinstance(data, dict) else {}
+
+    async def update_default_timeout(self, seconds: int) -> Any:
+        """updateUserSetting: the spec's 1.0.0 takes `taskOverTime` in whole hours; 2.0.0 takes
+        `taskOverTimeSec` in seconds (rayvision_api operators/user.py update_user_settings,
+        schemas/updateUserSetting.yaml: taskOverTimeSec, required integer)."""
+        def body(generation: str) -> dict[str, Any]:
+            if generation == "1.0.0":
+                return {"taskOverTime": seconds // 3600}   # whole hours (the adapter checks)
+            return {"taskOverTimeSec": seconds}
+        return await self.call("update_user_setting", body, idempotent=False)
 
 
 def fold_children(items: list[dict[str, Any]], asked: list[int]) -> list[dict[str, Any]]:

@@ -140,6 +140,9 @@ class JobdeckApp(App[int]):
         self.watch(self.screen, "focused", lambda _: self.fold_services(), init=False)
         if not self.is_headless and (fd := watched_fd()) is not None:
             self.set_interval(2.0, lambda: terminal_gone(fd) and self.exit(0))
+        saved = self.store.load().get("task_columns") if self.store else None
+        if isinstance(saved, list):   # the extra task columns chosen last time (v)
+            self.query_one(TasksPane).set_columns(tuple(str(c) for c in saved))
         self.show_selected()
 
     def on_resize(self) -> None:
@@ -335,6 +338,30 @@ class JobdeckApp(App[int]):
         from .screens.history import MuteScreen  # screens load when first opened
         self.push_screen(MuteScreen(event.item), callback=chosen)
 
+    @on(ServiceList.ActionRequested)
+    def _act_on_account(self, event: ServiceList.ActionRequested) -> None:
+        from .action_runner import Other
+        state = self.states[event.service]
+        account = state.snapshot.account if state.snapshot is not None else None
+        self.runner.request(event.service, event.action,
+                            [Other("account", account.name if account else event.service)])
+
+    @on(TasksPane.ColumnsRequested)
+    def _choose_columns(self, event: TasksPane.ColumnsRequested) -> None:
+        from .screens.columns import ColumnsScreen
+
+        def chosen(columns: tuple[str, ...] | None) -> None:
+            if columns is None:
+                return
+            self.query_one(TasksPane).set_columns(columns)
+            if self.store is not None:
+                try:
+                    self.store.update(task_columns=list(columns))
+                except OSError as exc:   # kept for this session only
+                    self.notify(safe_title("columns not saved: ", str(exc)), severity="warning")
+
+        self.push_screen(ColumnsScreen(event.shown), callback=chosen)
+
     @on(TasksPane.DetailRequested)
     def _detail(self, event: TasksPane.DetailRequested) -> None:
         from .screens.detail import DetailScreen
@@ -365,6 +392,8 @@ class JobdeckApp(App[int]):
     # console commands ---------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "account":
+            return self.selected in self.states
         if action in ("submit", "track"):
             adapter = self.adapters.get(self.selected)
             able = adapter is not None and (adapter.can_submit if action == "submit"
@@ -438,6 +467,15 @@ class JobdeckApp(App[int]):
         from .screens.history import HistoryScreen
         self.push_screen(HistoryScreen(self.oncall.alerter.history))
 
+    def action_account(self) -> None:
+        from .screens.account import AccountScreen
+        state = self.states.get(self.selected)
+        if state is None:
+            return
+        key = BY_NAME["set_default_timeout"].display_key(self.config.keys) \
+            if state.can.may("set_default_timeout") else None
+        self.push_screen(AccountScreen(state.name, state.kind, state.snapshot, key))
+
     def action_trends(self) -> None:
         self.recording.open_trends(self.selected)
 
@@ -491,7 +529,8 @@ class JobdeckApp(App[int]):
         yield from palette_commands(self, self.config.keys, {
             "tasks": self.query_one(TasksPane), "table": self.query_one(TaskTable),
             "streams": self.query_one(StreamsPane), "blocks": self.query_one(BlockGridView),
-            "attention": self.query_one(AttentionPane)})
+            "attention": self.query_one(AttentionPane),
+            "services": self.query_one(ServiceList)})
 
     async def action_quit(self) -> None:
         self.poller.stop()
