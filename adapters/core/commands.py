@@ -77,7 +77,7 @@ COMMANDS: tuple[Command, ...] = (
     _act("clear", "C", "Clear", "Clear encoding tasks and their files (asks first)"),
     _act("untrack", "u", "Untrack", "Stop watching tracked tasks (EVA, enhance)"),
     _act("set_timeout", "L", "Time limit", "Stop tasks after so many hours of rendering "
-         "(Renderbus; asks for the hours)"),
+         "(Renderbus; asks for the hours)", footer=False),
     Command("mark", "space", "Mark", "Mark or unmark the task under the cursor, then move down "
             "(marking a parent says whether its sub-tasks go with it)", "mark", ("tasks",),
             "selection"),
@@ -144,7 +144,7 @@ COMMANDS: tuple[Command, ...] = (
             "parts, the default timeout, the API generation, its warnings", "account"),
     _act("set_default_timeout", "L", "Default time limit", "The account's default timeout for "
          "new tasks, in hours (Renderbus; in the service list)", targets=("services",),
-         group="console"),
+         group="console", footer=False),
     Command("trends", "i", "Trends", "The last hour of the selected service (every service from "
             "attention) as sparklines", "trends"),
     # replay (`jobdeck replay`): the recorded past, read-only

@@ -366,7 +366,7 @@ class JobdeckApp(App[int]):
     def _detail(self, event: TasksPane.DetailRequested) -> None:
         from .screens.detail import DetailScreen
         self.push_screen(DetailScreen(event.service, event.task,
-                                      self.states[event.service].can.has_frames))
+                                      self.states[event.service].can.has_frames, self.wall()))
 
     @on(StreamsPane.ViewersRequested)
     def _viewers(self, event: StreamsPane.ViewersRequested) -> None:

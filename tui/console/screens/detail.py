@@ -5,6 +5,8 @@ The frames come by the console's one road: a worker reads them and posts Loaded 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -16,6 +18,7 @@ from textual.widgets import DataTable, Static
 from jobdeck.adapters.contract.model import FrameRecord, Task, iso
 from jobdeck.tui.console.colours import status_style
 from jobdeck.tui.console.messages import Ask, Loaded
+from jobdeck.tui.console.task_facts import farm_facts
 from jobdeck.tui.safe_text import literal, set_titles, title
 
 
@@ -26,8 +29,10 @@ def number_text(value: float | None) -> Text:
 class DetailScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,enter", "app.pop_screen", "Close")]
 
-    def __init__(self, service: str, task: Task, has_frames: bool) -> None:
+    def __init__(self, service: str, task: Task, has_frames: bool,
+                 wall: datetime | None = None) -> None:
         super().__init__()
+        self.wall = wall or datetime.now(UTC)   # elapsed and time to go count to this
         self.service = service
         self.shown_task = task
         self.has_frames = has_frames   # the kind lists a task's frame records
@@ -55,6 +60,8 @@ class DetailScreen(ModalScreen[None]):
             table.add_row("frames", f"{f.done} done · {f.failed} failed · {f.running} running · "
                                     f"{f.waiting} waiting · {f.total} in all")
         table.add_row("submitted", iso(task.submitted_at) or "—")
+        for label, value in farm_facts(task, self.wall):   # a render farm's own facts
+            table.add_row(label, literal(value))
         if task.error:
             table.add_row("error", literal(task.error))
         if task.output_url:
