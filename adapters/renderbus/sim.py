@@ -207,7 +207,7 @@ class RenderbusSim(Simulator):
             for task in (self.tasks[task_id], *self._leaves(self.tasks[task_id])):
                 task.project, task.user = project, user
         self.tasks[18380].node_limit = 50
-        self.tasks[18306].over_time = 6 * 3_600_000   # a stuck render that will be stopped
+        self.tasks[18306].over_time = 6 * 3_600_000   # a stuck render, stopped at 6 h
 
     def seed_scale(self, finished: int = 20_000, running: int = 500, years: float = 2.0) -> None:
         """A studio's account with years behind it: `finished` tasks spread over `years` (done
