@@ -76,7 +76,7 @@ def first_paint(argv: list[str], env: dict[str, str], text: str,
 
 
 # The demo's first attention row: sh-farm's failed render, shown once its first poll is in.
-DEMO_DATA = "task 18340 forest.blend"
+DEMO_DATA = "task 18340 forest"
 
 
 def startup(env: dict[str, str], runs: int) -> None:

@@ -336,12 +336,9 @@ class RenderbusAdapter(Adapter):
                                attention_since=self.attention_since())
 
     def attention_since(self) -> datetime:
-        """Counted back from the newest date the account reports, never later than the
-        service's clock, to the hour: a quiet weekend does not hide Friday's failures, and a
-        simulator's fixed calendar counts from its own dates."""
-        service_now = time.time() + self.client.clock_offset_s
-        newest = self.book.newest_ms / 1000 if self.book.newest_ms else service_now
-        hour = min(service_now, newest) // 3600 * 3600   # steady from poll to poll
+        """The last `attention_days` by the service's own clock (learnt from serverTime), to
+        the hour so it stays steady from poll to poll."""
+        hour = (time.time() + self.client.clock_offset_s) // 3600 * 3600
         return datetime.fromtimestamp(hour, UTC) - timedelta(days=self.attention_days)
 
     def want_history(self, older_than: float = 0.0) -> None:

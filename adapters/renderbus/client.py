@@ -178,8 +178,9 @@ class RenderbusClient:
             if code is None:
                 raise RenderbusError(f"bad reply (HTTP {response.status_code}, "
                                      f"code {one_line(repr(reply.get('code')), 40)})")
-            # An expired signature was not acted on, so a read may go again with the learnt clock.
-            if code == 610 and idempotent and not expired_once:
+            # An expired signature is refused before anything is done, so the call (a write
+            # too) may go once more with the clock the reply taught (its serverTime).
+            if code == 610 and not expired_once:
                 expired_once = True
                 continue
             message = self.http.redact(str(reply.get("message") or ""))  # before any cut

@@ -112,8 +112,9 @@ class RenderbusSim(Simulator):
         self._nonce_set: set[str] = set()
         self._next_frame_id = 1_546_598
         self._last_tick = self.clock()
-        # Dates the service reports (submitted, started, ...) run from `epoch`; signatures and
-        # serverTime use the real wall clock. A fixed epoch makes screens reproducible.
+        # The service's clock runs from `epoch`: the dates it reports (submitted, started, ...),
+        # its serverTime and the UTCTimestamp it accepts. A fixed epoch makes screens
+        # reproducible; a client learns the service's time from serverTime, as from a real one.
         self._epoch = self.wall() if epoch is None else epoch
         self.balance = 1250.40
         # The profile's coupon and credit beside the cash (the spec's example account: cash 0,
@@ -335,11 +336,11 @@ class RenderbusSim(Simulator):
     def envelope(self, code: int, message: str, data: Any = None) -> SimResponse:
         return SimResponse.json({"version": self.generation, "result": code == 200,
                                  "message": message, "code": code, "data": data,
-                                 "serverTime": int(self.wall() * 1000)})
+                                 "serverTime": self.now_ms()})
 
     def not_found(self, path: str) -> SimResponse:
         """A route this generation does not have: the web framework's own 404, not an envelope."""
-        return SimResponse.json({"timestamp": int(self.wall() * 1000), "status": 404,
+        return SimResponse.json({"timestamp": self.now_ms(), "status": 404,
                                  "error": "Not Found", "path": path}, status=404)
 
     def route(self, request: SimRequest) -> SimResponse:
@@ -383,7 +384,7 @@ class RenderbusSim(Simulator):
             stamp = int(headers["UTCTimestamp"] or "")
         except ValueError:
             raise Refused(600, "parameter_invalid: UTCTimestamp") from None
-        if abs(stamp - self.wall()) > SKEW_LIMIT_S:
+        if abs(stamp - self.now_ms() / 1000) > SKEW_LIMIT_S:
             raise Refused(610, "signature_expired")
         signed = {n: v for n, v in headers.items() if n != "signature"}
         host = request.header("host") or ""

@@ -18,14 +18,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from jobdeck.adapters.contract.model import Task
-from jobdeck.adapters.contract.values import integer_or
 
 # getTaskList's statusList for the work that can still change by itself or by a key: queued
 # (0, 1, 8, 50, 100 and 60 "submitting"), rendering (5), stopped but resumable (10, 15, 20, 23,
 # 40). The statuses are the spec's table and renderbus/docs_sdk's (docs/render/settings.md).
 ACTIVE_STATUSES = (0, 1, 5, 8, 10, 15, 20, 23, 40, 50, 60, 100)
 _ACTIVE = frozenset(str(s) for s in ACTIVE_STATUSES)
-DATE_KEYS = ("submitDate", "startTime", "completedDate")
 
 
 def order_key(task_id: str) -> tuple[int, int | str]:
@@ -60,7 +58,6 @@ class TaskBook:
         self.cut: str | None = None         # what the last full read could not read (the cap)
         self.total: int | None = None       # tasks the service last said the account holds
         self.newest_first = True            # the service lists newest first (learnt each read)
-        self.newest_ms = 0                  # the latest date the account has reported
         # The replies of the last poll's active set and newest page, as they came: the same
         # reply again is the same task, without mapping it anew (most renders move slowly).
         self._replies: dict[str, dict[str, Any]] = {}
@@ -76,10 +73,6 @@ class TaskBook:
             return self.tasks[task_id]
         task = self.to_task(item)
         kept = self.tasks.get(task.id)
-        for key in DATE_KEYS:
-            moment = integer_or(item.get(key), 0, key) or 0
-            if moment > self.newest_ms:
-                self.newest_ms = moment
         return kept if kept is not None and kept == task else task
 
     def put(self, item: dict[str, Any]) -> None:

@@ -50,7 +50,9 @@ async def poll(adapter: RenderbusAdapter, sim: RenderbusSim):
 
 
 def named(received, endpoint: str):
-    return [r for r in received if r.path.endswith(endpoint)]
+    """Calls of an endpoint, but for those refused for the clock (610: sent again once the
+    client has learnt the simulator's calendar from serverTime)."""
+    return [r for r in received if r.path.endswith(endpoint) and r.answered != 610]
 
 
 def whole_list_pages(received) -> list[int]:
@@ -126,6 +128,26 @@ async def test_attention_keeps_an_old_failure_without_reading_the_history_again(
         assert "5010000" in items and items["5010000"].status == "failed"
         assert "5009000" not in items   # a month old: history, not attention
         assert snapshot.find_task("5009000").status == "failed"   # still in the list
+        await adapter.close()
+
+
+async def test_the_attention_window_counts_back_from_the_services_clock_not_its_newest_task(
+        clock):
+    """A quiet account: nothing has happened for ten days. Its newest failure is then history,
+    though no task is newer than it."""
+    sim = RenderbusSim(clock=clock, epoch=FIXED_EPOCH, scenario="empty")
+    sim.add_task(7_001, "old_fail.blend", 45, frames=4, failed=4)
+    sim.tasks[7_001].completed_ms = sim.now_ms() - 10 * DAY_MS
+    with SimServer(sim) as server:
+        adapter = adapter_for(sim, server, clock)   # attention_days: 7
+        snapshot, _ = await poll(adapter, sim)
+        watch = ServiceWatch("farm", "renderbus")
+        watch.observe(snapshot, now=0.0)
+        assert snapshot.find_task("7001").status == "failed"
+        assert not [i for i in watch.items(now=0.0) if i.what == "task"]
+        # by the service's clock (its serverTime, here the simulator's calendar), to the hour
+        since = snapshot.attention_since.timestamp()
+        assert since == (sim.now_ms() // 1000) // 3600 * 3600 - 7 * 86_400
         await adapter.close()
 
 
