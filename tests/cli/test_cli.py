@@ -107,8 +107,8 @@ def test_act_params(capsys, config_file, sim):
                        "--config", str(config_file))
     result = json.loads(out)
     assert code == 0 and result["targets"] == ["account"] and sim.default_timeout_s == 21600
-    assert [r.body for r in sim.received if r.path == "user/updateUserSetting"] == [
-        {"taskOverTime": 6}]
+    assert [r.body for r in sim.received if r.path == "user/updateUserSetting"
+            and r.answered == 200] == [{"taskOverTime": 6}]
     code, out, _ = run(capsys, "act", "sh-farm", "set_default_timeout", "--param", "hours=1.5",
                        "--config", str(config_file))
     assert code == 1 and "whole hours" in json.loads(out)["message"]
