@@ -82,13 +82,13 @@ ACTIONS: dict[str, ActionSpec] = {
     "retry_frames": ActionSpec("retry_frames", "Retry frames", params=("frames", "all"),
                                single_target=True, done="frames resubmitted"),
     # setOverTimeStop takes seconds (`--param seconds=N`); the console asks for hours
-    "set_timeout": ActionSpec("set_timeout", "Set timeout stop", params=("seconds", "hours"),
+    "set_timeout": ActionSpec("set_timeout", "Set time limit", params=("seconds", "hours"),
                               done="timeout stop set", ask=(SubmitField(
                                   "hours", "Stop the task after this many hours of rendering",
                                   kind="number", required=True, placeholder="e.g. 12 or 1.5"),)),
     # the account's default for new tasks (updateUserSetting); whole hours, as the spec has it
     "set_default_timeout": ActionSpec(
-        "set_default_timeout", "Set default timeout", params=("hours",), target="account",
+        "set_default_timeout", "Set default time limit", params=("hours",), target="account",
         single_target=True, done="default timeout set", ask=(SubmitField(
             "hours", "New tasks stop after this many hours (the account's default)",
             kind="int", required=True, placeholder="e.g. 12"),)),
