@@ -10,6 +10,7 @@ poll in one request.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -154,6 +155,13 @@ def task_name(item: dict[str, Any], is_child: bool) -> str:
 
 def _soft_number(value: Any) -> float | None:
     """A fact's number; a missing or odd one is no fact (a fact never fails the poll)."""
+    kind = type(value)
+    if kind is int:   # the usual cases, without the checks a string needs
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if value is None:
+        return None
     try:
         return number_or(value, None)
     except ServiceError:
