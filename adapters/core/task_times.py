@@ -39,14 +39,16 @@ def grid_eta_s(grid: BlockGrid) -> float | None:
     """Time to go from the blocks' own estimates (frameEst); None when none is running."""
     blocks = [b for row in grid.rows for b in row]
     running = [b for b in blocks if b.status == "running"]
-    if not running:
-        return None
+    if not running or all(b.eta_s is None for b in running):
+        return None   # no estimate of the service's own (FinalRip clips have none)
     waiting = sum(1 for b in blocks if b.status == "waiting")
     ahead = sum(b.eta_s or 0 for b in running)
     if waiting:
         took = [b.used_s for b in blocks if b.status == "done" and b.used_s]
         pace = sum(took) / len(took) if took else \
             sum((b.used_s or 0) + (b.eta_s or 0) for b in running) / len(running)
+        if not pace:
+            return None
         ahead += waiting * pace
     return ahead / len(running)
 

@@ -46,6 +46,8 @@ def test_eta_from_the_blocks_own_estimates():
                                     block("waiting"), block("waiting")]])
     assert grid_eta_s(with_waiting) == (60 + 120 + 2 * 120) / 2   # the done blocks' pace
     assert grid_eta_s(BlockGrid("1", [[block("done", 100)]])) is None
+    clips = BlockGrid("1", [[block("done"), block("running"), block("waiting")]], unit="clip")
+    assert grid_eta_s(clips) is None   # no estimate of the service's own: no guess
 
 
 def test_durations_read_short():
