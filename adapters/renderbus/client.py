@@ -322,7 +322,13 @@ class RenderbusClient:
         hours (the spec: "Timeout - hour"), and since 2.0.0 also `taskOverTimeSec` in seconds
         (renderbus/docs_sdk docs/render/how to use API interface zh.md, 获取用户设置:
         taskOverTime 超时时间-小时, taskOverTimeSec 超时时间-秒)."""
-        data = await self.call("user_setting", idempotent=True)
+        before = self.generation
+        try:
+            data = await self.call("user_setting", idempotent=True)
+        except RenderbusError as exc:
+            if exc.code == 404:   # not on either generation: an optional read decides nothing
+                self.generation = before
+            raise
         return data if isinstance(data, dict) else {}
 
     async def update_default_timeout(self, seconds: int) -> Any:

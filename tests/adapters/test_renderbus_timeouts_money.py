@@ -178,12 +178,18 @@ def test_the_specs_example_task_maps_its_facts():
     assert odd.cost is None and odd.node_limit is None   # an odd fact is no fact, not a failure
 
 
-async def test_a_service_without_user_settings_keeps_the_account_and_warns(clock, monkeypatch):
+@pytest.mark.parametrize("api_version", ["1.0.0", "auto"])
+async def test_a_service_without_user_settings_keeps_the_account_and_warns(
+        clock, monkeypatch, api_version):
     monkeypatch.delitem(ROUTES["1.0.0"], "/api/render/user/queryUserSetting")
     sim = RenderbusSim(clock=clock, epoch=FIXED_EPOCH)
     with SimServer(sim) as server:
-        adapter = RenderbusAdapter(service_config(sim, server.base_url, api_version="1.0.0"))
+        adapter = RenderbusAdapter(service_config(sim, server.base_url, api_version=api_version))
         snapshot = await adapter.poll()
         assert snapshot.ok and snapshot.account.balance == 1250.40
         assert snapshot.account.default_timeout_s is None
         assert any("settings could not be read" in w for w in snapshot.warnings)
+        # its 404 did not move an "auto" service to 2.0.0: the next poll still reads 1.0.0
+        adapter.want_history()
+        again = await adapter.poll()
+        assert again.ok and again.api_version == "1.0.0", again.error
