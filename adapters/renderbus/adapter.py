@@ -63,6 +63,9 @@ RAW_MEANINGS = {20: "stopped: the account is in arrears", 23: "stopped: timed ou
 # meanwhile the polls read what changes. It may take this share of the poll deadline.
 HISTORY_RETRY_S = 60.0
 HISTORY_SHARE = 0.6
+# The account's settings (its default timeout) change when someone changes them: read with the
+# balance at most this often, and at once after set_default_timeout.
+SETTINGS_EVERY_S = 600.0
 
 # Frame status: 1 waiting, 2 running, 3 stopped, 4 done, 5 failed, 6-10 waiting on a stage, 11 timed out.
 FRAME_STATUS: dict[int, BlockStatus] = {1: "waiting", 2: "running", 3: "stopped", 4: "done",
@@ -320,6 +323,7 @@ class RenderbusAdapter(Adapter):
         self.attention_days = self.option("attention_days")
         self.book = TaskBook(to_task)
         self._history_wanted = False
+        self._setting: tuple[float, dict[str, Any]] | None = None   # (read at, settings)
         self.clock = time.monotonic   # when the whole list was last read (tests freeze it)
         self.client = RenderbusClient(
             self.http,
@@ -423,13 +427,22 @@ class RenderbusAdapter(Adapter):
 
     async def _account(self) -> Account:
         profile = await self.client.user_profile()
-        try:   # the default timeout is a fact of the account, not worth failing it for
-            setting: dict[str, Any] | None = await self.client.user_setting()
+        return to_account(profile, await self._settings())
+
+    async def _settings(self) -> dict[str, Any] | None:
+        """queryUserSetting, now and then: the default timeout is a fact of the account, not
+        worth failing it for (a failure is a warning, asked again at the next balance)."""
+        now = self.clock()
+        if self._setting is not None and now - self._setting[0] < SETTINGS_EVERY_S:
+            return self._setting[1]
+        try:
+            setting = await self.client.user_setting()
         except ServiceError as exc:
             self.client.warnings.append(f"the account's settings could not be read: "
                                         f"{exc.reason}")
-            setting = None
-        return to_account(profile, setting)
+            return None
+        self._setting = (now, setting)
+        return setting
 
     async def blocks(self, task_id: str) -> BlockGrid:
         data = await self.client.task_process_img(self._task_int(task_id))
@@ -508,6 +521,7 @@ class RenderbusAdapter(Adapter):
         if hours <= 0:
             raise ServiceError("set_default_timeout: hours must be more than 0")
         await self.client.update_default_timeout(hours * 3600)
+        self._setting = None   # read again with the next balance
         return ActionResult(self.name, spec.name, targets or ["account"], ok=True,
                             message=f"default timeout set to {hours} h for new tasks",
                             code=200)

@@ -77,11 +77,21 @@ async def test_set_timeout_refuses_a_limit_that_is_no_limit(adapter, sim, genera
 
 
 async def test_the_default_timeout_is_read_with_the_account_on_each_generation(
-        adapter, sim, generation):
+        adapter, sim, clock, generation):
+    adapter.clock = clock
     snapshot = await adapter.poll()
     assert snapshot.account.default_timeout_s == 12 * 3600   # the spec's example: 12 hours
     assert len(sent(sim, SETTING[generation])) == 1
     assert snapshot.to_json()["account"]["default_timeout_s"] == 43200
+    for _ in range(3):   # the balance again (its 30 s are up), the settings not yet
+        adapter.expire("account")
+        clock.advance(60)
+        assert (await adapter.poll()).account.default_timeout_s == 43200
+    assert len(sent(sim, SETTING[generation])) == 1
+    clock.advance(600)
+    adapter.expire("account")
+    await adapter.poll()
+    assert len(sent(sim, SETTING[generation])) == 2   # every 10 minutes
 
 
 async def test_set_default_timeout_sends_hours_on_1_0_0_and_seconds_on_2_0_0(
