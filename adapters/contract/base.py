@@ -43,7 +43,8 @@ POLL_DEADLINE_S = 15.0     # one whole poll of one service, every request and re
 ACTION_DEADLINE_S = 30.0   # one action, all its targets
 SLOW_READ_S = 30.0         # how long a slowly changing secondary read's answer stands
 
-Target = Literal["task", "stream", "block", "client", "relay"]
+# "account": the service's account itself (a default for new work), not an item in a list
+Target = Literal["task", "stream", "block", "client", "relay", "account"]
 
 
 class TaskMemory(Protocol):
@@ -81,7 +82,8 @@ class SubmitField:
 
     name: str
     label: str
-    kind: Literal["text", "file", "file_text", "files", "int", "json", "lines", "flag"] = "text"
+    kind: Literal["text", "file", "file_text", "files", "int", "number", "json", "lines",
+                  "flag"] = "text"
     required: bool = False
     default: str = ""
     placeholder: str = ""

@@ -102,6 +102,9 @@ class Task:
     details: dict[str, Any] = field(default_factory=dict)
     # When it finished, where the service says (the attention view's window counts from it).
     ended_at: datetime | None = None
+    # What the service says of the task beyond the shared shape (a render farm's cost, project,
+    # user, timeout...): None for kinds that say nothing more; in the JSON as "facts".
+    facts: TaskFacts | None = None
 
     def walk(self) -> Iterator[Task]:
         yield self
@@ -124,7 +127,36 @@ class Task:
             "children": [child.to_json() for child in self.children],
             **({"error_code": self.details["error_code"]} if "error_code" in self.details
                else {}),   # a failed task's code: the snapshot's error_codes explain it
+            **({"facts": self.facts.to_json(self.ended_at)} if self.facts is not None else {}),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class TaskFacts:
+    """A render task's own facts, as its service's list gives them (Renderbus getTaskList):
+    money in the account's currency, durations in seconds."""
+
+    started_at: datetime | None = None
+    render_s: float | None = None        # the service's own count of render time
+    cost: float | None = None            # all the task consumed (renderConsume)
+    coupon_cost: float | None = None     # of which paid by coupon (couponConsume)
+    account_cost: float | None = None    # of which paid from the balance (userAccountConsume)
+    arrears: float | None = None         # owed for it (taskArrears)
+    project: str | None = None
+    user: str | None = None
+    level: int | None = None             # its priority (taskLevel)
+    node_limit: int | None = None        # the most render nodes it may take (taskLimit)
+    output_name: str | None = None
+    timeout_s: float | None = None       # stopped for timeout after this long (taskOverTime)
+
+    def to_json(self, ended_at: datetime | None = None) -> dict[str, Any]:
+        return {"started_at": iso(self.started_at), "ended_at": iso(ended_at),
+                "render_s": finite(self.render_s), "cost": finite(self.cost),
+                "coupon_cost": finite(self.coupon_cost),
+                "account_cost": finite(self.account_cost), "arrears": finite(self.arrears),
+                "project": self.project, "user": self.user, "level": self.level,
+                "node_limit": self.node_limit, "output_name": self.output_name,
+                "timeout_s": finite(self.timeout_s)}
 
 
 @dataclass(slots=True)
@@ -175,12 +207,39 @@ class Relay:
 
 @dataclass(slots=True)
 class Account:
+    """An account's money: the cash balance, and what else the service lets it spend (a
+    Renderbus profile's coupon and credit). What the operator sees, and what the balance
+    rule compares, is `available`: all of it."""
+
     name: str
     balance: float | None = None
     coupon: float | None = None
+    credit: float | None = None
+    # The account's default task timeout, in seconds (Renderbus queryUserSetting); None: unknown.
+    default_timeout_s: float | None = None
+
+    @property
+    def available(self) -> float | None:
+        parts = [p for p in (self.balance, self.coupon, self.credit)
+                 if p is not None and math.isfinite(p)]
+        return sum(parts) if parts else None
+
+    def parts(self) -> str:
+        """"cash 0.00 + coupon 49.93": what `available` is made of, when more than the cash."""
+        named = [(n, v) for n, v in (("cash", self.balance), ("coupon", self.coupon),
+                                     ("credit", self.credit)) if v]
+        if not named or [n for n, _ in named] == ["cash"]:
+            return ""
+        return " + ".join(f"{n} {v:,.2f}" for n, v in named)
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "balance": finite(self.balance)}
+        out: dict[str, Any] = {"name": self.name, "balance": finite(self.balance)}
+        if self.coupon is not None or self.credit is not None:
+            out.update(coupon=finite(self.coupon), credit=finite(self.credit),
+                       available=finite(self.available))
+        if self.default_timeout_s is not None:
+            out["default_timeout_s"] = finite(self.default_timeout_s)
+        return out
 
 
 @dataclass(slots=True)

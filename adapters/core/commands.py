@@ -77,6 +77,8 @@ COMMANDS: tuple[Command, ...] = (
     _act("retry_merge", "M", "Retry merge", "Merge an encoding's clips again (FinalRip)"),
     _act("clear", "C", "Clear", "Clear encoding tasks and their files (asks first)"),
     _act("untrack", "u", "Untrack", "Stop watching tracked tasks (EVA, enhance)"),
+    _act("set_timeout", "L", "Time limit", "Stop tasks after so many hours of rendering "
+         "(Renderbus; asks for the hours)", footer=False),
     Command("mark", "space", "Mark", "Mark or unmark the task under the cursor, then move down "
             "(marking a parent says whether its sub-tasks go with it); in the block grid and "
             "the frame list, the frame to retry", "mark", ("tasks", "blocks", "frames"),
@@ -128,10 +130,12 @@ COMMANDS: tuple[Command, ...] = (
     Command("next_pane", "tab", "Next pane", "Move focus to the next pane", "focus_next"),
     Command("previous_pane", "shift+tab", "Previous pane", "Move focus to the previous pane",
             "focus_previous"),
-    Command("filter", "slash", "Filter", "Show only tasks whose id, name or status match",
-            "filter", ("tasks",), footer=True),
-    Command("sort", "o", "Sort", "Cycle the task order: newest, name, status, progress", "sort",
-            ("tasks",)),
+    Command("filter", "slash", "Filter", "Show only tasks whose id, name, status, project or "
+            "user match", "filter", ("tasks",), footer=True),
+    Command("sort", "o", "Sort", "Cycle the task order: newest, name, status, progress, then "
+            "the extra columns turned on", "sort", ("tasks",)),
+    Command("columns", "v", "Columns", "Turn the task list's extra columns on or off: elapsed, "
+            "ETA, cost, project, user", "columns", ("tasks",)),
     Command("reverse", "O", "Reverse", "Reverse the task order (oldest first, Z to A ...)",
             "reverse", ("tasks",)),
     Command("refresh", "r", "Refresh", "Poll every service now", "refresh"),
@@ -141,10 +145,14 @@ COMMANDS: tuple[Command, ...] = (
     Command("theme", "T", "Theme", "Next colour theme", "next_theme"),
     Command("history", "H", "Alerts", "Alerts and actions as recorded, across restarts "
             "(filter by service and event; enter goes to the item)", "history", footer=True),
+    _act("set_default_timeout", "L", "Default time limit", "The account's default timeout for "
+         "new tasks, in hours (Renderbus; in the service list)", targets=("services",),
+         group="console", footer=False),
     Command("trends", "i", "Trends", "The last hour of the selected service (every service from "
             "attention) as sparklines", "trends"),
     Command("service_info", "I", "Service details", "The selected service's details: its "
-            "account, interface, every warning, the farm's frame totals (Renderbus)",
+            "account (the balance and its parts, the default time limit), interface, every "
+            "warning, the farm's frame totals (Renderbus)",
             "service_info"),
     # replay (`jobdeck replay`): the recorded past, read-only
     Command("next_poll", "full_stop", "Next poll", "Step to the next recorded poll",
@@ -193,9 +201,9 @@ def service_actions() -> set[str]:
     return {c.name for c in COMMANDS if c.service_action}
 
 
-# Adapter actions with no key, on purpose: they take parameters a key cannot give (frame ids,
-# seconds) or pick one client among many (the viewers list shows the ids). `jobdeck act` runs them.
-CLI_ONLY = {"set_timeout", "kick"}
+# Adapter actions with no key, on purpose: they pick one client among many (the viewers list
+# shows the ids). `jobdeck act` runs them.
+CLI_ONLY = {"kick"}
 
 
 # Keys: which names are keys, and which remaps collide ------------------------------------------

@@ -543,7 +543,7 @@ class HistoryStore:
              round(latency) if latency is not None and math.isfinite(latency) else None,
              *(counts[s] for s in COUNTED), len(live) if snapshot.streams else None,
              sum(viewers) if viewers else None,
-             snapshot.account.balance if snapshot.account is not None else None,
+             snapshot.account.available if snapshot.account is not None else None,
              units if snapshot.ok else None, finished if snapshot.ok else None,
              None if snapshot.ok else (snapshot.error or "failed")))
 

@@ -4,7 +4,8 @@ A ServiceWatch follows one service's snapshots. Each poll it reports transitions
 turned failed or partial, or finished (`done`, alerted only when asked), a running task that made
 no progress for `stall_after`, a stream that went down, a relay that stopped or turned abnormal,
 the service going down or coming back; never on the service's first poll) and keeps the items
-that need attention now: failed and partial tasks, stalled tasks, tasks stopped for arrears,
+that need attention now: failed and partial tasks, stalled tasks, tasks stopped for arrears
+or for running past their timeout,
 streams that went down since watching began, live streams whose app is at its player limit,
 abnormal relays and relays that stopped since watching began, the service itself when it is
 down or stale, its warnings, and a balance under the alert threshold.
@@ -27,6 +28,7 @@ from typing import Any
 from jobdeck.adapters.contract.model import ServiceSnapshot, Task, iso
 
 ARREARS = "20"   # Renderbus: stopped because the account is in arrears
+TIMED_OUT = "23"   # Renderbus: stopped because it ran past its timeout (TIME_OUT_STOP)
 # Streams that went down are kept as attention items until they come back, but no longer than
 # GONE_KEEP_S and no more than GONE_LIMIT of them (the oldest go first): 2,000 streams renamed a
 # poll once made 264,000 items and doubled the console's memory in a minute.
@@ -101,7 +103,7 @@ class Item:
     what: str          # task | stream | relay | service | warning | balance
     id: str
     name: str
-    status: str        # failed, partial, stalled, arrears, gone, at limit, abnormal, stopped,
+    status: str        # failed, partial, stalled, arrears, timeout, gone, at limit, abnormal, stopped,
                        # down, stale, warning, low
     since: float       # monotonic time it began (newest first)
     detail: str = ""
@@ -365,12 +367,16 @@ class ServiceWatch:
                     items.append(Item(self.name, self.kind, "warning", str(number), "warning",
                                       "warning", self.last_ok or now, warning))
             account = snapshot.account
-            if account is not None and account.balance is not None \
-                    and self.balance_below is not None and account.balance < self.balance_below:
+            # what the account can spend: cash, coupon and credit (a Renderbus profile)
+            available = account.available if account is not None else None
+            if account is not None and available is not None \
+                    and self.balance_below is not None and available < self.balance_below:
+                parts = account.parts()
                 items.append(Item(self.name, self.kind, "balance", account.name or self.name,
                                   account.name or self.name, "low", self.last_ok or now,
-                                  f"balance {account.balance:,.2f} is under "
-                                  f"{self.balance_below:,.2f}"))
+                                  f"balance {available:,.2f}"
+                                  + (f" ({parts})" if parts else "")
+                                  + f" is under {self.balance_below:,.2f}"))
         items += self.gone.values()
         items += self.relays_down.values()
         return items
@@ -393,6 +399,10 @@ class ServiceWatch:
                 items.append(Item(self.name, self.kind, "task", task.id, task.name,
                                   "arrears", self.first_seen.get(task.id, now),
                                   task.error or "stopped for arrears", task))
+            elif task.raw_status == TIMED_OUT and self.kind == "renderbus":
+                items.append(Item(self.name, self.kind, "task", task.id, task.name,
+                                  "timeout", self.first_seen.get(task.id, now),
+                                  task.error or "stopped: timed out", task))
         return items
 
 

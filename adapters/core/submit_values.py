@@ -5,6 +5,7 @@ both end here, as one dict of checked values for `adapter.submit`.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,14 @@ def parse_value(field: SubmitField, raw: Any) -> Any:
             return int(text)
         except ValueError:
             raise SubmitError(f"{field.label}: {text!r} is not a whole number") from None
+    if kind == "number":
+        try:
+            value = float(text)
+        except ValueError:
+            raise SubmitError(f"{field.label}: {text!r} is not a number") from None
+        if not math.isfinite(value) or value <= 0:
+            raise SubmitError(f"{field.label}: must be more than 0")
+        return text
     if kind == "json":
         try:
             return json.loads(text)

@@ -10,13 +10,20 @@ poll in one request.
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from jobdeck.adapters.contract.base import ActionSpec, Adapter, Reads, read_together
+from jobdeck.adapters.contract.base import (
+    ActionSpec,
+    Adapter,
+    Reads,
+    SubmitField,
+    read_together,
+)
 from jobdeck.adapters.contract.model import (
     Account,
     ActionResult,
@@ -30,6 +37,7 @@ from jobdeck.adapters.contract.model import (
     ServiceSnapshot,
     Status,
     Task,
+    TaskFacts,
     from_epoch_ms,
 )
 from jobdeck.adapters.contract.options import Option
@@ -48,6 +56,7 @@ STATUS_MAP: dict[int, Status] = {
 }
 FULL_SPEED_WAITING = 40
 ARREARS_STOP = 20
+TIMEOUT_STOP = 23
 # Raw statuses whose words say more than the shared status does (the spec's status table).
 RAW_MEANINGS = {20: "stopped: the account is in arrears", 23: "stopped: timed out",
                 40: "test frames done, waiting for full speed", 65: "the submission failed",
@@ -56,6 +65,9 @@ RAW_MEANINGS = {20: "stopped: the account is in arrears", 23: "stopped: timed ou
 # meanwhile the polls read what changes. It may take this share of the poll deadline.
 HISTORY_RETRY_S = 60.0
 HISTORY_SHARE = 0.6
+# The account's settings (its default timeout) change when someone changes them: read with the
+# balance at most this often, and at once after set_default_timeout.
+SETTINGS_EVERY_S = 600.0
 
 # Frame status: 1 waiting, 2 running, 3 stopped, 4 done, 5 failed, 6-10 waiting on a stage, 11 timed out.
 FRAME_STATUS: dict[int, BlockStatus] = {1: "waiting", 2: "running", 3: "stopped", 4: "done",
@@ -85,8 +97,17 @@ ACTIONS: dict[str, ActionSpec] = {
                                done="frames resubmitted",
                                warning="Frames that finished render again, and are charged "
                                        "again."),
-    "set_timeout": ActionSpec("set_timeout", "Set timeout stop", params=("seconds",),
-                              done="timeout stop set"),
+    # setOverTimeStop takes seconds (`--param seconds=N`); the console asks for hours
+    "set_timeout": ActionSpec("set_timeout", "Set time limit", params=("seconds", "hours"),
+                              done="timeout stop set", ask=(SubmitField(
+                                  "hours", "Stop the task after this many hours of rendering",
+                                  kind="number", required=True, placeholder="e.g. 12 or 1.5"),)),
+    # the account's default for new tasks (updateUserSetting); whole hours, as the spec has it
+    "set_default_timeout": ActionSpec(
+        "set_default_timeout", "Set default time limit", params=("hours",), target="account",
+        single_target=True, done="default timeout set", ask=(SubmitField(
+            "hours", "New tasks stop after this many hours (the account's default)",
+            kind="int", required=True, placeholder="e.g. 12"),)),
 }
 ID_LIST_ACTIONS = ("stop", "resume", "abandon", "delete", "retry_failed")
 
@@ -147,6 +168,53 @@ def task_name(item: dict[str, Any], is_child: bool) -> str:
     return CHILD_NAMES.get(kind, kind or scene)
 
 
+def _soft_number(value: Any) -> float | None:
+    """A fact's number; a missing or odd one is no fact (a fact never fails the poll)."""
+    kind = type(value)
+    if kind is int:   # the usual cases, without the checks a string needs
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if value is None:
+        return None
+    try:
+        return number_or(value, None)
+    except ServiceError:
+        return None
+
+
+def _soft_text(value: Any) -> str | None:
+    return str(value) if value not in (None, "") and not isinstance(value, dict | list) else None
+
+
+def to_facts(item: dict[str, Any]) -> TaskFacts:
+    """What getTaskList says of a task beyond its status and frames (the spec's TaskInfo):
+    money in the account's currency; renderDuration in seconds (renderbus/docs_sdk "how to use
+    API interface zh.md": 单位：秒; the spec's example, 1176 for 1273 s between start and end);
+    taskOverTime in milliseconds like the list's dates (the spec's example: 86400000, a day)."""
+    level, limit = _soft_number(item.get("taskLevel")), _soft_number(item.get("taskLimit"))
+    over_ms = _soft_number(item.get("taskOverTime"))
+    return TaskFacts(
+        started_at=from_epoch_ms(item.get("startTime")),
+        render_s=_soft_number(item.get("renderDuration")),
+        cost=_soft_number(item.get("renderConsume")),
+        coupon_cost=_soft_number(item.get("couponConsume")),
+        account_cost=_soft_number(item.get("userAccountConsume")),
+        arrears=_soft_number(item.get("taskArrears")),
+        project=_soft_text(item.get("projectName")),
+        user=_soft_text(item.get("userName")),
+        level=int(level) if level is not None else None,
+        node_limit=int(limit) if limit is not None else None,
+        output_name=_soft_text(item.get("outputFileName")),
+        timeout_s=over_ms / 1000 if over_ms else None,
+    )
+
+
+def hours_text(seconds: float) -> str:
+    hours = seconds / 3600
+    return f"{hours:g} h" if hours >= 1 else f"{seconds / 60:g} min"
+
+
 def to_task(item: dict[str, Any], is_child: bool = False) -> Task:
     raw = integer_or(item.get("taskStatus"), -1, "taskStatus")
     assert raw is not None
@@ -165,6 +233,10 @@ def to_task(item: dict[str, Any], is_child: bool = False) -> Task:
         progress: float | None = frames.done / frames.total
     else:
         progress = 1.0 if status == "done" else None
+    facts = to_facts(item)
+    error = RAW_MEANINGS.get(raw) if status in ("stopped", "failed", "partial") else None
+    if raw == TIMEOUT_STOP and facts.timeout_s:
+        error = f"{error} (its limit: {hours_text(facts.timeout_s)})"
     return Task(
         id=str(item.get("id")),
         name=task_name(item, is_child),
@@ -174,11 +246,12 @@ def to_task(item: dict[str, Any], is_child: bool = False) -> Task:
         frames=frames,
         submitted_at=from_epoch_ms(item.get("submitDate")),
         output_url=None,
-        error=RAW_MEANINGS.get(raw) if status in ("stopped", "failed", "partial") else None,
+        error=error,
         actions=allowed_actions(status, raw, frames),
         children=children,
         ended_at=from_epoch_ms(item.get("completedDate")),
         details=error_code_of(item) if status in ("failed", "partial") else {},
+        facts=facts,
     )
 
 
@@ -231,14 +304,29 @@ def frame_key(index: Any, block: Any) -> tuple[str, str]:
     return frame, number
 
 
-def to_account(profile: dict[str, Any]) -> Account:
+def to_account(profile: dict[str, Any], setting: dict[str, Any] | None = None) -> Account:
+    """The profile's money: the zone's cash balance, and the coupon and credit the spec's
+    profile gives beside it (its example account: rmbbalance 0, coupon 49.93). With the
+    settings, the default task timeout."""
     zone = integer_or(profile.get("zone"), 1, "zone")
     return Account(
         name=str(profile.get("userName") or ""),
         balance=number_or(profile.get("usdbalance" if zone == 2 else "rmbbalance"), None,
                           "balance"),
         coupon=number_or(profile.get("coupon"), None, "coupon"),
+        credit=_soft_number(profile.get("credit")),
+        default_timeout_s=default_timeout(setting) if setting is not None else None,
     )
+
+
+def default_timeout(setting: dict[str, Any]) -> float | None:
+    """queryUserSetting's default timeout in seconds: `taskOverTimeSec` where the service
+    sends it (2.0.0), else `taskOverTime` in hours (the spec)."""
+    seconds = _soft_number(setting.get("taskOverTimeSec"))
+    if seconds:
+        return seconds
+    hours = _soft_number(setting.get("taskOverTime"))
+    return hours * 3600 if hours else None
 
 
 def to_frame(record: dict[str, Any]) -> FrameRecord:
@@ -310,6 +398,7 @@ class RenderbusAdapter(Adapter):
         self.attention_days = self.option("attention_days")
         self.book = TaskBook(to_task)
         self._history_wanted = False
+        self._setting: tuple[float, dict[str, Any]] | None = None   # (read at, settings)
         self.clock = time.monotonic   # when the whole list was last read (tests freeze it)
         self.client = RenderbusClient(
             self.http,
@@ -485,7 +574,23 @@ class RenderbusAdapter(Adapter):
         return await self.explain(codes, reads) or None
 
     async def _account(self) -> Account:
-        return to_account(await self.client.user_profile())
+        profile = await self.client.user_profile()
+        return to_account(profile, await self._settings())
+
+    async def _settings(self) -> dict[str, Any] | None:
+        """queryUserSetting, now and then: the default timeout is a fact of the account, not
+        worth failing it for (a failure is a warning, asked again at the next balance)."""
+        now = self.clock()
+        if self._setting is not None and now - self._setting[0] < SETTINGS_EVERY_S:
+            return self._setting[1]
+        try:
+            setting = await self.client.user_setting()
+        except ServiceError as exc:
+            self.client.warnings.append(f"the account's settings could not be read: "
+                                        f"{exc.reason}")
+            return None
+        self._setting = (now, setting)
+        return setting
 
     async def blocks(self, task_id: str) -> BlockGrid:
         data = await self.client.task_process_img(self._task_int(task_id))
@@ -557,6 +662,8 @@ class RenderbusAdapter(Adapter):
 
     async def do(self, spec: ActionSpec, targets: list[str],
                  params: dict[str, str]) -> ActionResult:
+        if spec.name == "set_default_timeout":
+            return await self._set_default_timeout(spec, targets, params)
         if not targets:
             raise ServiceError("no task given")
         ids = [self._task_int(t) for t in targets]
@@ -579,14 +686,43 @@ class RenderbusAdapter(Adapter):
                                    "or all=1")
             await self.client.restart_frames(ids[0], frame_ids, select_all)
         elif spec.name == "set_timeout":
-            try:
-                seconds = int(params["seconds"])
-            except (KeyError, ValueError):
-                raise ServiceError("set_timeout needs --param seconds=N") from None
-            await self.client.set_over_time_stop(ids, seconds)
+            await self.client.set_over_time_stop(ids, timeout_seconds(params))
         else:  # pragma: no cover - ACTIONS and this switch are kept together
             raise ServiceError(f"{spec.name} is not wired")
         self.book.ask_again(targets)   # the next poll asks for them even if no longer active
         noun = "task" if len(ids) == 1 else f"{len(ids)} tasks"
         return ActionResult(self.name, spec.name, targets, ok=True,
                             message=f"{noun} {', '.join(targets)} {spec.done}", code=200)
+
+    async def _set_default_timeout(self, spec: ActionSpec, targets: list[str],
+                                   params: dict[str, str]) -> ActionResult:
+        """The account's default timeout for new tasks (updateUserSetting), in whole hours."""
+        try:
+            hours = int(params["hours"])
+        except (KeyError, ValueError):
+            raise ServiceError("set_default_timeout needs --param hours=N (whole hours)") \
+                from None
+        if hours <= 0:
+            raise ServiceError("set_default_timeout: hours must be more than 0")
+        await self.client.update_default_timeout(hours * 3600)
+        self._setting = None   # read again with the next balance
+        return ActionResult(self.name, spec.name, targets or ["account"], ok=True,
+                            message=f"default timeout set to {hours} h for new tasks",
+                            code=200)
+
+
+def timeout_seconds(params: dict[str, str]) -> int:
+    """set_timeout's limit: `seconds` (act, as setOverTimeStop takes it) or `hours` (the
+    console's dialog), more than nothing."""
+    try:
+        if params.get("seconds") not in (None, ""):
+            seconds = int(params["seconds"])
+        elif params.get("hours") not in (None, ""):
+            seconds = round(float(params["hours"]) * 3600)
+        else:
+            raise KeyError
+    except (KeyError, ValueError, OverflowError):
+        raise ServiceError("set_timeout needs --param seconds=N (or hours=N)") from None
+    if seconds <= 0:
+        raise ServiceError("set_timeout: the limit must be more than 0")
+    return seconds

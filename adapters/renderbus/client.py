@@ -48,6 +48,10 @@ PATHS: dict[str, tuple[str, str]] = {
     # the spec's "Obtain analysis error code"; 2.0.0: rayvision_api/url.py queryAnalyseErrorDetail
     "error_detail": ("/api/render/common/queryErrorDetail",
                      "/api/render/submit/queryAnalyseErrorDetail"),
+    # the account's settings: the spec's /api/render/user/...; 2.0.0 rayvision_api/url.py setUp/
+    "user_setting": ("/api/render/user/queryUserSetting", "/api/render/setUp/queryUserSetting"),
+    "update_user_setting": ("/api/render/user/updateUserSetting",
+                            "/api/render/setUp/updateUserSetting"),
 }
 
 # Pages asked for at once when a list is long: one after the first, then two, then this many.
@@ -336,6 +340,33 @@ class RenderbusClient:
     async def set_over_time_stop(self, task_ids: list[int], seconds: int) -> Any:
         body = {"taskIds": task_ids, "overTime": seconds}
         return await self.call("set_timeout", body, idempotent=False)
+
+
+    # the account's default task timeout ---------------------------------------------------------
+
+    async def user_setting(self) -> dict[str, Any]:
+        """queryUserSetting: the account's settings; its default timeout is `taskOverTime` in
+        hours (the spec: "Timeout - hour"), and since 2.0.0 also `taskOverTimeSec` in seconds
+        (renderbus/docs_sdk docs/render/how to use API interface zh.md, 获取用户设置:
+        taskOverTime 超时时间-小时, taskOverTimeSec 超时时间-秒)."""
+        before = self.generation
+        try:
+            data = await self.call("user_setting", idempotent=True)
+        except RenderbusError as exc:
+            if exc.code == 404:   # not on either generation: an optional read decides nothing
+                self.generation = before
+            raise
+        return data if isinstance(data, dict) else {}
+
+    async def update_default_timeout(self, seconds: int) -> Any:
+        """updateUserSetting: the spec's 1.0.0 takes `taskOverTime` in whole hours; 2.0.0 takes
+        `taskOverTimeSec` in seconds (rayvision_api operators/user.py update_user_settings,
+        schemas/updateUserSetting.yaml: taskOverTimeSec, required integer)."""
+        def body(generation: str) -> dict[str, Any]:
+            if generation == "1.0.0":
+                return {"taskOverTime": seconds // 3600}   # whole hours (the adapter checks)
+            return {"taskOverTimeSec": seconds}
+        return await self.call("update_user_setting", body, idempotent=False)
 
 
 def fold_children(items: list[dict[str, Any]], asked: list[int]) -> list[dict[str, Any]]:

@@ -94,9 +94,13 @@ class SimTask:
     frames: list[SimFrame] = field(default_factory=list)
     blocks_per_frame: int = 1
     start_after: float = 0.0   # queued -> running after this many seconds
-    over_time: int | None = None
+    over_time: int | None = None   # ms, as the list's taskOverTime (setOverTimeStop: seconds)
     started_ms: int | None = None
     completed_ms: int | None = None
+    project: str = ""              # projectName
+    user: str | None = None        # userName: a sub-account's, else the account's own
+    level: int = 79                # taskLevel, taskLimit: the spec's example's values
+    node_limit: int = 200
 
 
 class RenderbusSim(Simulator):
@@ -128,7 +132,12 @@ class RenderbusSim(Simulator):
         # reproducible; a client learns the service's time from serverTime, as from a real one.
         self._epoch = self.wall() if epoch is None else epoch
         self.balance = 1250.40
-        self.coupon = 49.93
+        # The profile's coupon and credit beside the cash (the spec's example account: cash 0,
+        # coupon 49.93, credit 0); none in the demo, so its balance reads as the cash.
+        self.coupon = 0.0
+        self.credit = 0.0
+        # queryUserSetting's default timeout (the spec's example: taskOverTime 12, in hours)
+        self.default_timeout_s = 12 * 3600
         self.newest_first = newest_first    # the list's order (undocumented: either may come)
         self.min_step = 0.0                 # seconds of simulated time between two renders
         self.failure_code = 15000           # the code a frame that fails fails with
@@ -205,6 +214,18 @@ class RenderbusSim(Simulator):
         add(18304, "broken_rig.ma", 5, frames=4, fails=4, age_s=200)
         for parent in (19084, 18360):
             self._derive_parent(self.tasks[parent])
+        self._seed_demo_facts()
+
+    def _seed_demo_facts(self) -> None:
+        """Projects, the sub-accounts that submitted, the limits a studio sets."""
+        for task_id, project, user in ((19084, "hotel", None), (18278, "hotel", "nina"),
+                                       (18301, "hotel", "nina"), (18360, "tower", "omar"),
+                                       (18380, "ocean", None), (18306, "hangar", "omar"),
+                                       (18304, "rigs", "li"), (18330, "cars", None)):
+            for task in (self.tasks[task_id], *self._leaves(self.tasks[task_id])):
+                task.project, task.user = project, user
+        self.tasks[18380].node_limit = 50
+        self.tasks[18306].over_time = 6 * 3_600_000   # a stuck render, stopped at 6 h
 
     def seed_scale(self, finished: int = 20_000, running: int = 500, years: float = 2.0) -> None:
         """A studio's account with years behind it: `finished` tasks spread over `years` (done
@@ -271,6 +292,8 @@ class RenderbusSim(Simulator):
                 self._derive_parent(task)
 
     def _render(self, task: SimTask, dt: float, now_ms: int) -> None:
+        if self._timed_out(task, now_ms):
+            return
         for unit in task.frames:
             if unit.status != 2:
                 continue
@@ -285,6 +308,18 @@ class RenderbusSim(Simulator):
             failed = sum(1 for u in task.frames if u.status == 5)
             task.status = 45 if failed == len(task.frames) else 30 if failed else 25
             task.completed_ms = now_ms
+
+    def _timed_out(self, task: SimTask, now_ms: int) -> bool:
+        """A render past the limit setOverTimeStop gave it stops with status 23 (the spec's
+        TIME_OUT_STOP), its rendering frames stopped, as a stop would leave them."""
+        if not task.over_time or task.started_ms is None or \
+                now_ms - task.started_ms < task.over_time:
+            return False
+        task.status = 23
+        for unit in task.frames:
+            if unit.status == 2:
+                unit.status = 3
+        return True
 
     def _start_frames(self, task: SimTask, now_ms: int) -> None:
         running = sum(1 for u in task.frames if u.status == 2)
@@ -393,14 +428,14 @@ class RenderbusSim(Simulator):
             "totalFrames": len(task.frames), "abortFrames": counts[3],
             "executingFrames": counts[2], "doneFrames": counts[4], "failedFrames": counts[5],
             "framesRange": f"0-{max(0, len(task.frames) // max(1, task.blocks_per_frame) - 1)}",
-            "projectName": "", "submitDate": task.submit_ms, "startTime": task.started_ms,
-            "completedDate": task.completed_ms, "userName": self.user,
+            "submitDate": task.submit_ms, "startTime": task.started_ms,
+            "completedDate": task.completed_ms,
             "taskOverTime": task.over_time, "layerParentId": task.parent or 0,
             "cgId": 2000, "isOpen": 1 if task.children else 0, "taskType": task.task_type,
             "renderCamera": "Camera001", "layerName": task.layer,
             "respRenderingTaskList": children or None,
-            "renderConsume": round(sum(u.fee for u in task.frames), 2),
             "errorCode": self._task_error_code(task),
+            **self.task_facts(task),
         }
 
     def _task_error_code(self, task: SimTask) -> int | None:
@@ -413,6 +448,22 @@ class RenderbusSim(Simulator):
                 if unit.status == 5 and unit.error_code is not None:
                     return unit.error_code
         return None
+
+    def task_facts(self, task: SimTask) -> dict[str, Any]:
+        """The list's money, times, project, user and limits (the spec's TaskInfo): what the
+        frames cost is paid from the balance (no coupon in the demo), nothing owed."""
+        units = [u for leaf in self._leaves(task) for u in leaf.frames]
+        cost = round(sum(u.fee for u in units), 2)
+        # the render time of the frames that ended (settled as each ends, like the cost)
+        rendered = sum((u.ended_ms - u.started_ms) // 1000
+                       for u in units if u.started_ms and u.ended_ms)
+        return {"projectName": task.project, "userName": task.user or self.user,
+                "renderConsume": cost if units else None, "couponConsume": 0 if units else None,
+                "userAccountConsume": cost if units else None, "taskArrears": 0,
+                "renderDuration": rendered if task.started_ms else None,
+                "taskLevel": task.level, "taskUserLevel": 0, "taskLimit": task.node_limit,
+                "outputFileName": f"{task.id}_{task.scene.rsplit('.', 1)[0]}"
+                if task.completed_ms else None}
 
     def _task(self, value: Any) -> SimTask:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -452,7 +503,7 @@ class RenderbusSim(Simulator):
     def ep_profile(self, body: dict[str, Any]) -> dict[str, Any]:
         return {"userId": 10001136, "userName": self.user, "platform": 2, "zone": 1,
                 "rmbbalance": round(self.balance, 2), "usdbalance": 0, "coupon": self.coupon,
-                "level": 49, "accountType": 1}
+                "credit": self.credit, "level": 49, "accountType": 1}
 
     def _top_ids(self) -> list[int]:
         if self._order is None:
@@ -684,7 +735,34 @@ class RenderbusSim(Simulator):
         if not isinstance(seconds, int) or seconds <= 0:
             raise Refused(600, "parameter_invalid: overTime must be a positive number of seconds")
         for task in tasks:
-            task.over_time = seconds * 1000
+            for leaf in {task.id: task, **{t.id: t for t in self._leaves(task)}}.values():
+                leaf.over_time = seconds * 1000
+
+    def ep_user_setting(self, body: dict[str, Any]) -> dict[str, Any]:
+        """queryUserSetting as the spec's example gives it (taskOverTime in hours); the 2.0.0
+        generation adds taskOverTimeSec in seconds (renderbus/docs_sdk, docs/render/how to use
+        API interface zh.md: 获取用户设置)."""
+        setting: dict[str, Any] = {
+            "infoStatus": None, "accountType": None, "shareMainCapital": 0, "subDeleteTask": 0,
+            "useMainBalance": 0, "singleNodeRenderFrames": "1", "maxIgnoreMapFlag": "1",
+            "autoCommit": "2", "separateAccountFlag": 0, "mifileSwitchFlag": 0,
+            "assfileSwitchFlag": 0, "manuallyStartAnalysisFlag": 0, "downloadDisable": 0,
+            "taskOverTime": self.default_timeout_s // 3600}
+        if self.generation == "2.0.0":
+            setting["taskOverTimeSec"] = self.default_timeout_s
+        return setting
+
+    def ep_update_user_setting(self, body: dict[str, Any]) -> None:
+        """updateUserSetting: the spec's `taskOverTime` (an Integer of hours) on 1.0.0; on
+        2.0.0 `taskOverTimeSec` in seconds (rayvision_api schemas/updateUserSetting.yaml:
+        required, integer)."""
+        key = "taskOverTime" if self.generation == "1.0.0" else "taskOverTimeSec"
+        value = body.get(key)
+        if value is None:
+            raise Refused(601, f"parameter_cant_be_empty: {key}")
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise Refused(600, f"parameter_invalid: {key} must be a positive whole number")
+        self.default_timeout_s = value * 3600 if key == "taskOverTime" else value
 
     def auth_refused(self, request: SimRequest) -> SimResponse:
         return self.envelope(611, "signature_invalid")   # as after the key was rotated
@@ -711,10 +789,12 @@ ENDPOINTS: dict[str, Callable[[RenderbusSim, dict[str, Any]], Any]] = {
     "restart_frame": RenderbusSim.ep_restart_frame,
     "over_time": RenderbusSim.ep_over_time,
     "error_detail": RenderbusSim.ep_error_detail,
+    "user_setting": RenderbusSim.ep_user_setting,
+    "update_user_setting": RenderbusSim.ep_update_user_setting,
 }
 
 READS = frozenset({"platforms", "profile", "task_list", "task_info", "frames", "process_img",
-                   "frame_stats", "error_detail"})
+                   "frame_stats", "error_detail", "user_setting"})
 
 # path -> endpoint, per generation: 1.0.0 from the spec, 2.0.0 from rayvision_api/url.py.
 ROUTES: dict[str, dict[str, str]] = {
@@ -735,6 +815,8 @@ ROUTES: dict[str, dict[str, str]] = {
         "/api/render/task/restartFrame": "restart_frame",
         "/api/render/task/setOverTimeStop": "over_time",
         "/api/render/common/queryErrorDetail": "error_detail",
+        "/api/render/user/queryUserSetting": "user_setting",
+        "/api/render/user/updateUserSetting": "update_user_setting",
     },
     "2.0.0": {
         "/api/render/common/queryPlatforms": "platforms",
@@ -753,6 +835,8 @@ ROUTES: dict[str, dict[str, str]] = {
         "/api/render/handle/recommitTaskFrames": "restart_frame",
         "/api/render/handle/setTaskOverTimeStop": "over_time",
         "/api/render/submit/queryAnalyseErrorDetail": "error_detail",
+        "/api/render/setUp/queryUserSetting": "user_setting",
+        "/api/render/setUp/updateUserSetting": "update_user_setting",
     },
 }
 

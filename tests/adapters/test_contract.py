@@ -45,7 +45,9 @@ def test_every_declared_action_has_a_key_or_is_cli_only(kind):
     for name, spec in cls.actions.items():
         assert spec.name == name
         assert name in keyed or name in CLI_ONLY, f"{kind}.{name} has no key and is not CLI-only"
-        assert spec.target in ("task", "stream", "block", "client", "relay")
+        assert spec.target in ("task", "stream", "block", "client", "relay", "account")
+        # what the console's dialog asks goes as params `act` takes too (`--param NAME=`)
+        assert {f.name for f in spec.ask} <= set(spec.params), name
 
 
 def test_every_keyed_action_exists_in_some_kind():

@@ -39,10 +39,15 @@ def test_snapshot_json_has_the_design_shape(capsys, config_file):
                             "warnings", "api_version",
                             "frame_totals", "error_codes"}   # renderbus: the farm's totals
     assert service["warnings"] == [] and service["api_version"] == "1.0.0"
-    assert service["account"] == {"name": "rayvision", "balance": 1250.4}
+    # DESIGN's keys, and (added) the balance's parts and the default timeout
+    assert service["account"] == {"name": "rayvision", "balance": 1250.4, "coupon": 0.0,
+                                  "credit": 0.0, "available": 1250.4,
+                                  "default_timeout_s": 43200.0}
     task = next(t for t in service["tasks"] if t["id"] == "19084")
     assert set(task) == {"id", "name", "status", "raw_status", "progress", "queue_position",
-                         "frames", "submitted_at", "output_url", "error", "actions", "children"}
+                         "frames", "submitted_at", "output_url", "error", "actions", "children",
+                         "facts"}   # added: the render farm's own facts of the task
+    assert task["facts"]["project"] == "hotel" and task["facts"]["started_at"].endswith("Z")
     assert task["status"] == "running" and task["raw_status"] == "5"
     assert [c["id"] for c in task["children"]] == ["19087", "19088"]
     assert set(task["frames"]) == {"total", "done", "failed", "running", "waiting"}
@@ -98,6 +103,16 @@ def test_act_params(capsys, config_file, sim):
     code, _, _ = run(capsys, "act", "sh-farm", "set_timeout", "18301", "--param",
                        "seconds=600", "--config", str(config_file))
     assert code == 0 and sim.tasks[18301].over_time == 600_000
+    # the account's default: no target needed (the account is the target)
+    code, out, _ = run(capsys, "act", "sh-farm", "set_default_timeout", "--param", "hours=6",
+                       "--config", str(config_file))
+    result = json.loads(out)
+    assert code == 0 and result["targets"] == ["account"] and sim.default_timeout_s == 21600
+    assert [r.body for r in sim.received if r.path == "user/updateUserSetting"
+            and r.answered == 200] == [{"taskOverTime": 6}]
+    code, out, _ = run(capsys, "act", "sh-farm", "set_default_timeout", "--param", "hours=1.5",
+                       "--config", str(config_file))
+    assert code == 1 and "whole hours" in json.loads(out)["message"]
     code, _, err = run(capsys, "act", "sh-farm", "stop", "1", "--param", "x=1", "--config",
                        str(config_file))
     assert code == 2 and "no --param 'x'" in err

@@ -41,6 +41,8 @@ def act(config: Config, args: argparse.Namespace) -> int:
     if unknown:
         raise UsageError(f"{args.action} takes no --param {sorted(unknown)[0]!r}"
                          + (f" (it takes: {', '.join(spec.params)})" if spec.params else ""))
+    if not args.targets and spec.target == "account":   # the service's own account
+        args.targets = ["account"]
     if not args.targets:
         raise UsageError(f"{args.action} needs at least one target")
     for word in (*args.targets, *args.param):

@@ -96,10 +96,11 @@ def muted_counts() -> dict[str, int]:
 def print_keys(remapped: dict[str, str]) -> int:
     from jobdeck.adapters.core.commands import COMMANDS
 
-    print(f"{'COMMAND':<16}{'KEY':<10}WHAT IT DOES")
+    width = max(16, *(len(c.name) + 2 for c in COMMANDS))
+    print(f"{'COMMAND':<{width}}{'KEY':<10}WHAT IT DOES")
     for command in COMMANDS:
         key = command.display_key(remapped) + (" *" if command.name in remapped else "")
-        print(f"{command.name:<16}{key:<10}{command.help}")
+        print(f"{command.name:<{width}}{key:<10}{command.help}")
     if remapped:
         print("* remapped in [keys]")
     return EXIT_OK

@@ -124,8 +124,8 @@ class JobdeckCollector:
             if stream.viewers is not None:
                 add(viewers, [*key, stream.id], stream.viewers)
         account = snapshot.account
-        if account is not None and account.balance is not None:
-            add(balance, key, account.balance)
+        if account is not None and account.available is not None:
+            add(balance, key, account.available)   # cash, coupon and credit
 
 
 def parse_address(text: str) -> tuple[str, int]:

@@ -92,8 +92,9 @@ def snapshot_text(snap: ServiceSnapshot, balance_below: float | None = None,
     words = [f"{snap.name} ({snap.kind}" + (f", API {snap.api_version}" if snap.api_version
                                              else "") + ")",
              "ok" if snap.ok else f"FAILED: {snap.error}"]
-    if snap.account is not None and snap.account.balance is not None:
-        words.append(f"balance {snap.account.balance:,.2f}")
+    if snap.account is not None and snap.account.available is not None:
+        parts = snap.account.parts()
+        words.append(f"balance {snap.account.available:,.2f}" + (f" ({parts})" if parts else ""))
     if attention:
         words.append(f"{attention} need{'s' if attention == 1 else ''} attention")
     lines.append(" · ".join(words))

@@ -7,7 +7,7 @@ New work (n) and tracking (t) go the same road: a form, a worker, a message back
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -15,6 +15,7 @@ from textual.message_pump import MessagePump
 
 from jobdeck.adapters.contract.base import ActionSpec, Adapter
 from jobdeck.adapters.contract.model import (
+    Account,
     ActionResult,
     JobdeckError,
     Relay,
@@ -100,6 +101,24 @@ def frames_named(labels: list[str]) -> Text:
     return text
 
 
+def asked_now(spec: ActionSpec, items: Sequence[Subject], account: Account | None) -> dict[str, str]:
+    """What a dialog starts with: the limit in force now, so the operator sees what changes
+    (a task's own timeout, else the account's default; the account's default for the account)."""
+    def hours(seconds: float | None) -> str | None:
+        return f"{seconds / 3600:g}" if seconds else None
+
+    default = hours(account.default_timeout_s) if account is not None else None
+    if spec.name == "set_timeout":
+        limits = {t.facts.timeout_s if t.facts else None for t in items if isinstance(t, Task)}
+        own = hours(limits.pop()) if len(limits) == 1 else None
+        shown = own or default
+    elif spec.name == "set_default_timeout":
+        shown = default
+    else:
+        return {}
+    return {"hours": shown} if shown else {}
+
+
 class ActionRunner:
     def __init__(self, app: JobdeckApp, store: StateStore | None) -> None:
         self.app = app
@@ -127,9 +146,14 @@ class ActionRunner:
                 if values is not None:
                     self.request(service, action, items, values, skipped, reply_to, what)
 
+            state = self.app.states.get(service)
+            now = asked_now(spec, items, state.snapshot.account
+                            if state is not None and state.snapshot is not None else None)
+            fields = tuple(replace(f, default=now[f.name]) if f.name in now else f
+                           for f in spec.ask)
             self.app.push_screen(ParamsScreen(title(spec.label, " · ", service, " · ",
                                                     ", ".join(item.id for item in items)),
-                                              spec.ask), callback=asked)
+                                              fields), callback=asked)
             return
         ids = [item.id for item in items]
         if spec.destructive and self.app.config.confirm_destructive:

@@ -140,6 +140,9 @@ class JobdeckApp(App[int]):
         self.watch(self.screen, "focused", lambda _: self.fold_services(), init=False)
         if not self.is_headless and (fd := watched_fd()) is not None:
             self.set_interval(2.0, lambda: terminal_gone(fd) and self.exit(0))
+        saved = self.store.load().get("task_columns") if self.store else None
+        if isinstance(saved, list):   # the extra task columns chosen last time (v)
+            self.query_one(TasksPane).set_columns(tuple(str(c) for c in saved))
         self.show_selected()
 
     def on_resize(self) -> None:
@@ -335,12 +338,37 @@ class JobdeckApp(App[int]):
         from .screens.history import MuteScreen  # screens load when first opened
         self.push_screen(MuteScreen(event.item), callback=chosen)
 
+    @on(ServiceList.ActionRequested)
+    def _act_on_account(self, event: ServiceList.ActionRequested) -> None:
+        from .action_runner import Other
+        state = self.states[event.service]
+        account = state.snapshot.account if state.snapshot is not None else None
+        self.runner.request(event.service, event.action,
+                            [Other("account", account.name if account else event.service)])
+
+    @on(TasksPane.ColumnsRequested)
+    def _choose_columns(self, event: TasksPane.ColumnsRequested) -> None:
+        from .screens.columns import ColumnsScreen
+
+        def chosen(columns: tuple[str, ...] | None) -> None:
+            if columns is None:
+                return
+            self.query_one(TasksPane).set_columns(columns)
+            if self.store is not None:
+                try:
+                    self.store.update(task_columns=list(columns))
+                except OSError as exc:   # kept for this session only
+                    self.notify(safe_title("columns not saved: ", str(exc)), severity="warning")
+
+        self.push_screen(ColumnsScreen(event.shown), callback=chosen)
+
     @on(TasksPane.DetailRequested)
     def _detail(self, event: TasksPane.DetailRequested) -> None:
         from .screens.detail import DetailScreen
         state = self.states[event.service]
         self.push_screen(DetailScreen(event.service, event.task, state.can.has_frames, state.can,
-                                      state.snapshot.error_codes if state.snapshot else None))
+                                      state.snapshot.error_codes if state.snapshot else None,
+                                      self.wall()))
 
     @on(BlockGridView.FramesRequested)
     def _retry_blocks(self, event: BlockGridView.FramesRequested) -> None:
@@ -474,8 +502,11 @@ class JobdeckApp(App[int]):
     def action_service_info(self) -> None:
         from .screens.service_info import ServiceScreen
         state = self.states.get(self.selected)
-        if state is not None:
-            self.push_screen(ServiceScreen(state))
+        if state is None:
+            return
+        key = BY_NAME["set_default_timeout"].display_key(self.config.keys) \
+            if state.can.may("set_default_timeout") else None
+        self.push_screen(ServiceScreen(state, key))
 
     def action_trends(self) -> None:
         self.recording.open_trends(self.selected)
@@ -530,7 +561,8 @@ class JobdeckApp(App[int]):
         yield from palette_commands(self, self.config.keys, {
             "tasks": self.query_one(TasksPane), "table": self.query_one(TaskTable),
             "streams": self.query_one(StreamsPane), "blocks": self.query_one(BlockGridView),
-            "attention": self.query_one(AttentionPane)})
+            "attention": self.query_one(AttentionPane),
+            "services": self.query_one(ServiceList)})
 
     async def action_quit(self) -> None:
         self.poller.stop()

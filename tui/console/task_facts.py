@@ -1,12 +1,15 @@
-"""A task's facts as text: output link, error, kind-specific details (sizes, face lists)."""
+"""A task's facts as text: output link, error, kind-specific details (sizes, face lists), and
+what a render farm says of it (cost, times, project, user, limits: `farm_facts`)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from rich.text import Text
 
 from jobdeck.adapters.contract.model import Task, iso
+from jobdeck.adapters.core.task_times import duration_text, elapsed_s, eta_s
 from jobdeck.tui.safe_text import clean
 
 LABELS = {"input": "input", "output": "output", "input_url": "source", "size": "size",
@@ -30,6 +33,8 @@ def task_facts(task: Task) -> Text:
     line("output", task.output_url, "underline")
     line("error", task.error, "bold")
     line("submitted", iso(task.submitted_at))
+    for label, value in farm_facts(task, datetime.now(UTC)):
+        line(label, value)
     for key, value in task.details.items():
         if key == "faces" and isinstance(value, list):
             line("faces", f"{len(value)}" if value else None)
@@ -41,3 +46,38 @@ def task_facts(task: Task) -> Text:
         else:
             line(LABELS.get(key, key.replace("_", " ")), value)
     return text
+
+
+def money(value: float | None) -> str | None:
+    return None if value is None else f"{value:,.2f}"
+
+
+def farm_facts(task: Task, now: datetime) -> list[tuple[str, str]]:
+    """A render task's own facts, as label and words, only those its service gave: times
+    (elapsed to `now` while it runs, with the time to go at its rate), cost and how it was
+    paid, project, user, priority and limits, output name."""
+    facts = task.facts
+    if facts is None:
+        return []
+    rows: list[tuple[str, str | None]] = [
+        ("started", iso(facts.started_at)),
+        ("ended", iso(task.ended_at) if task.status != "running" else None)]
+    elapsed = elapsed_s(task, now)
+    if elapsed is not None:
+        eta = eta_s(task, now)
+        rows.append(("elapsed", duration_text(elapsed) + (
+            f" · about {duration_text(eta)} to go at its rate" if eta is not None else "")))
+    rows.append(("render time", duration_text(facts.render_s) or None))
+    paid = [f"{word} {money(value)}" for word, value in (
+        ("coupon", facts.coupon_cost), ("balance", facts.account_cost)) if value]
+    if facts.cost is not None:
+        rows.append(("cost", money(facts.cost) + (f" ({', '.join(paid)})" if paid else "")))
+    if facts.arrears:
+        rows.append(("arrears", money(facts.arrears)))
+    rows += [("project", facts.project), ("user", facts.user),
+             ("level", str(facts.level) if facts.level is not None else None),
+             ("node limit", str(facts.node_limit) if facts.node_limit is not None else None),
+             ("timeout", f"stops after {duration_text(facts.timeout_s)}"
+              if facts.timeout_s else None),
+             ("output name", facts.output_name)]
+    return [(label, value) for label, value in rows if value]

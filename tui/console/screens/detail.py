@@ -9,6 +9,8 @@ about its error code (Renderbus queryErrorDetail): what it means, what to do, wh
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -23,6 +25,7 @@ from jobdeck.tui.console.colours import status_style
 from jobdeck.tui.console.keymap import bindings_for
 from jobdeck.tui.console.messages import ActionDone, Ask, Loaded
 from jobdeck.tui.console.service_state import Capabilities
+from jobdeck.tui.console.task_facts import farm_facts
 from jobdeck.tui.safe_text import literal, set_titles, title
 
 MARK = "◆"
@@ -66,8 +69,10 @@ class DetailScreen(ModalScreen[None]):
 
     def __init__(self, service: str, task: Task, has_frames: bool,
                  can: Capabilities | None = None,
-                 explained: dict[str, ErrorDetail] | None = None) -> None:
+                 explained: dict[str, ErrorDetail] | None = None,
+                 wall: datetime | None = None) -> None:
         super().__init__()
+        self.wall = wall or datetime.now(UTC)   # elapsed and time to go count to this
         self.service = service
         self.shown_task = task
         self.has_frames = has_frames   # the kind lists a task's frame records
@@ -100,6 +105,8 @@ class DetailScreen(ModalScreen[None]):
             table.add_row("frames", f"{f.done} done · {f.failed} failed · {f.running} running · "
                                     f"{f.waiting} waiting · {f.total} in all")
         table.add_row("submitted", iso(task.submitted_at) or "—")
+        for label, value in farm_facts(task, self.wall):   # a render farm's own facts
+            table.add_row(label, literal(value))
         if task.error:
             table.add_row("error", literal(task.error))
         code = task.details.get("error_code")

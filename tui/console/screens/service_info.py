@@ -1,6 +1,8 @@
-"""`I`: the selected service's details: health, interface, account, every warning (the panes
-show the first), and the farm's frame totals where the kind reads them (Renderbus
-queryAllFrameStats). Drawn from the service's state, again each second while open."""
+"""`I`: the selected service's details: health, interface, its account whole (what it can
+spend and of what that is made: a Renderbus profile's cash, coupon and credit; its default
+time limit for new tasks), every warning (the panes show the first), and the farm's frame
+totals where the kind reads them (Renderbus queryAllFrameStats). Drawn from the service's
+state, again each second while open."""
 
 from __future__ import annotations
 
@@ -16,7 +18,9 @@ from jobdeck.tui.console.service_state import ServiceState, latency_text
 from jobdeck.tui.safe_text import literal, set_titles, title
 
 
-def service_facts(state: ServiceState) -> Table:
+def service_facts(state: ServiceState, default_key: str | None = None) -> Table:
+    """`default_key`: the key that sets the account's default time limit, where the kind has
+    one."""
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", justify="right")
     table.add_column()
@@ -35,12 +39,19 @@ def service_facts(state: ServiceState) -> Table:
         table.add_row("interface", literal(f"API {snapshot.api_version}"))
     account = snapshot.account
     if account is not None:
-        if account.name:
-            table.add_row("account", literal(account.name))
-        if account.balance is not None:
-            table.add_row("balance", f"{account.balance:,.2f}")
-        if account.coupon is not None:
-            table.add_row("coupon", f"{account.coupon:,.2f}")
+        table.add_row("account", literal(account.name or "—"))
+        available = account.available
+        table.add_row("balance", Text("—" if available is None else f"{available:,.2f}"))
+        for label, value in (("cash", account.balance), ("coupon", account.coupon),
+                             ("credit", account.credit)):
+            if value is not None and (value or label == "cash"):
+                table.add_row(f"  {label}", Text(f"{value:,.2f}"))
+        if account.default_timeout_s is not None or default_key:
+            limit = account.default_timeout_s
+            text = Text("not known" if limit is None else f"{limit / 3600:g} h for new tasks")
+            if default_key:
+                text.append(f"  ({default_key} in the service list sets it)", style="dim")
+            table.add_row("default time limit", text)
     totals = snapshot.frame_totals
     if totals is not None:
         table.add_row("farm frames", f"{totals.running:,} rendering · {totals.waiting:,} waiting "
@@ -59,9 +70,10 @@ def service_facts(state: ServiceState) -> Table:
 class ServiceScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,I", "app.pop_screen", "Close")]
 
-    def __init__(self, state: ServiceState) -> None:
+    def __init__(self, state: ServiceState, default_key: str | None = None) -> None:
         super().__init__()
         self.state = state
+        self.default_key = default_key
         self._shown = ""
 
     def compose(self) -> ComposeResult:
@@ -74,7 +86,7 @@ class ServiceScreen(ModalScreen[None]):
         self.set_interval(1.0, self.redraw)
 
     def redraw(self) -> None:
-        facts = service_facts(self.state)
+        facts = service_facts(self.state, self.default_key)
         key = repr([[str(c) for c in col.cells] for col in facts.columns])
         if key != self._shown:   # an unchanged service is not drawn again
             self._shown = key

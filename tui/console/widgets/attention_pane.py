@@ -35,9 +35,9 @@ COLUMNS = (Column("dot", "", 1), Column("service", "SERVICE", 12, short=8),
 NARROWING = ("drop:kind", "short:age", "gap", "short:status", "short:service")
 # item status -> the theme's status colour it borrows
 COLOURS = {"failed": "failed", "partial": "partial", "stalled": "stopped", "arrears": "stopped",
-           "gone": "abandoned", "idle": "queued", "disabled": "abandoned", "down": "failed",
-           "stale": "stopped", "warning": "stopped", "low": "partial", "at limit": "partial",
-           "abnormal": "failed", "stopped": "stopped"}
+           "timeout": "stopped", "gone": "abandoned", "idle": "queued", "disabled": "abandoned",
+           "down": "failed", "stale": "stopped", "warning": "stopped", "low": "partial",
+           "at limit": "partial", "abnormal": "failed", "stopped": "stopped"}
 
 
 class AttentionPane(KeyedTable):

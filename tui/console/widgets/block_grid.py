@@ -22,6 +22,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from jobdeck.adapters.contract.model import BLOCK_STATUSES, Block, BlockGrid, Task
+from jobdeck.adapters.core.task_times import duration_text, grid_eta_s
 from jobdeck.tui.console.colours import block_style
 from jobdeck.tui.console.keymap import bindings_for
 from jobdeck.tui.console.messages import ActionDone, Ask, Loaded
@@ -319,6 +320,7 @@ class BlockPane(Vertical):
         self.remove_class("facts")
         self._shown = (grid, note)
         self._counts = grid.counts() if grid else {}  # once per refresh, not per cursor move
+        self._eta = grid_eta_s(grid) if grid else None   # from the blocks' own estimates
         self.grid.service, self.grid.task_actions = service, actions
         self.grid.markable = self._markable
         self.grid.show_grid(grid)
@@ -326,6 +328,7 @@ class BlockPane(Vertical):
         self._legend(grid, note)
 
     _legend_shown: tuple[str, object] | None = None
+    _eta: float | None = None
 
     def _update_legend(self, text: Text) -> None:
         key = (text.plain, repr(text.spans))
@@ -346,6 +349,8 @@ class BlockPane(Vertical):
                     part.append(GLYPHS[status], style=block_style(self.app, status))
                     part.append(f" {status} {counts[status]}")
                     parts.append(part)
+            if self._eta is not None:   # frameEst: the service's estimate, not our guess
+                parts.append(Text(f"about {duration_text(self._eta)} to go"))
             legend = Text(" · ").join(parts)
             if self.grid.marked:
                 legend.append(f" · {len(self.grid.marked)} marked", style="bold")

@@ -100,8 +100,8 @@ class ServiceList(OptionList, inherit_bindings=False):
                                                 ("queued", "wait"), ("live", "live"))
                      if counts[k]]
             account = snapshot.account
-            if account is not None and account.balance is not None:
-                words.append(Text(f"bal {account.balance:,.2f}"))
+            if account is not None and account.available is not None:   # coupon, credit too
+                words.append(Text(f"bal {account.available:,.2f}"))
             if not words:
                 words.append(Text("nothing running" if snapshot.tasks or snapshot.streams
                                   else "no tasks"))
@@ -152,6 +152,37 @@ class ServiceList(OptionList, inherit_bindings=False):
 
     class OpenRequested(Message):
         """Go into the highlighted entry: its pane takes the focus."""
+
+    class ActionRequested(Message):
+        """Run an action on the highlighted service's account (its default timeout)."""
+
+        def __init__(self, service: str, action: str) -> None:
+            super().__init__()
+            self.service, self.action = service, action
+
+    def _state(self) -> ServiceState | None:
+        name = self.selected_service
+        kept = self._last.get(name) if name else None
+        return kept[0] if kept else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "service_action":
+            state = self._state()
+            return state is not None and state.can.may(str(parameters[0]))
+        return True
+
+    def why_not(self, action: str, parameters: tuple[object, ...], label: str) -> str:
+        state = self._state()
+        if state is None:
+            return "choose a service first"
+        if not state.can.may_write:
+            return "read-only: actions are switched off"
+        return f"{state.name} is a {state.kind} service: it has no such action"
+
+    def action_service_action(self, name: str) -> None:
+        state = self._state()
+        if state is not None and state.can.may(name):
+            self.post_message(self.ActionRequested(state.name, name))
 
     def action_open(self) -> None:
         self.post_message(self.OpenRequested())

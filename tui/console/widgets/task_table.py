@@ -8,13 +8,17 @@ are ever drawn, each once, from a per-row strip cache: 20,000 tasks cost one scr
 Ids are never cut silently: the ID column is as wide as the longest id shown (up to a share of
 the pane), and an id longer than that ends in `…`; the pane below names the task by its whole
 id, and `c` copies it. A kind whose tasks count no frames gives DONE/FAIL/ALL's room to names.
+
+Extra columns the operator turns on (ELAPSED, ETA, COST, PROJECT, USER: a render farm's task
+facts) are drawn after DONE/FAIL/ALL. When the pane is narrow the submission time gives way
+first, then the bar, then the extra columns from the right: the name keeps its room.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -26,6 +30,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from jobdeck.adapters.contract.model import Task
+from jobdeck.adapters.core.task_times import duration_text, elapsed_s, eta_s
 from jobdeck.tui.console.colours import status_style, theme_colour
 from jobdeck.tui.console.keymap import bindings_for
 from jobdeck.tui.safe_text import clean
@@ -36,6 +41,9 @@ GUIDE_W = 3
 MIN_NAME_W = 14
 # Columns that give way, in this order, when the pane is narrow (an 80x24 terminal).
 OPTIONAL = (("submitted", WHEN_W), ("bar", BAR_W))
+# The extra columns, as the operator may turn them on: header and width (a space included).
+EXTRA = {"elapsed": ("ELAPSED", 8), "eta": ("ETA", 8), "cost": ("COST", 10),
+         "project": ("PROJECT", 13), "user": ("USER", 11)}
 Signature = tuple[object, ...]
 
 
@@ -56,13 +64,28 @@ class Row:
     parent: str | None
 
 
-def signature(task: Task, marked: bool, expanded: bool) -> Signature:
+def signature(task: Task, marked: bool, expanded: bool, extra: tuple[str, ...] = ()) -> Signature:
     """Exactly what a row draws: equal signatures, same line (and no redraw)."""
     frames = task.frames
     return (task.name, task.status, task.progress, task.queue_position,
             frames.done if frames else None, frames.failed if frames else None,
             frames.total if frames else None, task.submitted_at, marked, bool(task.children),
-            expanded)
+            expanded, extra)
+
+
+def extra_text(column: str, task: Task, now: datetime) -> str:
+    """What an extra column says of a task ("" when its service gives no figure)."""
+    facts = task.facts
+    if column == "elapsed":
+        return duration_text(elapsed_s(task, now))
+    if column == "eta":
+        eta = eta_s(task, now)
+        return "~" + duration_text(eta) if eta is not None else ""
+    if facts is None:
+        return ""
+    if column == "cost":
+        return f"{facts.cost:,.2f}" if facts.cost is not None else ""
+    return clean(getattr(facts, column) or "")
 
 
 class TaskTable(ScrollView, can_focus=True):
@@ -99,6 +122,9 @@ class TaskTable(ScrollView, can_focus=True):
         self._longest_id = ID_W - 1
         self._id_w = ID_W
         self._frames = True   # some task counts frames: DONE/FAIL/ALL is shown
+        self._extra: tuple[str, ...] = ()   # the extra columns turned on, in EXTRA's order
+        self._shown_extra: tuple[str, ...] = ()   # those that fit
+        self.wall: datetime | None = None   # the moment ELAPSED and ETA count to (None: now)
 
     # the public face --------------------------------------------------------------------------------
 
@@ -131,9 +157,36 @@ class TaskTable(ScrollView, can_focus=True):
             task = self.rows[number].task
             drawn = self._signatures.get(task.id)
             if drawn is not None and drawn != signature(task, task.id in marked,
-                                                        task.id not in self._collapsed):
+                                                        task.id not in self._collapsed,
+                                                        self._extra_texts(task)):
                 self._strips.pop(task.id, None)
                 self.refresh_line(number)
+
+    def set_columns(self, extra: tuple[str, ...]) -> None:
+        """Turn extra columns on (EXTRA's names; the others off)."""
+        wanted = tuple(name for name in EXTRA if name in extra)
+        if wanted != self._extra:
+            self._extra = wanted
+            self._choose_columns()
+            self.relabel()
+            self.post_message(self.ColumnsChanged())
+
+    @property
+    def extra_columns(self) -> tuple[str, ...]:
+        """The extra columns turned on (some may not fit the pane now)."""
+        return self._extra
+
+    @property
+    def hidden_columns(self) -> tuple[str, ...]:
+        """Extra columns turned on that the pane is too narrow for."""
+        return tuple(name for name in self._extra if name not in self._shown_extra)
+
+    def _now(self) -> datetime:
+        return self.wall or datetime.now(UTC)
+
+    def _extra_texts(self, task: Task) -> tuple[str, ...]:
+        now = self._now()
+        return tuple(extra_text(name, task, now) for name in self._shown_extra)
 
     def relabel(self) -> None:
         """New widths or colours: every row drawn again (cursor and expansion stay)."""
@@ -170,6 +223,10 @@ class TaskTable(ScrollView, can_focus=True):
                 f"{'STATUS':<{STATUS_W}}"
                 f"{'PROGRESS' if 'bar' in self._optional else '%':<{bar_w}}"
                 f"{'DONE/FAIL/ALL' if self._frames else '':>{self._frames_w}}")
+        for name in self._shown_extra:
+            label, width = EXTRA[name]
+            text += f" {label:>{width - 1}}" if name in ("elapsed", "eta", "cost") \
+                else f" {label:<{width - 1}}"
         if "submitted" in self._optional:
             text += f" {'SUBMITTED':>{WHEN_W - 1}}"
         return text
@@ -340,10 +397,12 @@ class TaskTable(ScrollView, can_focus=True):
 
     def _fixed_width(self) -> int:
         width = 2 + 2 + self._id_w + 1 + STATUS_W + PCT_W + self._frames_w
+        width += sum(EXTRA[name][1] for name in self._shown_extra)
         return width + sum(w for name, w in OPTIONAL if name in self._optional)
 
     def _choose_columns(self) -> None:
         self._optional = {name for name, _ in OPTIONAL}
+        self._shown_extra = self._extra
         # ids are shown whole when they fit in a fifth of the pane (and ID_MAX)
         room = max(ID_W - 1, min(ID_MAX - 1, self._width // 5))
         self._id_w = 0 if self._longest_id == 0 else min(self._longest_id, room) + 1
@@ -351,6 +410,8 @@ class TaskTable(ScrollView, can_focus=True):
             if self._width - self._fixed_width() - GUIDE_W >= MIN_NAME_W:
                 break
             self._optional.discard(name)
+        while self._shown_extra and self._width - self._fixed_width() - GUIDE_W < MIN_NAME_W:
+            self._shown_extra = self._shown_extra[:-1]   # the operator's columns go last
 
     def _fit_columns(self) -> None:
         """The tasks shown changed: does the ID column, or DONE/FAIL/ALL, need other room?"""
@@ -391,7 +452,8 @@ class TaskTable(ScrollView, can_focus=True):
             strip = self._row_strip(number, cursor)
             self._strips[task.id] = strip
             self._signatures[task.id] = signature(task, task.id in self._marked,
-                                                  task.id not in self._collapsed)
+                                                  task.id not in self._collapsed,
+                                                  self._extra_texts(task))
         return strip.crop_extend(0, self.size.width, self.rich_style)
 
     def _row_strip(self, number: int, cursor: bool) -> Strip:
@@ -441,6 +503,14 @@ class TaskTable(ScrollView, can_focus=True):
             add((total, None))
         else:
             add((" " * FRAMES_W, None))
+        if self._shown_extra:
+            for name, text in zip(self._shown_extra, self._extra_texts(task), strict=True):
+                width = EXTRA[name][1] - 1
+                if cell_len(text) > width:
+                    text = set_cell_size(text, width - 1) + "…"
+                add((" " + (f"{text:>{width}}" if name in ("elapsed", "eta", "cost")
+                            else set_cell_size(text, width)), self._style("dim")
+                     if name in ("project", "user") else None))
         if "submitted" in self._optional:
             add((f" {when_text(task.submitted_at):>{WHEN_W - 1}}", self._style("dim")))
         base = self.rich_style

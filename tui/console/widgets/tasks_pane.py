@@ -3,13 +3,15 @@ whose tasks these are and how fresh. It owns its keys (from the one table) and a
 act by message; it never calls an adapter.
 
 While filtered it says how many of how many it shows ("8 of 17 tasks"); `esc` clears the marks
-and the filter. Marking a parent says that its sub-tasks go with it.
+and the filter. Marking a parent says that its sub-tasks go with it. `v` turns the extra
+columns on and off (ELAPSED, ETA, COST, PROJECT, USER); `o` then orders by them too.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import datetime
 
 from rich.text import Text
 from textual import on
@@ -23,7 +25,7 @@ from jobdeck.adapters.contract.model import Task
 from jobdeck.tui.console.keymap import bindings_for, refresh_bindings_on_change
 from jobdeck.tui.console.messages import Copy, HistoryWanted
 from jobdeck.tui.console.service_state import ServiceState, age_text, count_tasks
-from jobdeck.tui.console.task_filter import SORTS, arrange
+from jobdeck.tui.console.task_filter import EXTRA_COLUMNS, SORTS, arrange
 from jobdeck.tui.safe_text import literal, set_titles, title
 
 from .task_table import TaskTable
@@ -48,6 +50,13 @@ class TasksPane(Vertical):
             self.service, self.action, self.tasks = service, action, tasks
             self.skipped = skipped   # marked tasks the action does not apply to
 
+    class ColumnsRequested(Message):
+        """Choose the extra columns (the app asks, remembers and hands them back)."""
+
+        def __init__(self, shown: tuple[str, ...]) -> None:
+            super().__init__()
+            self.shown = shown
+
     class DetailRequested(Message):
         def __init__(self, service: str, task: Task) -> None:
             super().__init__()
@@ -62,12 +71,13 @@ class TasksPane(Vertical):
         self.reverse = False
         self.shown_count = 0   # tasks shown (filtered), sub-tasks included
         self._header = ""
+        self.wall: datetime | None = None   # the service's moment for ELAPSED and ETA
 
     def compose(self) -> ComposeResult:
         yield Static(id="tasks-header")
         yield TaskTable(id="tasks")
-        yield FilterInput(placeholder="filter tasks: id, name or status (enter keeps, esc clears)",
-                          id="filter")
+        yield FilterInput(placeholder="filter tasks: id, name, status, project or user "
+                          "(enter keeps, esc clears)", id="filter")
 
     @property
     def table(self) -> TaskTable:
@@ -75,13 +85,15 @@ class TasksPane(Vertical):
 
     # what it shows --------------------------------------------------------------------------------
 
-    def show(self, state: ServiceState | None, now: float) -> None:
+    def show(self, state: ServiceState | None, now: float, wall: datetime | None = None) -> None:
         self.state = state
+        if wall is not None:
+            self.wall = self.table.wall = wall
         if state is None:
             set_titles(self, title("Tasks · no services configured"), None)
             return
         tasks = state.snapshot.tasks if state.snapshot else []
-        arranged = arrange(tasks, self.filter_text, self.sort, self.reverse)
+        arranged = arrange(tasks, self.filter_text, self.sort, self.reverse, self.wall)
         self.shown_count = count_tasks(arranged) if self.filter_text else state.task_count
         self.table.show_tasks(state.name, arranged, state.marked)
         self.show_titles(now)
@@ -119,6 +131,9 @@ class TasksPane(Vertical):
         if self.filter_text:
             words.append(f"filter: {self.filter_text}")
         words.append(f"sort: {self.sort}" + (" reversed" if self.reverse else ""))
+        hidden = self.table.hidden_columns
+        if hidden:   # turned on, but the pane is too narrow for them now
+            words.append(f"{len(hidden)} column{'s' if len(hidden) != 1 else ''} hidden")
         if state.snapshot is not None and state.snapshot.api_version:
             words.append(f"API {state.snapshot.api_version}")   # the generation that answered
         set_titles(self, title(*parts), literal(" · ".join(words)))
@@ -236,8 +251,23 @@ class TasksPane(Vertical):
         box.remove_class("on")
         self.table.focus()
 
+    def sorts(self) -> tuple[str, ...]:
+        """The orders `o` steps through: the usual four, then the extra columns turned on."""
+        return SORTS + self.table.extra_columns
+
+    def set_columns(self, extra: tuple[str, ...]) -> None:
+        self.table.set_columns(tuple(c for c in extra if c in EXTRA_COLUMNS))
+        if self.sort not in self.sorts():   # ordered by a column turned off: back to newest
+            self.sort = SORTS[0]
+        self.show(self.state, self.clock())
+
+    def action_columns(self) -> None:
+        self.post_message(self.ColumnsRequested(self.table.extra_columns))
+
     def action_sort(self) -> None:
-        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        sorts = self.sorts()
+        self.sort = sorts[(sorts.index(self.sort) + 1) % len(sorts)] if self.sort in sorts \
+            else SORTS[0]
         if self.state is not None and self.sort != SORTS[0]:   # reorders the whole list
             self.post_message(HistoryWanted(self.state.name))
         self.show(self.state, self.clock())

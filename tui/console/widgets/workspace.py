@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import datetime
 
 from textual import on
 from textual.app import ComposeResult
@@ -46,7 +47,7 @@ class Workspace(Vertical):
         self.set_class(streams and not (state.snapshot and state.snapshot.tasks), "no-tasks")
         if streams:
             self.query_one(StreamsPane).show(state, wall)  # type: ignore[arg-type]
-        self.query_one(TasksPane).show(state, now)
+        self.query_one(TasksPane).show(state, now, wall if isinstance(wall, datetime) else None)
         if blocks:
             self.show_blocks()
 
