@@ -34,6 +34,7 @@ TIMED_OUT = "23"   # Renderbus: stopped because it ran past its timeout (TIME_OU
 # poll once made 264,000 items and doubled the console's memory in a minute.
 GONE_KEEP_S = 24 * 3600.0
 GONE_LIMIT = 500
+LIMIT_HOLD_S = 60.0   # an app at its player limit stays an item this long after it was
 
 
 @dataclass(slots=True)
@@ -139,6 +140,8 @@ class ServiceWatch:
     relays: dict[str, str] = field(default_factory=dict)          # relay id -> state
     relays_down: dict[str, Item] = field(default_factory=dict)    # stopped since watched
     abnormal_since: dict[str, float] = field(default_factory=dict)
+    # stream id -> (since when its app is at its player limit, when it last was): see _limits
+    at_limit: dict[str, tuple[float, float]] = field(default_factory=dict)
     progress: dict[str, _Progress] = field(default_factory=dict)
     first_seen: dict[str, float] = field(default_factory=dict)
     ok: bool | None = None
@@ -234,7 +237,21 @@ class ServiceWatch:
         self._forget_gone(now)
         self.streams = {s.id: s.state for s in snapshot.streams}
         self._relays(snapshot, now, transition)
+        self._limits(snapshot, now)
         return out
+
+    def _limits(self, snapshot: ServiceSnapshot, now: float) -> None:
+        """Streams whose app is at its player limit, since when. An app's viewers come and go
+        around its limit: the item stays LIMIT_HOLD_S after the app was last at it, and keeps
+        the time it began, so it neither flickers nor jumps to the top at every poll."""
+        at = [stream.id for stream in at_limit(self.name, self.kind, snapshot, now)]
+        live = {s.id for s in snapshot.streams if s.state == "live"}
+        for stream_id in at:
+            since, _ = self.at_limit.get(stream_id, (now, now))
+            self.at_limit[stream_id] = (since, now)
+        for stream_id, (_, last) in list(self.at_limit.items()):
+            if stream_id not in live or (stream_id not in at and now - last > LIMIT_HOLD_S):
+                del self.at_limit[stream_id]
 
     def _forget_gone(self, now: float) -> None:
         """Keep GONE_LIMIT gone streams at most, none older than GONE_KEEP_S."""
@@ -355,7 +372,20 @@ class ServiceWatch:
                                       "stalled", tracked.since + self.stall_after_s,
                                       f"no progress for {age_words(now - tracked.since)}",
                                       task))
-            items += at_limit(self.name, self.kind, snapshot, self.last_ok or now)
+            if self.at_limit:
+                players = app_players(snapshot)
+                streams = {s.id: s for s in snapshot.streams}
+                for stream_id, (since, _) in self.at_limit.items():
+                    stream = streams.get(stream_id)
+                    if stream is None or not stream.player_limit:
+                        continue
+                    have = players.get(stream.app, 0)
+                    detail = f"players refused at the limit: app {stream.app} has {have} of " \
+                        f"{stream.player_limit}" if have >= stream.player_limit else \
+                        f"app {stream.app} was at its limit of {stream.player_limit} players " \
+                        f"(now {have})"
+                    items.append(Item(self.name, self.kind, "stream", stream.id, stream.name,
+                                      "at limit", since, detail))
             for relay in snapshot.relays or []:
                 if relay.state == "abnormal":
                     items.append(Item(self.name, self.kind, "relay", relay.id, relay.name,
@@ -406,13 +436,20 @@ class ServiceWatch:
         return items
 
 
-def at_limit(service: str, kind: str, snapshot: ServiceSnapshot, since: float) -> list[Item]:
-    """Live streams whose app has as many players as its limit allows (NTV limitMgr, spec 10.1:
-    the limit is for all the app's streams together): the next player is refused."""
+def app_players(snapshot: ServiceSnapshot) -> dict[str, int]:
+    """Players of each app's live streams together (NTV limitMgr, spec 10.1: an app's limit is
+    for all its streams)."""
     players: dict[str, int] = {}
     for stream in snapshot.streams:
         if stream.state == "live":
             players[stream.app] = players.get(stream.app, 0) + (stream.viewers or 0)
+    return players
+
+
+def at_limit(service: str, kind: str, snapshot: ServiceSnapshot, since: float) -> list[Item]:
+    """Live streams whose app has as many players as its limit allows: the next player is
+    refused."""
+    players = app_players(snapshot)
     return [Item(service, kind, "stream", stream.id, stream.name, "at limit", since,
                  f"players refused at the limit: app {stream.app} has "
                  f"{players[stream.app]} of {stream.player_limit}")

@@ -92,3 +92,26 @@ def test_live_streams_whose_app_is_at_its_player_limit_need_attention():
     assert [(i.what, i.id, i.status) for i in items] == [("stream", "show/a", "at limit"),
                                                          ("stream", "show/b", "at limit")]
     assert items[0].detail == "players refused at the limit: app show has 6 of 6"
+
+
+def test_an_app_around_its_player_limit_is_one_steady_item_not_a_flicker():
+    """Viewers come and go around the limit: the item keeps the time it began, says the app
+    was at its limit while under it, and goes LIMIT_HOLD_S after the app was last at it."""
+    from jobdeck.adapters.core.oncall import LIMIT_HOLD_S
+
+    def streams(viewers: int) -> list[Stream]:
+        return [Stream("show/a", "show", "a", "rtmp", "h", viewers=viewers, player_limit=6)]
+
+    watch = ServiceWatch("live", "ntv")
+    watch.observe(live(streams=streams(6)), 10, WALL)
+    first = watch.items(11)
+    assert [(i.status, i.since) for i in first] == [("at limit", 10)]
+    watch.observe(live(streams=streams(5)), 12, WALL)      # one player left
+    under = watch.items(13)
+    assert [(i.status, i.since) for i in under] == [("at limit", 10)]
+    assert under[0].detail == "app show was at its limit of 6 players (now 5)"
+    watch.observe(live(streams=streams(6)), 14, WALL)      # full again: the same item
+    assert [(i.since, i.detail) for i in watch.items(15)] == [
+        (10, "players refused at the limit: app show has 6 of 6")]
+    watch.observe(live(streams=streams(4)), 14 + LIMIT_HOLD_S + 1, WALL)
+    assert watch.items(14 + LIMIT_HOLD_S + 2) == []         # under it for long enough: gone
