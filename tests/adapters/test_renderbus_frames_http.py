@@ -202,3 +202,13 @@ async def test_farm_totals_that_cannot_be_read_are_a_warning_and_the_last_ones_s
     await adapter.poll()
     assert len(calls(sim, TOTALS[generation])) == 3
     await adapter.close()
+
+
+async def test_a_stuck_render_has_a_block_grid_without_estimates(adapter, sim):
+    """A hung node's frames never move (the demo's stalled task): the grid is still read, and
+    its running blocks carry no estimate of their own rather than a made-up one."""
+    sim.add_task(20002, "hangar.max", 5, frames=4, stuck=True)
+    grid = await adapter.blocks("20002")
+    running = [b for row in grid.rows for b in row if b.status == "running"]
+    assert running and all(b.eta_s is None for b in running)
+    await adapter.close()
