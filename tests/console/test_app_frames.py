@@ -223,3 +223,24 @@ async def test_a_screen_that_hears_its_actions_result_does_not_make_the_app_audi
     actions = [json.loads(line)["action"]
                for line in (tmp_path / "state" / "audit.log").read_text().splitlines()]
     assert actions == ["retry_frames", "kick"]
+
+
+async def test_the_frame_list_has_room_on_an_80x24_terminal():
+    """A failed task's facts and explanation are longer than the box at 80x24: they scroll in a
+    part of their own, and the frame list keeps rows to move and mark in."""
+    sim = bridge_farm()
+    async with console(("sh-farm", sim), size=(80, 24)) as (app, pilot):
+        await cursor_to(pilot, "18340")
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DetailScreen)
+        table = screen.query_one(DataTable)
+        assert table.row_count == 12 and table.has_focus
+        assert table.size.height >= 5             # the header and at least four frames
+        await pilot.press("down")                  # a failed frame: its explanation shows
+        await settle(pilot)
+        assert table.size.height >= 5
+        facts = screen.query_one("#detail-facts-box")
+        assert facts.max_scroll_y > 0              # the rest of the facts is a scroll away
+        assert "error 15000" in plain(screen.query_one("#detail-facts"))
