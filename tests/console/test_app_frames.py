@@ -58,6 +58,8 @@ async def test_marked_blocks_of_the_grid_are_rendered_again_by_their_frame_ids(t
         assert isinstance(app.screen, ConfirmScreen)
         body = app.screen.body.plain
         assert "frame 2 block 1 (failed)" in body and "frame 2 block 2 (failed)" in body
+        assert body.startswith("Retry frames of 1 task on sh-farm?")
+        assert "2 frames:" in body                 # none of them finished
         assert "charged again" in body and sent(sim, RESTART) == []   # nothing before yes
         await pilot.press("y")
         await settle(pilot)
@@ -135,6 +137,7 @@ async def test_frames_marked_in_the_frame_list_are_rendered_again_by_their_ids()
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
         assert "(failed, id " in app.screen.body.plain
+        assert "2 frames, 1 of them finished:" in app.screen.body.plain   # frame 0: charged again
         await pilot.press("y")
         await settle(pilot)
         units = sim.tasks[20001].frames
