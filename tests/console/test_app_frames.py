@@ -67,7 +67,7 @@ async def test_marked_blocks_of_the_grid_are_rendered_again_by_their_frame_ids(t
         assert sent(sim, RESTART) == [{"taskIds": 20001, "selectAll": 0,
                                        "ids": [units[4].id, units[5].id]}]
         assert {units[4].status, units[5].status} <= {1, 2}   # back in the queue
-        assert "task 20001 frames resubmitted" in toasts(app)
+        assert "task 20001 frames resubmitted (2 of them)" in toasts(app)
         assert grid.marked == set()                # the marks did their work
         assert "running" in app.query_one("#tasks").row_text("20001")
         await app.action_quit()                    # the history store is written through
@@ -213,7 +213,7 @@ async def test_a_screen_that_hears_its_actions_result_does_not_make_the_app_audi
         await settle(pilot)
         await pilot.press("y")
         await settle(pilot)
-        assert toasts(app).count("task 20001 frames resubmitted") == 1
+        assert toasts(app).count("task 20001 frames resubmitted (1 of them)") == 1
     edge = NginxRtmpSim(clock=FrozenClock())
     app = demo_app(("edge", edge), clock=FrozenClock(), state=store)
     async with started(app) as pilot:

@@ -53,7 +53,7 @@ async def test_L_asks_the_hours_and_stops_the_render_past_them_with_status_23(tm
         await answer(pilot, "0.5")
         assert not isinstance(app.screen, ParamsScreen)
         assert sent(sim, "task/setOverTimeStop") == [{"taskIds": [18380], "overTime": 1800}]
-        assert "task 18380 timeout stop set" in toasts(app)
+        assert "task 18380 timeout stop set (after 30 min of rendering)" in toasts(app)
         clock.advance(3)
         app.poller.poll("sh-farm")
         await settle(pilot)
