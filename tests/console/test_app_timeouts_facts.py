@@ -199,3 +199,17 @@ async def test_enter_shows_the_tasks_cost_project_user_and_limits():
         for expected in ("project", "ocean", "user", "rayvision", "node limit", "50", "cost",
                          "started", "elapsed", "to go at its rate", "level"):
             assert expected in words, expected
+
+
+async def test_enter_names_a_tasks_limit_as_L_does():
+    """The limit L sets is called a time limit everywhere: the key, the dialog, the facts."""
+    from jobdeck.tui.console.screens.detail import DetailScreen
+
+    sim = farm(FrozenClock())
+    async with console(("sh-farm", sim), size=(120, 40)) as (app, pilot):
+        await cursor_to(pilot, "18306")      # the demo's stuck render, limited to 6 h
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)
+        words = words_of(app.screen.query_one("#detail-facts").content)
+        assert "time limit stops after 6 h of rendering" in " ".join(words.split())
