@@ -247,3 +247,19 @@ async def test_the_frame_list_has_room_on_an_80x24_terminal():
         facts = screen.query_one("#detail-facts-box")
         assert facts.max_scroll_y > 0              # the rest of the facts is a scroll away
         assert "error 15000" in plain(screen.query_one("#detail-facts"))
+
+
+async def test_at_80_columns_the_legend_breaks_between_its_parts_not_inside_one():
+    """The legend of a stopped task with marks is wider than the pane at 80x24: it goes on
+    a new line before a part ("▒▒ stopped 2", "1 marked"), never inside one."""
+    sim = bridge_farm()
+    async with console(("sh-farm", sim), size=(80, 24)) as (app, pilot):
+        await grid_of(app, pilot, "18278")           # lobby.max: stopped, 5 kinds of block
+        await pilot.press("space")
+        await settle(pilot)
+        legend = app.query_one("#block-legend")
+        lines = str(legend.render()).splitlines()
+        width = legend.content_region.width
+        assert width < 70 and all(len(line) <= width for line in lines), (width, lines)
+        assert any("stopped 2" in line for line in lines)
+        assert any(line.startswith("1 marked") or " · 1 marked" in line for line in lines)
