@@ -50,6 +50,19 @@ class Pager:
             return None
         return max(0, self.total - self.kept)
 
+    def take_item(self, item: dict[str, Any]) -> None:
+        """One item from elsewhere than a page (a page kept from an earlier read)."""
+        self._keep(self.key(item), item)
+
+    def _keep(self, key: Hashable, item: dict[str, Any]) -> None:
+        if key not in self._seen:
+            self._seen.add(key)
+            self.kept += 1
+            if self.sink is not None:
+                self.sink(item)
+            else:
+                self.items.append(item)
+
     def take(self, page: int, items: list[dict[str, Any]], page_count: Any,
              total: Any = None) -> bool:
         """Keep one page; True when the next page should be asked for."""
@@ -69,13 +82,7 @@ class Pager:
         repeated = bool(keys) and keys in self._pages
         self._pages.add(keys)
         for key, item in zip(keys, items, strict=True):
-            if key not in self._seen:
-                self._seen.add(key)
-                self.kept += 1
-                if self.sink is not None:
-                    self.sink(item)
-                else:
-                    self.items.append(item)
+            self._keep(key, item)
         if page >= self.last_page:
             if self.declared > self.cap:
                 self.capped = True

@@ -23,7 +23,7 @@ from jobdeck.adapters.contract.model import (
 )
 from jobdeck.adapters.contract.options import Option
 
-from .client import NtvClient, number
+from .client import REST_EVERY_S, NtvClient, number
 
 ACTIONS = {
     "close_stream": ActionSpec("close_stream", "Close stream", destructive=True,
@@ -200,9 +200,10 @@ class NtvAdapter(Adapter):
         remembered = self.kept(SECONDARY["closed"])
         active, counts, closed, working, recording, demand_apps, dvr, limits, relays = \
             await read_together(
-                items("streamMgr", "get_active_streams", key=stream_key),
+                items("streamMgr", "get_active_streams", key=stream_key, rest_every=REST_EVERY_S),
                 reads.optional(items("statMgr", "connection_count",
-                                     key=lambda r: (*stream_key(r, "application"), r.get("ver"))),
+                                     key=lambda r: (*stream_key(r, "application"), r.get("ver")),
+                                     rest_every=REST_EVERY_S),
                                SECONDARY["connection_count"]),
                 disabled(),
                 reads.optional(items("transcodeMgr", "list_working",

@@ -14,6 +14,7 @@ import asyncio
 import hashlib
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from jobdeck.adapters.contract.http import HttpTransport
@@ -24,6 +25,19 @@ REFUSAL_MEMORY_S = 600.0
 # Section 1.9 of the spec: paged replies take `page`; the sections of get_streams and
 # get_stream_files name `pageno` instead.
 PAGE_PARAM = {("streamMgr", "get_streams"): "pageno", ("streamMgr", "get_stream_files"): "pageno"}
+# A list of many pages (a server with hundreds of live streams: 20 a page, chosen by the
+# server, spec 1.9) is read whole at most this often; between, its first page and its count,
+# and the whole again at once when the count or the number of pages changes.
+REST_EVERY_S = 10.0
+
+
+@dataclass(slots=True)
+class _Rest:
+    """A list's pages after the first, as last read whole, and the counts they went with."""
+    total: Any
+    pages: Any
+    items: list[dict[str, Any]]
+    read_at: float
 
 
 def md5(text: str) -> str:
@@ -59,6 +73,7 @@ class NtvClient:
         self._refused: dict[tuple[str, str], float] = {}   # read -> when it was found refused
         self._working: str | None = None   # a token some read has succeeded with
         self.warnings: list[str] = []
+        self._rest: dict[tuple[str, str], _Rest] = {}
 
     async def _get(self, group: str, request: str, params: dict[str, Any], *,
                    idempotent: bool, token: bool = True) -> dict[str, Any]:
@@ -139,12 +154,17 @@ class NtvClient:
         return reply
 
     async def items(self, group: str, request: str, key: Callable[[dict[str, Any]], Any] = id,
-                    **params: Any) -> list[dict[str, Any]]:
+                    *, rest_every: float | None = None, **params: Any) -> list[dict[str, Any]]:
         """Every item of every page, each once by `key`; `items` may be missing, null, a list
-        or an object. A reply without `pages` is the only page."""
+        or an object. A reply without `pages` is the only page. With `rest_every`, the pages
+        after the first are read again only that often, or when the first page's counts
+        (`total`, `pages`) differ from the last whole read's: what a poll of a big list asks
+        does not grow with its length."""
         pager = Pager(f"{group} {request}", key=key)
         page_param = PAGE_PARAM.get((group, request), "page")
         page = 1
+        rest = self._rest.get((group, request)) if rest_every is not None else None
+        first, counts = 0, (None, None)   # where the first page ends, and its counts
         while True:
             reply = await self.read(group, request, **params,
                                     **({page_param: page} if page > 1 else {}))
@@ -155,9 +175,25 @@ class NtvClient:
             rows = [i for i in items or [] if isinstance(i, dict)] if isinstance(items, list) \
                 else []
             pages = data.get("pages") if isinstance(data, dict) else None
-            if not pager.take(page, rows, pages):
+            total = data.get("total") if isinstance(data, dict) else None
+            more = pager.take(page, rows, pages)
+            if page == 1 and rest_every is not None:
+                if not more:
+                    self._rest.pop((group, request), None)
+                elif rest is not None and (rest.total, rest.pages) == (total, pages) \
+                        and total is not None and self.clock() - rest.read_at < rest_every:
+                    # the same counts, read whole a moment ago: the first page, then the rest
+                    # as it was (an item the first page holds now is not taken twice)
+                    for item in rest.items:
+                        pager.take_item(item)
+                    return pager.items
+                first, counts = len(pager.items), (total, pages)
+            if not more:
                 if pager.stopped_early and "empty" not in pager.stopped_early:
                     self.warnings.append(pager.stopped_early)
+                if rest_every is not None and page > 1 and not pager.stopped_early:
+                    self._rest[(group, request)] = _Rest(counts[0], counts[1],
+                                                         pager.items[first:], self.clock())
                 return pager.items
             page += 1
 

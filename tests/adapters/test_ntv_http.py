@@ -397,3 +397,41 @@ async def test_a_group_the_account_may_call_but_the_server_refuses_keeps_its_wor
     assert snapshot.warnings == ["relays (streamingMgr) could not be read: streamingMgr "
                                  "get_streaming: module not installed (code 9)"]
     await adapter.close()
+
+
+async def test_a_big_stream_list_is_read_whole_only_when_its_counts_change_or_every_10_s(clock):
+    """300 live streams are 15 pages of 20: a poll asks the first page and its count; the rest
+    is read whole every REST_EVERY_S, and at once when a stream ends (the count changes)."""
+    from jobdeck.adapters.ntv.client import REST_EVERY_S
+
+    sim = NtvSim(clock=clock, scenario="empty")
+    for n in range(300):
+        sim.add_stream("live", f"cam{n:03d}", viewers=1 if n % 50 == 0 else 0)
+    with SimServer(sim) as server:
+        adapter = adapter_for(sim, server)
+        adapter.client.clock = clock
+
+        async def poll() -> tuple[list[str], int]:
+            before = len(sim.received)
+            snapshot = await adapter.poll()
+            assert snapshot.ok, snapshot.error
+            pages = [r for r in sim.received[before:] if r.path == "streamMgr/get_active_streams"]
+            return sorted(s.id for s in snapshot.streams if s.state == "live"), len(pages)
+
+        clock.advance(1)   # the simulator's guest stream goes live on its first step
+        live, pages = await poll()
+        whole = -(-len(live) // 20)
+        assert len(live) == 301 and pages == whole == 16   # the first poll: every page
+        clock.advance(2)
+        again, pages = await poll()
+        assert again == live and pages == 1            # the same count: the first page only
+        last = "live/cam299"                           # a stream far from the first page ends
+        del sim.streams[last]
+        clock.advance(2)
+        after, pages = await poll()
+        assert last not in after and len(after) == 300 and pages == 15   # read whole at once
+        clock.advance(2)
+        assert (await poll())[1] == 1
+        clock.advance(REST_EVERY_S)
+        assert (await poll())[1] == 15                 # and whole again every REST_EVERY_S
+        await adapter.close()
