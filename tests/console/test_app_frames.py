@@ -146,7 +146,7 @@ async def test_frames_marked_in_the_frame_list_are_rendered_again_by_their_ids()
         assert app.screen is screen and screen.marked == set()
         assert {f.status for f in (screen.frames[0], screen.frames[4])} <= {"waiting",
                                                                             "running"}
-        assert "task 20001 frames resubmitted" in toasts(app)
+        assert "task 20001 frames resubmitted (2 of them)" in toasts(app)
 
 
 async def test_a_failed_task_and_its_frames_say_what_their_error_code_means():
