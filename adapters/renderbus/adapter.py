@@ -588,7 +588,8 @@ class RenderbusAdapter(Adapter):
         except ServiceError as exc:
             self.client.warnings.append(f"the account's settings could not be read: "
                                         f"{exc.reason}")
-            return None
+            # what was read before still stands (and the read is tried at the next balance)
+            return self._setting[1] if self._setting is not None else None
         self._setting = (now, setting)
         return setting
 
