@@ -213,3 +213,16 @@ async def test_enter_names_a_tasks_limit_as_L_does():
         assert isinstance(app.screen, DetailScreen)
         words = words_of(app.screen.query_one("#detail-facts").content)
         assert "time limit stops after 6 h of rendering" in " ".join(words.split())
+
+
+async def test_I_shows_no_parts_of_a_balance_that_is_all_cash():
+    from jobdeck.tui.console.screens.service_info import ServiceScreen
+
+    sim = farm()
+    sim.balance, sim.coupon = 1250.40, 0.0
+    async with console(("sh-farm", sim)) as (app, pilot):
+        await pilot.press("I")
+        await settle(pilot)
+        assert isinstance(app.screen, ServiceScreen)
+        words = words_of(app.screen.query_one("#service-facts").content)
+        assert "balance  1,250.40" in words and "cash" not in words
