@@ -16,11 +16,17 @@ from jobdeck.adapters.contract.model import BlockGrid, Task
 
 
 def elapsed_s(task: Task, now: datetime) -> float | None:
-    """Seconds from start to end (or to now while it runs); None when it never started."""
+    """Seconds from start to end (or to now while it runs); None when it never started, or
+    when it is not running and its service gives no end (a stopped Renderbus task)."""
     started = task.facts.started_at if task.facts is not None else None
     if started is None:
         return None
-    end = task.ended_at if task.ended_at is not None and task.status != "running" else now
+    if task.status == "running":
+        end = now
+    elif task.ended_at is not None:
+        end = task.ended_at
+    else:
+        return None
     return max(0.0, (end - started).total_seconds())
 
 

@@ -588,7 +588,8 @@ class RenderbusAdapter(Adapter):
         except ServiceError as exc:
             self.client.warnings.append(f"the account's settings could not be read: "
                                         f"{exc.reason}")
-            return None
+            # what was read before still stands (and the read is tried at the next balance)
+            return self._setting[1] if self._setting is not None else None
         self._setting = (now, setting)
         return setting
 
@@ -667,6 +668,7 @@ class RenderbusAdapter(Adapter):
         if not targets:
             raise ServiceError("no task given")
         ids = [self._task_int(t) for t in targets]
+        done = spec.done   # what the result says was done, with its figures where it has some
         if spec.name in ID_LIST_ACTIONS:
             await self.client.task_ids_call(spec.name, ids)
         elif spec.name == "full_speed":
@@ -684,15 +686,19 @@ class RenderbusAdapter(Adapter):
             if not select_all and not frame_ids:
                 raise ServiceError("retry_frames needs --param frames=ID,ID, blocks=F:B,F:B "
                                    "or all=1")
+            frame_ids = list(dict.fromkeys(frame_ids))   # frames= and blocks= may meet
             await self.client.restart_frames(ids[0], frame_ids, select_all)
+            done = f"{spec.done} ({'all of them' if select_all else f'{len(frame_ids)} of them'})"
         elif spec.name == "set_timeout":
-            await self.client.set_over_time_stop(ids, timeout_seconds(params))
+            seconds = timeout_seconds(params)
+            await self.client.set_over_time_stop(ids, seconds)
+            done = f"{spec.done} (after {hours_text(seconds)} of rendering)"
         else:  # pragma: no cover - ACTIONS and this switch are kept together
             raise ServiceError(f"{spec.name} is not wired")
         self.book.ask_again(targets)   # the next poll asks for them even if no longer active
         noun = "task" if len(ids) == 1 else f"{len(ids)} tasks"
         return ActionResult(self.name, spec.name, targets, ok=True,
-                            message=f"{noun} {', '.join(targets)} {spec.done}", code=200)
+                            message=f"{noun} {', '.join(targets)} {done}", code=200)
 
     async def _set_default_timeout(self, spec: ActionSpec, targets: list[str],
                                    params: dict[str, str]) -> ActionResult:

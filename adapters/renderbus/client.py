@@ -137,14 +137,15 @@ class RenderbusClient:
     def path(self, endpoint: str) -> str:
         return PATHS[endpoint][GENERATIONS.index(self.generation)]
 
-    def _headers(self, path: str, body: dict[str, Any]) -> dict[str, str]:
+    def _headers(self, path: str, body: dict[str, Any],
+                 generation: str | None = None) -> dict[str, str]:
         headers: dict[str, Any] = {
             "accessId": self.access_id,
             "channel": self.channel,
             "platform": self.platform,
             "UTCTimestamp": int(self.clock() + self.clock_offset_s),
             "nonce": random.randint(1, 2**31 - 1),
-            "version": self.generation,
+            "version": generation or self.generation,
         }
         headers["signature"] = sign(self._access_key, self.host, path, headers, body)
         out = {k: str(v) for k, v in headers.items()}
@@ -153,27 +154,33 @@ class RenderbusClient:
 
     async def call(self, endpoint: str,
                    body: dict[str, Any] | Callable[[str], dict[str, Any]] | None = None, *,
-                   idempotent: bool) -> Any:
-        """One signed POST. `body` may depend on the generation (a function of it)."""
+                   idempotent: bool, optional: bool = False) -> Any:
+        """One signed POST. `body` may depend on the generation (a function of it). An
+        `optional` call (a read the service may lack: the farm totals, the error codes, the
+        account's settings) tries 2.0.0 after a 404 for itself only: it never moves an auto
+        service off the paths its tasks answer on."""
         expired_once = False
+        used = self.generation
         while True:
-            used = self.generation
-            path = self.path(endpoint)
+            path = PATHS[endpoint][GENERATIONS.index(used)]
             sent = (body(used) if callable(body) else body) or {}
             response = await self.http.request(
-                "POST", path, idempotent=idempotent, headers=self._headers(path, sent),
+                "POST", path, idempotent=idempotent, headers=self._headers(path, sent, used),
                 content=json.dumps(sent, separators=(",", ":")).encode(),
             )
             if response.status_code == 404 and self.auto and used == "1.0.0":
-                self.generation = "2.0.0"   # nothing was done: go again on the new paths
+                used = "2.0.0"   # nothing was done: go again on the new paths
+                if not optional:
+                    self.generation = used
                 continue
             if response.status_code == 404:
-                raise RenderbusError(f"{path} not found (HTTP 404) on API {self.generation}; "
+                raise RenderbusError(f"{path} not found (HTTP 404) on API {used}; "
                                      "check base_url and api_version", code=404)
             reply = self.http.json_of(response)
             if not isinstance(reply, dict) or "code" not in reply:
                 raise RenderbusError(f"bad reply (HTTP {response.status_code}, no 'code' field)")
-            self.answered = self.generation
+            if not optional or used == self.generation:
+                self.answered = used
             self._learn_clock(reply.get("serverTime"))
             code = reply_code(reply.get("code"))
             if code == 200:
@@ -255,7 +262,7 @@ class RenderbusClient:
 
     async def frame_stats(self) -> dict[str, Any]:
         """queryAllFrameStats: the account's frames all told (the spec: no parameters)."""
-        data = await self.call("frame_stats", idempotent=True)
+        data = await self.call("frame_stats", idempotent=True, optional=True)
         if not isinstance(data, dict):
             raise RenderbusError("bad reply to queryAllFrameStats (data is not an object)")
         return data
@@ -268,7 +275,7 @@ class RenderbusClient:
         def body(generation: str) -> dict[str, Any]:
             number = int(code) if code.isdigit() and generation == "1.0.0" else code
             return {"code": number, "language": "1"}
-        data = await self.call("error_detail", body, idempotent=True)
+        data = await self.call("error_detail", body, idempotent=True, optional=True)
         if data is None:
             return []
         if isinstance(data, dict):   # one CodeInfo rather than a list of them
@@ -349,13 +356,9 @@ class RenderbusClient:
         hours (the spec: "Timeout - hour"), and since 2.0.0 also `taskOverTimeSec` in seconds
         (renderbus/docs_sdk docs/render/how to use API interface zh.md, 获取用户设置:
         taskOverTime 超时时间-小时, taskOverTimeSec 超时时间-秒)."""
-        before = self.generation
-        try:
-            data = await self.call("user_setting", idempotent=True)
-        except RenderbusError as exc:
-            if exc.code == 404:   # not on either generation: an optional read decides nothing
-                self.generation = before
-            raise
+        # read beside the tasks: a 404 here (a service without it) must not move the
+        # generation under the task list's feet
+        data = await self.call("user_setting", idempotent=True, optional=True)
         return data if isinstance(data, dict) else {}
 
     async def update_default_timeout(self, seconds: int) -> Any:

@@ -564,11 +564,13 @@ class RenderbusSim(Simulator):
             if not rows or rows[-1][0]["frameIndex"] != str(unit.frame):
                 rows.append([])
             used = ((unit.ended_ms or now_ms) - unit.started_ms) // 1000 if unit.started_ms else 0
-            est = int((100 - unit.percent) / unit.speed) if unit.status == 2 else 0
+            # a frame that does not move (a hung node) has no estimate: "" rather than a guess
+            est = ("" if not unit.speed else str(int((100 - unit.percent) / unit.speed))) \
+                if unit.status == 2 else "0"
             rows[-1].append({
                 "frameIndex": str(unit.frame), "frameBlock": str(unit.block),
                 "frameStatus": str(unit.status), "framePercent": str(int(unit.percent)),
-                "frameUsed": str(max(0, used)), "frameEst": str(est),
+                "frameUsed": str(max(0, used)), "frameEst": est,
                 "feeAmount": f"{unit.fee:.2f}", "couponFee": "0.00", "renderInfo": "",
                 "isMaxPrice": "0", "startTime": str(unit.started_ms or ""),
                 "endTime": str(unit.ended_ms or ""), "grabUrl": "",

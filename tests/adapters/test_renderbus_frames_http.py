@@ -202,3 +202,37 @@ async def test_farm_totals_that_cannot_be_read_are_a_warning_and_the_last_ones_s
     await adapter.poll()
     assert len(calls(sim, TOTALS[generation])) == 3
     await adapter.close()
+
+
+async def test_a_stuck_render_has_a_block_grid_without_estimates(adapter, sim):
+    """A hung node's frames never move (the demo's stalled task): the grid is still read, and
+    its running blocks carry no estimate of their own rather than a made-up one."""
+    sim.add_task(20002, "hangar.max", 5, frames=4, stuck=True)
+    grid = await adapter.blocks("20002")
+    running = [b for row in grid.rows for b in row if b.status == "running"]
+    assert running and all(b.eta_s is None for b in running)
+    await adapter.close()
+
+
+@pytest.mark.parametrize("missing", ["/api/render/task/queryAllFrameStats",
+                                     "/api/render/common/queryErrorDetail"])
+async def test_an_optional_read_missing_on_an_auto_service_does_not_move_it_to_2_0_0(
+        clock, monkeypatch, missing):
+    """A spec (1.0.0) service without the farm totals or the error codes: those reads warn;
+    the service stays on the spec's paths, where its tasks are (a 404 there once moved the
+    whole service to 2.0.0 for good, and every poll after failed)."""
+    from jobdeck.adapters.renderbus.adapter import RenderbusAdapter
+    from jobdeck.adapters.simulation.server import SimServer
+    from tests.support.renderbus import service_config
+
+    monkeypatch.delitem(sim_module.ROUTES["1.0.0"], missing)
+    farm = RenderbusSim(clock=clock, epoch=FIXED_EPOCH)
+    with SimServer(farm) as server:
+        adapter = RenderbusAdapter(service_config(farm, server.base_url, api_version="auto"))
+        first = await adapter.poll()
+        assert first.ok and first.api_version == "1.0.0"
+        assert any("HTTP 404" in w for w in first.warnings)
+        adapter.want_history()
+        again = await adapter.poll()
+        assert again.ok and again.api_version == "1.0.0", again.error
+        await adapter.close()

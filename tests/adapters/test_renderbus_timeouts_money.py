@@ -203,3 +203,23 @@ async def test_a_service_without_user_settings_keeps_the_account_and_warns(
         adapter.want_history()
         again = await adapter.poll()
         assert again.ok and again.api_version == "1.0.0", again.error
+
+
+async def test_a_failed_settings_read_keeps_the_default_timeout_last_read(
+        adapter, sim, clock, monkeypatch):
+    """The settings are read every 10 minutes; one read that fails is a warning, and the
+    default time limit the account had stays shown (it does not turn "not known")."""
+    from jobdeck.adapters.renderbus import sim as sim_module
+
+    adapter.clock = clock
+    assert (await adapter.poll()).account.default_timeout_s == 12 * 3600
+
+    def refuse(self, body):
+        raise Refused(500, "system_error")
+
+    monkeypatch.setitem(sim_module.ENDPOINTS, "user_setting", refuse)
+    clock.advance(600)
+    adapter.expire("account")
+    snapshot = await adapter.poll()
+    assert any("settings could not be read" in w for w in snapshot.warnings)
+    assert snapshot.account.default_timeout_s == 12 * 3600

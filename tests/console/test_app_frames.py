@@ -58,6 +58,8 @@ async def test_marked_blocks_of_the_grid_are_rendered_again_by_their_frame_ids(t
         assert isinstance(app.screen, ConfirmScreen)
         body = app.screen.body.plain
         assert "frame 2 block 1 (failed)" in body and "frame 2 block 2 (failed)" in body
+        assert body.startswith("Retry frames of 1 task on sh-farm?")
+        assert "2 frames:" in body                 # none of them finished
         assert "charged again" in body and sent(sim, RESTART) == []   # nothing before yes
         await pilot.press("y")
         await settle(pilot)
@@ -65,7 +67,7 @@ async def test_marked_blocks_of_the_grid_are_rendered_again_by_their_frame_ids(t
         assert sent(sim, RESTART) == [{"taskIds": 20001, "selectAll": 0,
                                        "ids": [units[4].id, units[5].id]}]
         assert {units[4].status, units[5].status} <= {1, 2}   # back in the queue
-        assert "task 20001 frames resubmitted" in toasts(app)
+        assert "task 20001 frames resubmitted (2 of them)" in toasts(app)
         assert grid.marked == set()                # the marks did their work
         assert "running" in app.query_one("#tasks").row_text("20001")
         await app.action_quit()                    # the history store is written through
@@ -135,6 +137,7 @@ async def test_frames_marked_in_the_frame_list_are_rendered_again_by_their_ids()
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
         assert "(failed, id " in app.screen.body.plain
+        assert "2 frames, 1 of them finished:" in app.screen.body.plain   # frame 0: charged again
         await pilot.press("y")
         await settle(pilot)
         units = sim.tasks[20001].frames
@@ -143,7 +146,7 @@ async def test_frames_marked_in_the_frame_list_are_rendered_again_by_their_ids()
         assert app.screen is screen and screen.marked == set()
         assert {f.status for f in (screen.frames[0], screen.frames[4])} <= {"waiting",
                                                                             "running"}
-        assert "task 20001 frames resubmitted" in toasts(app)
+        assert "task 20001 frames resubmitted (2 of them)" in toasts(app)
 
 
 async def test_a_failed_task_and_its_frames_say_what_their_error_code_means():
@@ -210,7 +213,7 @@ async def test_a_screen_that_hears_its_actions_result_does_not_make_the_app_audi
         await settle(pilot)
         await pilot.press("y")
         await settle(pilot)
-        assert toasts(app).count("task 20001 frames resubmitted") == 1
+        assert toasts(app).count("task 20001 frames resubmitted (1 of them)") == 1
     edge = NginxRtmpSim(clock=FrozenClock())
     app = demo_app(("edge", edge), clock=FrozenClock(), state=store)
     async with started(app) as pilot:
@@ -223,3 +226,40 @@ async def test_a_screen_that_hears_its_actions_result_does_not_make_the_app_audi
     actions = [json.loads(line)["action"]
                for line in (tmp_path / "state" / "audit.log").read_text().splitlines()]
     assert actions == ["retry_frames", "kick"]
+
+
+async def test_the_frame_list_has_room_on_an_80x24_terminal():
+    """A failed task's facts and explanation are longer than the box at 80x24: they scroll in a
+    part of their own, and the frame list keeps rows to move and mark in."""
+    sim = bridge_farm()
+    async with console(("sh-farm", sim), size=(80, 24)) as (app, pilot):
+        await cursor_to(pilot, "18340")
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, DetailScreen)
+        table = screen.query_one(DataTable)
+        assert table.row_count == 12 and table.has_focus
+        assert table.size.height >= 5             # the header and at least four frames
+        await pilot.press("down")                  # a failed frame: its explanation shows
+        await settle(pilot)
+        assert table.size.height >= 5
+        facts = screen.query_one("#detail-facts-box")
+        assert facts.max_scroll_y > 0              # the rest of the facts is a scroll away
+        assert "error 15000" in plain(screen.query_one("#detail-facts"))
+
+
+async def test_at_80_columns_the_legend_breaks_between_its_parts_not_inside_one():
+    """The legend of a stopped task with marks is wider than the pane at 80x24: it goes on
+    a new line before a part ("▒▒ stopped 2", "1 marked"), never inside one."""
+    sim = bridge_farm()
+    async with console(("sh-farm", sim), size=(80, 24)) as (app, pilot):
+        await grid_of(app, pilot, "18278")           # lobby.max: stopped, 5 kinds of block
+        await pilot.press("space")
+        await settle(pilot)
+        legend = app.query_one("#block-legend")
+        lines = str(legend.render()).splitlines()
+        width = legend.content_region.width
+        assert width < 70 and all(len(line) <= width for line in lines), (width, lines)
+        assert any("stopped 2" in line for line in lines)
+        assert any(line.startswith("1 marked") or " · 1 marked" in line for line in lines)

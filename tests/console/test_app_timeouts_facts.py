@@ -53,7 +53,7 @@ async def test_L_asks_the_hours_and_stops_the_render_past_them_with_status_23(tm
         await answer(pilot, "0.5")
         assert not isinstance(app.screen, ParamsScreen)
         assert sent(sim, "task/setOverTimeStop") == [{"taskIds": [18380], "overTime": 1800}]
-        assert "task 18380 timeout stop set" in toasts(app)
+        assert "task 18380 timeout stop set (after 30 min of rendering)" in toasts(app)
         clock.advance(3)
         app.poller.poll("sh-farm")
         await settle(pilot)
@@ -199,3 +199,30 @@ async def test_enter_shows_the_tasks_cost_project_user_and_limits():
         for expected in ("project", "ocean", "user", "rayvision", "node limit", "50", "cost",
                          "started", "elapsed", "to go at its rate", "level"):
             assert expected in words, expected
+
+
+async def test_enter_names_a_tasks_limit_as_L_does():
+    """The limit L sets is called a time limit everywhere: the key, the dialog, the facts."""
+    from jobdeck.tui.console.screens.detail import DetailScreen
+
+    sim = farm(FrozenClock())
+    async with console(("sh-farm", sim), size=(120, 40)) as (app, pilot):
+        await cursor_to(pilot, "18306")      # the demo's stuck render, limited to 6 h
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DetailScreen)
+        words = words_of(app.screen.query_one("#detail-facts").content)
+        assert "time limit stops after 6 h of rendering" in " ".join(words.split())
+
+
+async def test_I_shows_no_parts_of_a_balance_that_is_all_cash():
+    from jobdeck.tui.console.screens.service_info import ServiceScreen
+
+    sim = farm()
+    sim.balance, sim.coupon = 1250.40, 0.0
+    async with console(("sh-farm", sim)) as (app, pilot):
+        await pilot.press("I")
+        await settle(pilot)
+        assert isinstance(app.screen, ServiceScreen)
+        words = words_of(app.screen.query_one("#service-facts").content)
+        assert "balance  1,250.40" in words and "cash" not in words

@@ -27,6 +27,14 @@ def test_elapsed_runs_to_now_while_rendering_and_to_the_end_after():
     assert elapsed_s(Task("2", "x", "queued", "0"), NOW) is None   # a kind with no facts
 
 
+def test_a_task_that_stopped_without_an_end_date_has_no_elapsed_that_grows():
+    """Renderbus gives a stopped task (a timeout, arrears, by hand) no completedDate: it is not
+    rendering, so counting to now would grow by the hour and sort it first."""
+    assert elapsed_s(task("stopped"), NOW) is None
+    assert elapsed_s(task("stopped"), NOW + timedelta(days=2)) is None
+    assert elapsed_s(task("stopped", ended_min=30), NOW) == 1800
+
+
 def test_eta_at_the_tasks_rate_counts_only_the_frames_still_to_go():
     # 10 frames in an hour; 40 - 10 done - 2 failed = 28 to go: 2.8 hours
     assert eta_s(task(failed=2), NOW) == 28 * 360

@@ -49,8 +49,9 @@ def confirm_body(spec: ActionSpec, service: str, items: Sequence[Subject], skipp
     parts of it (the frames of a task)."""
     noun = spec.target if spec.target in ("stream", "relay", "client") else "task"
     body = Text()
-    if noun == "task":
-        body.append(f"{spec.label} {len(items)} task{'s' if len(items) != 1 else ''} on ")
+    if noun == "task":   # "Retry frames of 1 task": `what` names the frames
+        body.append(f"{spec.label}{' of' if what is not None else ''} {len(items)} "
+                    f"task{'s' if len(items) != 1 else ''} on ")
     else:
         body.append(f"{spec.label} ")
         body.append_text(literal(", ".join(
@@ -88,10 +89,14 @@ def confirm_body(spec: ActionSpec, service: str, items: Sequence[Subject], skipp
     return body
 
 
-def frames_named(labels: list[str]) -> Text:
-    """Which frames of the task an action touches, for its confirmation."""
+def frames_named(labels: list[str], finished: int = 0) -> Text:
+    """Which frames of the task an action touches, for its confirmation; `finished` of them
+    are done (rendered again, they are paid for again)."""
     text = Text()
-    text.append(f"\n{len(labels)} frame{'s' if len(labels) != 1 else ''}:\n", style="bold")
+    text.append(f"\n{len(labels)} frame{'s' if len(labels) != 1 else ''}", style="bold")
+    if finished:
+        text.append(f", {finished} of them finished", style="bold")
+    text.append(":\n", style="bold")
     for label in labels[:SHOWN]:
         text.append("  ")
         text.append_text(literal(label))

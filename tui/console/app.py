@@ -384,7 +384,8 @@ class JobdeckApp(App[int]):
         params = {"blocks": ",".join(f"{b.index}:{b.block}" for b in event.blocks)}
         self.runner.request(event.service, "retry_frames", [task], params, reply_to=event.grid,
                             what=frames_named([f"frame {b.index} block {b.block} ({b.status})"
-                                               for b in event.blocks]))
+                                               for b in event.blocks],
+                                              sum(b.status == "done" for b in event.blocks)))
 
     def on_detail_screen_retry_requested(self, event: Any) -> None:
         """R in the frame list (DetailScreen.RetryRequested): the frames by their ids."""
@@ -393,7 +394,8 @@ class JobdeckApp(App[int]):
         self.runner.request(event.service, "retry_frames", [event.task], params,
                             reply_to=event.screen,
                             what=frames_named([f"frame {f.frame} block {f.block} ({f.status}, "
-                                               f"id {f.id})" for f in event.frames]))
+                                               f"id {f.id})" for f in event.frames],
+                                              sum(f.status == "done" for f in event.frames)))
 
     @on(StreamsPane.ViewersRequested)
     def _viewers(self, event: StreamsPane.ViewersRequested) -> None:

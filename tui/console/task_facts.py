@@ -52,6 +52,11 @@ def money(value: float | None) -> str | None:
     return None if value is None else f"{value:,.2f}"
 
 
+def limit_text(seconds: float) -> str:
+    """A time limit as L asks for it and I shows the default: "6 h", "1.5 h", "30 min"."""
+    return f"{seconds / 3600:g} h" if seconds >= 3600 else f"{seconds / 60:g} min"
+
+
 def farm_facts(task: Task, now: datetime) -> list[tuple[str, str]]:
     """A render task's own facts, as label and words, only those its service gave: times
     (elapsed to `now` while it runs, with the time to go at its rate), cost and how it was
@@ -77,7 +82,7 @@ def farm_facts(task: Task, now: datetime) -> list[tuple[str, str]]:
     rows += [("project", facts.project), ("user", facts.user),
              ("level", str(facts.level) if facts.level is not None else None),
              ("node limit", str(facts.node_limit) if facts.node_limit is not None else None),
-             ("timeout", f"stops after {duration_text(facts.timeout_s)}"
+             ("time limit", f"stops after {limit_text(facts.timeout_s)} of rendering"
               if facts.timeout_s else None),
              ("output name", facts.output_name)]
     return [(label, value) for label, value in rows if value]

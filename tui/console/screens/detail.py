@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
@@ -85,7 +85,10 @@ class DetailScreen(ModalScreen[None]):
         with Vertical(id="detail-box") as box:
             set_titles(box, title(self.service, " · task ", self.shown_task.id),
                        Text("esc closes"))
-            yield Static(self._facts(), id="detail-facts")
+            # the facts scroll in a part of their own (tab reaches it), so that the frame
+            # list keeps its rows on a small terminal
+            with VerticalScroll(id="detail-facts-box"):
+                yield Static(self._facts(), id="detail-facts")
             yield Static("", id="detail-status")
             yield DataTable(id="detail-frames", cursor_type="row", zebra_stripes=True)
             yield Static("", id="detail-frame-error")
@@ -126,7 +129,10 @@ class DetailScreen(ModalScreen[None]):
                           "cost")
         if not self.has_frames or self.shown_task.children:
             table.display = False
+            self.query_one("#detail-box").add_class("no-frames")   # the facts take it all
+            self.query_one("#detail-facts-box").focus()
             return
+        table.focus()
         self.ask()
 
     def ask(self) -> None:

@@ -42,10 +42,11 @@ def service_facts(state: ServiceState, default_key: str | None = None) -> Table:
         table.add_row("account", literal(account.name or "—"))
         available = account.available
         table.add_row("balance", Text("—" if available is None else f"{available:,.2f}"))
-        for label, value in (("cash", account.balance), ("coupon", account.coupon),
-                             ("credit", account.credit)):
-            if value is not None and (value or label == "cash"):
-                table.add_row(f"  {label}", Text(f"{value:,.2f}"))
+        if account.parts():   # what it is made of, when more than the cash alone
+            for label, value in (("cash", account.balance), ("coupon", account.coupon),
+                                 ("credit", account.credit)):
+                if value is not None and (value or label == "cash"):
+                    table.add_row(f"  {label}", Text(f"{value:,.2f}"))
         if account.default_timeout_s is not None or default_key:
             limit = account.default_timeout_s
             text = Text("not known" if limit is None else f"{limit / 3600:g} h for new tasks")

@@ -351,9 +351,10 @@ class BlockPane(Vertical):
                     parts.append(part)
             if self._eta is not None:   # frameEst: the service's estimate, not our guess
                 parts.append(Text(f"about {duration_text(self._eta)} to go"))
-            legend = Text(" · ").join(parts)
             if self.grid.marked:
-                legend.append(f" · {len(self.grid.marked)} marked", style="bold")
+                parts.append(Text(f"{len(self.grid.marked)} marked", style="bold"))
+            width = self.query_one("#block-legend", Static).content_region.width
+            legend = flow(parts, width)
             block = self.grid.cursor_block
             if block is not None:
                 legend.append("\n")
@@ -366,8 +367,29 @@ class BlockPane(Vertical):
     def on_block_grid_view_cursor_moved(self, _: BlockGridView.CursorMoved) -> None:
         self._legend(*self._shown)
 
+    def on_resize(self) -> None:
+        """A new width: the legend's parts flow again."""
+        if not self.has_class("facts"):
+            self._legend(*self._shown)
+
     def on_block_grid_view_marks_changed(self, _: BlockGridView.MarksChanged) -> None:
         self._legend(*self._shown)
+
+
+def flow(parts: list[Text], width: int) -> Text:
+    """The parts joined by " · ", a new line before a part that would not fit whole (a narrow
+    pane breaks the legend between "▒▒ stopped 2" and "1 marked", never inside one)."""
+    lines: list[Text] = []
+    line = Text()
+    for part in parts:
+        if line.plain and width and line.cell_len + 3 + part.cell_len > width:
+            lines.append(line)
+            line = Text()
+        if line.plain:
+            line.append(" · ")
+        line.append_text(part)
+    lines.append(line)
+    return Text("\n").join(lines)
 
 
 def describe_block(block: Block, unit: str = "frame") -> str:
