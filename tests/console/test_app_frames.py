@@ -128,6 +128,9 @@ async def test_frames_marked_in_the_frame_list_are_rendered_again_by_their_ids()
         assert isinstance(screen, DetailScreen)
         table = screen.query_one(DataTable)
         assert table.row_count == 6
+        # the footer below is the main screen's: the list's own keys are on its border
+        assert "space marks · R renders again" in str(
+            screen.query_one("#detail-box").border_subtitle)
         await pilot.press("down", "down", "down", "down")      # frame 2 block 1: failed
         await pilot.press("space")
         await pilot.press("up", "up", "up", "up", "up", "space")   # and frame 0 block 1: done

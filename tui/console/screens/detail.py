@@ -83,8 +83,11 @@ class DetailScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="detail-box") as box:
-            set_titles(box, title(self.service, " · task ", self.shown_task.id),
-                       Text("esc closes"))
+            # the main screen's footer stays under a dialog: the frames' own keys are said here
+            keys = "space marks · R renders again · esc closes" \
+                if self.has_frames and self.can.may("retry_frames") \
+                and not self.shown_task.children else "esc closes"
+            set_titles(box, title(self.service, " · task ", self.shown_task.id), Text(keys))
             # the facts scroll in a part of their own (tab reaches it), so that the frame
             # list keeps its rows on a small terminal
             with VerticalScroll(id="detail-facts-box"):
