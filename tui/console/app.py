@@ -33,7 +33,7 @@ from jobdeck.tui.safe_text import clean, literal
 from jobdeck.tui.safe_text import title as safe_title
 
 from .action_runner import ActionRunner
-from .desk import Desk
+from .desk import Desk, Glanced
 from .hangup import terminal_gone, watched_fd
 from .keymap import bindings_for
 from .messages import ActionDone, Ask, Copy, HistoryWanted, SnapshotReady
@@ -214,14 +214,15 @@ class JobdeckApp(App[int]):
         transitions, hooked = self.oncall.observe(snapshot, wall)
         self.recording.poll(snapshot, transitions, wall)
         self.hooks.submit(hooked)
+        glance = self.oncall.glance()   # one pass over the watches serves both below
         if snapshot.name == self.selected:
             self.show_selected(blocks=snapshot.ok)
         if self.selected == ATTENTION or transitions:
-            self.query_one(Workspace).update_attention(*self.attention())
-        self.tick(only=snapshot.name)
+            self.query_one(Workspace).update_attention(*self.attention(glance))
+        self.tick(only=snapshot.name, glance=glance)
 
-    def attention(self) -> tuple[list, float, int, str]:
-        items, muted = self.oncall.items()
+    def attention(self, glance: Glanced | None = None) -> tuple[list, float, int, str]:
+        items, muted, _, _ = glance or self.oncall.glance()
         folded = self.is_running and self.query_one("#main").has_class("fold")
         return items, self.clock(), muted, "tab: services" if folded else ""
 
@@ -232,7 +233,7 @@ class JobdeckApp(App[int]):
         else:
             workspace.show_service(self.states[self.selected], self.clock(), self.wall(), blocks)
 
-    def tick(self, only: str | None = None) -> None:
+    def tick(self, only: str | None = None, glance: Glanced | None = None) -> None:
         """Once a second: ages, the service list, the top line. Unchanged text is not redrawn.
         After a poll, `only` that service's line is made again (the others wait their second)."""
         if not self.is_running:
@@ -243,7 +244,7 @@ class JobdeckApp(App[int]):
         self.query_one(Topbar).show(self.deck_title, len(self.states), self.poller.interval,
                                     freshness, paused=self.poller.paused,
                                     read_only=self.read_only)
-        items, muted, by_service, muted_by_service = self.oncall.glance()
+        items, muted, by_service, muted_by_service = glance or self.oncall.glance()
         services = self.query_one(ServiceList)
         services.update_attention(len(items), muted)
         for each in self.states.values():

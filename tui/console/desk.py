@@ -18,6 +18,10 @@ from jobdeck.adapters.core.state import StateStore
 
 from .toasts import Alert, Alerter
 
+# what needs attention (newest first, muted left out), how many are muted, and per service how
+# many need attention and how many more are muted
+Glanced = tuple[list[Item], int, dict[str, int], dict[str, int]]
+
 EXPECT_S = 120.0   # how long after an action a change of its items counts as the operator's
 
 
@@ -52,7 +56,7 @@ class Desk:
         shown, muted, _, _ = self.glance()
         return shown, muted
 
-    def glance(self) -> tuple[list[Item], int, dict[str, int], dict[str, int]]:
+    def glance(self) -> Glanced:
         """items(), and per service how many need attention and how many more are muted: one
         pass over the watches (the once-a-second tick asks for all of it)."""
         now = self.clock()
