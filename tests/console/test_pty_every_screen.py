@@ -9,7 +9,7 @@ import re
 import pytest
 
 from jobdeck.adapters.core.commands import COMMANDS
-from tests.support.pty_terminal import Terminal, jobdeck_command
+from tests.support.pty_terminal import Terminal, jobdeck_command, press
 
 TAB, SHIFT_TAB, DOWN, ESC = "\t", "\x1b[Z", "\x1b[B", "\x1b"
 LABELS = {c.label for c in COMMANDS} | {"Palette"}
@@ -31,13 +31,6 @@ def footer_is_whole(term: Terminal) -> str:
     assert keys and all(label in LABELS for _, label in keys), line
     assert ("?", "Help") in keys, line
     return line
-
-
-def press(term: Terminal, keys: str, wait_for: str, seconds: float = 10) -> str:
-    term.send(keys)
-    assert term.wait_for(wait_for, seconds), term.text()
-    term.pump(0.3)
-    return term.text()
 
 
 @pytest.mark.parametrize(("cols", "rows"), [(80, 24), (120, 36)])

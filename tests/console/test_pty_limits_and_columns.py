@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from tests.support.pty_terminal import Terminal, jobdeck_command
+from tests.support.pty_terminal import Terminal, jobdeck_command, press
 
 TAB, DOWN, ESC, SPACE, ENTER = "\t", "\x1b[B", "\x1b", " ", "\r"
 
@@ -17,13 +17,6 @@ def demo(tmp_path, cols: int, rows: int) -> Terminal:
     env = {**os.environ, "TERM": "xterm-256color", "JOBDECK_STATE_DIR": str(tmp_path),
            "TZ": "UTC", "COLUMNS": str(cols), "LINES": str(rows)}
     return Terminal([*jobdeck_command(), "demo"], env, cols, rows)
-
-
-def press(term: Terminal, keys: str, wait_for: str, seconds: float = 10) -> str:
-    term.send(keys)
-    assert term.wait_for(wait_for, seconds), term.text()
-    term.pump(0.3)
-    return term.text()
 
 
 @pytest.mark.parametrize(("cols", "rows"), [(80, 24), (120, 36)])

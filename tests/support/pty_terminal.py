@@ -82,3 +82,12 @@ class Terminal:
         finally:
             if self.master >= 0:
                 os.close(self.master)
+
+
+def press(term: Terminal, keys: str, wait_for: str, seconds: float = 10) -> str:
+    """Send keys, wait for `wait_for` on screen (failing with the screen if it never shows),
+    let the rest of the answer land, and give the screen."""
+    term.send(keys)
+    assert term.wait_for(wait_for, seconds), term.text()
+    term.pump(0.3)
+    return term.text()
