@@ -41,9 +41,12 @@ import sqlite3
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import compress
+from operator import attrgetter, is_not
 from pathlib import Path
 from typing import Any
 
@@ -306,6 +309,13 @@ def _units(task: Task) -> tuple[int, int] | None:
     return None
 
 
+def _changed(tasks: list[Task], settled: dict[str, Task]) -> list[Task]:
+    """The top-level tasks that are not the very objects written before. Looped in C (a big
+    account hands 20,000 tasks a poll, nearly all of them the objects of the poll before)."""
+    kept = map(settled.get, map(attrgetter("id"), tasks))
+    return list(compress(tasks, map(is_not, kept, tasks)))
+
+
 # the writer's memory of what it has recorded -------------------------------------------------------
 
 @dataclass(slots=True)
@@ -321,6 +331,13 @@ class _Seen:
     items: dict[tuple[str, str], _Kept] = field(default_factory=dict)
     units: dict[str, tuple[int, int]] = field(default_factory=dict)
     statuses: dict[str, str] = field(default_factory=dict)
+    # Top-level tasks whose every row is written as they are, by the very object written (an
+    # adapter hands the same object again while a task is unchanged): the next poll passes
+    # over them without a look, so a big account's finished years cost nothing a poll. With
+    # the item keys of each one's tree, to close them when it goes.
+    settled: dict[str, Task] = field(default_factory=dict)
+    trees: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    others: set[tuple[str, str]] = field(default_factory=set)   # streams and the service
 
 
 # the store ----------------------------------------------------------------------------------------
@@ -529,11 +546,11 @@ class HistoryStore:
                 seen = self._seen[snapshot.name] = _Seen()
                 db.execute("UPDATE items SET until = ? WHERE service = ? AND until IS NULL",
                            (at, sid))
-            units, finished = self._progress(seen, snapshot.tasks)
-            self._items(db, sid, seen, snapshot, at)
+            changed = _changed(snapshot.tasks, seen.settled)
+            units, finished = self._progress(seen, snapshot.tasks, changed)
+            self._items(db, sid, seen, snapshot, changed, at)
         counts = dict.fromkeys(COUNTED, 0)
-        for task in snapshot.tasks:
-            counts[task.status] = counts.get(task.status, 0) + 1
+        counts.update(Counter(map(attrgetter("status"), snapshot.tasks)))
         live = [s for s in snapshot.streams if s.state == "live"]
         viewers = [s.viewers for s in live if s.viewers is not None]
         latency = snapshot.latency_ms
@@ -547,12 +564,11 @@ class HistoryStore:
              units if snapshot.ok else None, finished if snapshot.ok else None,
              None if snapshot.ok else (snapshot.error or "failed")))
 
-    def _progress(self, seen: _Seen, tasks: list[Task]) -> tuple[int, int]:
+    def _progress(self, seen: _Seen, tasks: list[Task],
+                  changed: Iterable[Task]) -> tuple[int, int]:
         """Frames (clips) finished, and top-level tasks turned done, since the poll before."""
         units = finished = 0
-        present = set()
-        for task in tasks:
-            present.add(task.id)
+        for task in changed:
             before, now = seen.units.get(task.id), _units(task)
             if before is not None:
                 if now is not None:
@@ -566,49 +582,78 @@ class HistoryStore:
             if status_before is not None and status_before != "done" and task.status == "done":
                 finished += 1
             seen.statuses[task.id] = task.status
-        for gone in set(seen.statuses) - present:
-            seen.statuses.pop(gone, None)
-            seen.units.pop(gone, None)
+        if len(seen.statuses) != len(tasks):   # some went (each task here has a status)
+            present = {task.id for task in tasks}
+            for gone in set(seen.statuses) - present:
+                seen.statuses.pop(gone, None)
+                seen.units.pop(gone, None)
         return units, finished
 
     def _items(self, db: sqlite3.Connection, sid: int, seen: _Seen,
-               snapshot: ServiceSnapshot, at: int) -> None:
-        present: set[tuple[str, str]] = set()
+               snapshot: ServiceSnapshot, changed: Iterable[Task], at: int) -> None:
+        items = seen.items
 
         def one(what: str, item: str, keys: tuple[tuple[Any, ...], tuple[Any, ...]],
-                data: Callable[[], dict[str, Any]], status: str | None) -> None:
+                data: Callable[[], dict[str, Any]], status: str | None) -> bool:
+            """Write the item's row if it changed; False when a change waits (throttled)."""
             key = (what, item)
-            present.add(key)
             stable, volatile = keys
-            kept = seen.items.get(key)
-            if kept is not None and kept.stable == stable and (
-                    kept.volatile == volatile or at - kept.at < THROTTLE_S):
-                return
+            kept = items.get(key)
+            if kept is not None and kept.stable == stable:
+                if kept.volatile == volatile:
+                    return True
+                if at - kept.at < THROTTLE_S:
+                    return False
             if kept is not None:
                 db.execute("UPDATE items SET until = ? WHERE rowid = ?", (at, kept.rowid))
             cursor = db.execute(
                 "INSERT INTO items (service, what, item, at, status, data) VALUES (?,?,?,?,?,?)",
                 (sid, what, item, at, status,
                  json.dumps(data(), separators=(",", ":"), ensure_ascii=False)))
-            seen.items[key] = _Kept(cursor.lastrowid or 0, stable, volatile, at)
+            items[key] = _Kept(cursor.lastrowid or 0, stable, volatile, at)
+            return True
 
-        def tasks(level: list[Task], parent: str | None) -> None:
-            for task in level:
-                one("task", task.id, _task_keys(task, parent),
-                    lambda t=task: _task_data(t, parent), task.status)
-                if task.children:
-                    tasks(task.children, task.id)
+        def tree(task: Task, parent: str | None, keys: list[tuple[str, str]]) -> bool:
+            keys.append(("task", task.id))
+            written = one("task", task.id, _task_keys(task, parent),
+                          lambda: _task_data(task, parent), task.status)
+            for child in task.children:
+                written = tree(child, task.id, keys) and written
+            return written
 
-        tasks(snapshot.tasks, None)
+        def close(keys: Iterable[tuple[str, str]]) -> None:
+            for key in keys:
+                kept = items.pop(key, None)
+                if kept is not None:
+                    db.execute("UPDATE items SET until = ? WHERE rowid = ?", (at, kept.rowid))
+
+        settled, trees = seen.settled, seen.trees
+        for task in changed:
+            keys: list[tuple[str, str]] = []
+            if tree(task, None, keys):
+                settled[task.id] = task
+            else:
+                settled.pop(task.id, None)   # a change waits: looked at again next poll
+            before = trees.get(task.id)
+            trees[task.id] = tuple(keys)
+            if before is not None and len(before) != 1:   # children that went
+                close(set(before) - set(keys))
+        if len(trees) != len(snapshot.tasks):   # top-level tasks that went
+            present = {task.id for task in snapshot.tasks}
+            for gone in set(trees) - present:
+                settled.pop(gone, None)
+                close(trees.pop(gone))
+        present_others: set[tuple[str, str]] = set()
         for stream in snapshot.streams:
+            present_others.add(("stream", stream.id))
             one("stream", stream.id, _stream_keys(stream), lambda s=stream: _stream_data(s),
                 stream.state)
         facts = _facts(snapshot)
+        present_others.add(("service", ""))
         one("service", "", ((tuple(sorted((k, str(v)) for k, v in facts.items()))), ()),
             lambda: facts, None)
-        for key in set(seen.items) - present:
-            db.execute("UPDATE items SET until = ? WHERE rowid = ?", (at, seen.items[key].rowid))
-            del seen.items[key]
+        close(seen.others - present_others)
+        seen.others = present_others
 
     def _transition(self, db: sqlite3.Connection, t: Transition) -> None:
         db.execute("INSERT INTO transitions VALUES (?,?,?,?,?,?,?,?,?)",

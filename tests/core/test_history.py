@@ -112,6 +112,58 @@ def test_a_change_of_progress_alone_is_written_once_a_minute(tmp_path):
     assert [r[2] - epoch(T0) for r in render] == [0, THROTTLE_S, 2 * THROTTLE_S]
 
 
+def test_a_task_handed_again_as_the_same_object_is_not_looked_at(tmp_path, monkeypatch):
+    """A big account's adapter hands its unchanged tasks as the objects it handed before: the
+    writer passes over them, so what a poll costs it does not grow with finished work."""
+    from jobdeck.adapters.core import history
+
+    looked: list[str] = []
+    keys_of = history._task_keys
+    monkeypatch.setattr(history, "_task_keys",
+                        lambda task, parent: looked.append(task.id) or keys_of(task, parent))
+    finished = [Task(str(n), f"old {n}", "done", "25", 1.0) for n in range(1000, 1200)]
+    first = farm(done=10, extra=finished)
+    rec, _ = recorder(tmp_path)
+    rec.poll(first, [], at(0))
+    rec.flush()
+    assert len(looked) == 204
+    looked.clear()
+    moved = farm(done=12, render="failed", extra=finished)   # a new tree for 19084, same old ones
+    moved.tasks[1] = first.tasks[1]
+    rec.poll(moved, [], at(2))
+    rec.close()
+    assert sorted(looked) == ["19084", "19087", "19088"]
+    render = [r for r in item_rows(tmp_path) if r[1] == "19088"]
+    assert [r[4] for r in render] == ["running", "failed"]
+
+
+def test_a_throttled_change_is_written_when_the_same_object_comes_again(tmp_path):
+    rec, _ = recorder(tmp_path)
+    rec.poll(farm(done=10), [], at(0))
+    moved = farm(done=12)
+    rec.poll(moved, [], at(2))                  # progress alone: waits for the minute
+    rec.poll(moved, [], at(THROTTLE_S + 2))     # the very same objects: still written now
+    rec.close()
+    render = [r for r in item_rows(tmp_path) if r[1] == "19088"]
+    assert [r[2] - epoch(T0) for r in render] == [0, THROTTLE_S + 2]
+
+
+def test_tasks_and_children_that_go_are_closed(tmp_path):
+    rec, _ = recorder(tmp_path)
+    first = farm(done=10)
+    rec.poll(first, [], at(0))
+    parent, old = first.tasks
+    lone = Task(parent.id, parent.name, parent.status, parent.raw_status, parent.progress,
+                frames=parent.frames, submitted_at=parent.submitted_at,
+                children=[parent.children[0]])
+    rec.poll(ServiceSnapshot("sh-farm", "renderbus", tasks=[lone, old]), [], at(2))
+    rec.poll(ServiceSnapshot("sh-farm", "renderbus", tasks=[lone]), [], at(4))
+    rec.close()
+    until = {r[1]: r[3] for r in item_rows(tmp_path) if r[0] == "task"}
+    assert until["19088"] == epoch(at(2)) and until["18340"] == epoch(at(4))
+    assert until["19087"] is None and until["19084"] is None
+
+
 def test_the_state_at_a_moment_is_rebuilt_with_children_streams_and_facts(tmp_path):
     rec, _ = recorder(tmp_path)
     rec.poll(farm(done=10), [], at(0))
