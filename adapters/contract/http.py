@@ -19,7 +19,7 @@ import os
 import random
 import re
 import ssl
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import quote, quote_plus, urlsplit
 from urllib.request import proxy_bypass_environment
@@ -211,7 +211,7 @@ class HttpTransport:
         path: str | httpx.URL,
         *,
         idempotent: bool,
-        headers: dict[str, str] | None = None,
+        headers: dict[str, str] | Callable[[], dict[str, str]] | None = None,
         content: Any = None,
         params: dict[str, Any] | None = None,
         data: dict[str, Any] | None = None,
@@ -220,7 +220,9 @@ class HttpTransport:
         deadline: float | None = -1.0,
         timeout: httpx.Timeout | None = None,
     ) -> httpx.Response:
-        """`deadline` seconds for the whole exchange (None: no deadline, for uploads)."""
+        """`deadline` seconds for the whole exchange (None: no deadline, for uploads).
+        `headers` may be a function, called for each attempt: a signature with a nonce is
+        made anew for a retry (the service refuses a nonce it has seen)."""
         limit = self.deadline if deadline == -1.0 else deadline
         attempts = READ_ATTEMPTS if idempotent else 1
         last: ServiceError | None = None
@@ -231,7 +233,8 @@ class HttpTransport:
             try:
                 async with asyncio.timeout(limit):
                     response = await self._exchange(self.client.build_request(
-                        method, path, headers=headers, content=content, params=params,
+                        method, path, headers=headers() if callable(headers) else headers,
+                        content=content, params=params,
                         data=data, files=files, json=json,
                         timeout=timeout or httpx.USE_CLIENT_DEFAULT,
                     ))

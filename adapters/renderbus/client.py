@@ -10,6 +10,7 @@ again on the new path.
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import time
@@ -165,7 +166,8 @@ class RenderbusClient:
             path = PATHS[endpoint][GENERATIONS.index(used)]
             sent = (body(used) if callable(body) else body) or {}
             response = await self.http.request(
-                "POST", path, idempotent=idempotent, headers=self._headers(path, sent, used),
+                "POST", path, idempotent=idempotent,
+                headers=functools.partial(self._headers, path, sent, used),   # a new nonce a try
                 content=json.dumps(sent, separators=(",", ":")).encode(),
             )
             if response.status_code == 404 and self.auto and used == "1.0.0":

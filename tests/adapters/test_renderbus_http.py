@@ -10,7 +10,7 @@ import pytest
 
 from jobdeck.adapters.renderbus.adapter import RenderbusAdapter
 from jobdeck.adapters.renderbus.sim import RenderbusSim
-from jobdeck.adapters.simulation.server import SimServer
+from jobdeck.adapters.simulation.server import SimResponse, SimServer
 from tests.support.clock import FIXED_EPOCH
 from tests.support.renderbus import service_config
 
@@ -255,6 +255,26 @@ async def test_reads_retry_5xx_but_actions_are_sent_once(sim, server):
     hits.clear()
     result = await adapter.perform("stop", ["19088"])
     assert not result.ok and hits.count("stopTask") == 1  # an action is never retried
+    await adapter.close()
+
+
+async def test_a_read_tried_again_is_signed_again_with_a_new_nonce(sim, server, monkeypatch):
+    """The service took the first request (its nonce is spent) and the answer was lost on the
+    way (a 502 from a proxy): the read that goes again must not reuse the nonce."""
+    adapter = RenderbusAdapter(service_config(sim, server.base_url))
+    adapter.http.backoff = (0.0,)
+    route, nonces = sim.route, []
+
+    def answer_lost_once(request):
+        response = route(request)
+        nonces.append(request.header("nonce"))
+        if len(nonces) == 1:
+            return SimResponse(502, b"Bad Gateway", {"Content-Type": "text/plain"})
+        return response
+    monkeypatch.setattr(sim, "route", answer_lost_once)
+    snapshot = await adapter.poll()
+    assert snapshot.ok, snapshot.error
+    assert len(nonces) > 2 and len(set(nonces)) == len(nonces)
     await adapter.close()
 
 
