@@ -6,6 +6,8 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import compress
+from operator import attrgetter, is_not
 from typing import Any, Literal
 
 Status = Literal["queued", "running", "stopped", "done", "partial", "failed", "abandoned", "unknown"]
@@ -424,6 +426,13 @@ class SubmitResult:
 
     task_id: str
     notes: list[str] = field(default_factory=list)
+
+
+def changed_tasks(tasks: list[Task], kept: dict[str, Task]) -> list[Task]:
+    """The tasks that are not the very objects kept under their ids. An adapter hands an
+    unchanged task as the object it handed before, so this is what moved since; looped in C,
+    for a big account hands 20,000 tasks a poll, nearly all of them the same objects."""
+    return list(compress(tasks, map(is_not, map(kept.get, map(attrgetter("id"), tasks)), tasks)))
 
 
 def finite(value: float | None) -> float | None:

@@ -45,8 +45,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from itertools import compress
-from operator import attrgetter, is_not
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +57,7 @@ from jobdeck.adapters.contract.model import (
     ServiceSnapshot,
     Stream,
     Task,
+    changed_tasks,
     iso,
 )
 
@@ -309,13 +309,6 @@ def _units(task: Task) -> tuple[int, int] | None:
     return None
 
 
-def _changed(tasks: list[Task], settled: dict[str, Task]) -> list[Task]:
-    """The top-level tasks that are not the very objects written before. Looped in C (a big
-    account hands 20,000 tasks a poll, nearly all of them the objects of the poll before)."""
-    kept = map(settled.get, map(attrgetter("id"), tasks))
-    return list(compress(tasks, map(is_not, kept, tasks)))
-
-
 # the writer's memory of what it has recorded -------------------------------------------------------
 
 @dataclass(slots=True)
@@ -546,7 +539,7 @@ class HistoryStore:
                 seen = self._seen[snapshot.name] = _Seen()
                 db.execute("UPDATE items SET until = ? WHERE service = ? AND until IS NULL",
                            (at, sid))
-            changed = _changed(snapshot.tasks, seen.settled)
+            changed = changed_tasks(snapshot.tasks, seen.settled)
             units, finished = self._progress(seen, snapshot.tasks, changed)
             self._items(db, sid, seen, snapshot, changed, at)
         counts = dict.fromkeys(COUNTED, 0)

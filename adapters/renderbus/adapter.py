@@ -38,6 +38,7 @@ from jobdeck.adapters.contract.model import (
     Status,
     Task,
     TaskFacts,
+    changed_tasks,
     from_epoch_ms,
 )
 from jobdeck.adapters.contract.options import Option
@@ -419,7 +420,10 @@ class RenderbusAdapter(Adapter):
         self.frame_totals: FrameCounts | None = None
         self._totals_at: float | None = None
         self._totals_wanted = False
-        self._codes_of: tuple[list[Task], list[str]] | None = None   # listing -> its codes
+        # The codes in the listing's trees, by top-level task: the tops as last looked at
+        # (the same object: the same codes), and the codes of those that have any
+        self._code_tops: dict[str, Task] = {}
+        self._codes_in: dict[str, tuple[str, ...]] = {}
 
     async def read(self) -> ServiceSnapshot:
         reads = Reads()
@@ -562,15 +566,23 @@ class RenderbusAdapter(Adapter):
 
     async def _read_error_codes(self, tasks: list[Task],
                                 reads: Reads) -> dict[str, ErrorDetail] | None:
-        kept = self._codes_of
-        if kept is None or kept[0] is not tasks:   # the same listing: the same codes (a big
-            codes = list(dict.fromkeys(              # account's 20,000 tasks walked once)
-                str(t.details["error_code"]) for top in tasks for t in top.walk()
-                if "error_code" in t.details))
-            self._codes_of = kept = (tasks, codes)
-        codes = kept[1]
-        if not codes:
+        tops, found = self._code_tops, self._codes_in
+        for top in changed_tasks(tasks, tops):   # a big account's 20,000 are not walked again
+            tops[top.id] = top
+            codes = tuple(str(t.details["error_code"]) for t in top.walk()
+                          if "error_code" in t.details)
+            if codes:
+                found[top.id] = codes
+            else:
+                found.pop(top.id, None)
+        if len(tops) != len(tasks):
+            present = {t.id for t in tasks}
+            for gone in set(tops) - present:
+                del tops[gone]
+                found.pop(gone, None)
+        if not found:
             return None
+        codes = sorted({code for codes in found.values() for code in codes})
         return await self.explain(codes, reads) or None
 
     async def _account(self) -> Account:

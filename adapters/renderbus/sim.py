@@ -147,6 +147,10 @@ class RenderbusSim(Simulator):
         if scenario == "demo":
             self._seed_demo()
 
+    def delete_task(self, task_id: int) -> None:
+        """The task and its children gone, as when its owner deletes it on the web console."""
+        self._remove(self.tasks[task_id])
+
     def now_ms(self) -> int:
         return int((self._epoch + self.clock() - self._born) * 1000)
 

@@ -135,6 +135,22 @@ async def test_a_code_the_service_has_no_entry_for_is_read_once_too(adapter, sim
     await adapter.close()
 
 
+async def test_the_codes_follow_the_tasks_that_carry_them(adapter, sim, generation):
+    first = await adapter.poll()
+    assert set(first.error_codes) == {"15000"}
+    carriers = {t.id for top in first.tasks for t in top.walk() if "error_code" in t.details}
+    assert "18340" in carriers
+    sim.failure_code = 15999
+    sim.add_task(20002, "unknown_error.max", 45, frames=2, failed=2)
+    assert set((await adapter.poll()).error_codes) == {"15000", "15999"}
+    for top in {int(t.id) for t in first.tasks if t.id in carriers}:
+        sim.delete_task(top)   # every task that failed with 15000
+    adapter.want_history()
+    snapshot = await adapter.poll()
+    assert snapshot.find_task("18340") is None and set(snapshot.error_codes) == {"15999"}
+    await adapter.close()
+
+
 async def test_an_explanation_that_cannot_be_read_is_a_warning_never_a_stale_service(
         adapter, sim, generation, monkeypatch):
     def refuse(sim, body):
