@@ -69,6 +69,36 @@ async def test_one_task_moving_redraws_its_line_and_nothing_else(monkeypatch):
         assert region.height == 1 and region.y == row - table.scroll_offset.y
 
 
+async def test_a_service_entry_that_changes_redraws_its_own_lines_of_the_list(monkeypatch):
+    from jobdeck.tui.console.widgets.service_list import ServiceList
+    clock = FrozenClock()
+    sim, other = farm(clock), farm(clock)
+    async with console(("sh-farm", sim), ("la-farm", other), clock=clock) as (app, pilot):
+        services = app.query_one(ServiceList)
+        index = services.get_option_index("sh-farm")
+        first = services._line_cache.index_to_line[index]
+        height = services._line_cache.heights[index]
+        below = services.render_line(first + height).text   # la-farm's first line
+        before = services.get_option("sh-farm").prompt.plain
+        with refreshes(monkeypatch) as calls:
+            with sim.lock:
+                running = next(t for t in sim.tasks.values() if t.status == 5)
+                running.status = 45                  # a render fails
+            app.poller.poll_all()
+            await settle(pilot)
+        after = services.get_option("sh-farm").prompt.plain
+        assert after != before and "fail" in after
+        drawn = sorted((r.y, r.height) for w, regions in calls if w is services
+                       for r in regions)
+        lines = services._line_cache
+        assert services.scroll_offset.y == 0
+        # the attention entry (one more item) and sh-farm's: not la-farm's, not the whole list
+        assert drawn == [(lines.index_to_line[0], lines.heights[0]), (first, height)], drawn
+        shown = [services.render_line(first + n).text for n in range(height)]
+        assert "".join(shown).replace(" ", "") == after.replace("\n", "").replace(" ", "")
+        assert services.render_line(first + height).text == below
+
+
 def test_narrow_attention_keeps_30_columns_of_detail_by_dropping_and_shortening_the_rest():
     from jobdeck.tui.console.widgets.attention_pane import COLUMNS, NARROWING
     keys = [c.key for c in COLUMNS]

@@ -135,7 +135,32 @@ class ServiceList(OptionList, inherit_bindings=False):
         key = prompt.plain + repr(prompt.spans)
         if self._shown.get(option_id) != key:
             self._shown[option_id] = key
-            self.replace_option_prompt(option_id, prompt)
+            if not self._redraw_in_place(option_id, prompt):
+                self.replace_option_prompt(option_id, prompt)
+
+    def _redraw_in_place(self, option_id: str, prompt: Text) -> bool:
+        """A new prompt of as many lines as the old: only its lines are drawn again.
+        OptionList's own replace drops every entry's rendering and repaints the whole list,
+        which on a busy account was most of what a poll cost the screen. This leans on
+        OptionList's caches (Textual 8); should they change, False: the full replace."""
+        try:
+            index = self.get_option_index(option_id)
+            option = self.options[index]
+            lines = self._line_cache
+            height = lines.heights[index]
+            first = lines.index_to_line[index]
+            renders = self._option_render_cache
+        except (AttributeError, KeyError, LookupError):
+            return False
+        padding = self.get_component_styles("option-list--option").padding
+        width = self.scrollable_content_region.width - self._get_left_gutter_width()
+        option._set_prompt(prompt)
+        if self._get_visual(option).get_height(self.styles, width - padding.width) != height:
+            return False
+        for cached in [k for k in renders.keys() if k[0] is option]:
+            renders.discard(cached)
+        self.refresh_lines(first, height)
+        return True
 
     def update_state(self, state: ServiceState, now: float | None = None,
                      glance: Glance | None = None) -> None:
