@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -448,6 +449,14 @@ def iso(moment: datetime | None) -> str | None:
 
 def from_unix(value: Any) -> datetime | None:
     """Unix seconds, as a number or a string, to UTC; anything else is no date."""
+    try:
+        return _from_unix(value)   # the same start times come back every poll (300 streams)
+    except TypeError:   # unhashable: not a date either
+        return None
+
+
+@functools.lru_cache(maxsize=8192)
+def _from_unix(value: Any) -> datetime | None:
     try:
         return datetime.fromtimestamp(int(float(value)), tz=UTC) if value not in (None, "", 0, "0") \
             else None
