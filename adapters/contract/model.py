@@ -357,6 +357,9 @@ class ServiceSnapshot:
     frame_totals: FrameCounts | None = None
     # What the service says about the error codes of its failed tasks (code -> detail).
     error_codes: dict[str, ErrorDetail] | None = None
+    # How `tasks` differs from the list the adapter handed before, where it knows (a big
+    # account's book); never printed, never compared. Read it through task_changes().
+    changes: TaskChanges | None = field(default=None, compare=False, repr=False)
 
     def all_tasks(self) -> Iterator[Task]:
         for task in self.tasks:
@@ -427,6 +430,32 @@ class SubmitResult:
 
     task_id: str
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class TaskChanges:
+    """How an adapter's list of top-level tasks differs from the list it handed before: a
+    consumer that took `before` applies this instead of comparing 20,000 tasks again."""
+
+    before: list[Task]
+    after: list[Task]
+    changed: tuple[Task, ...] = ()     # new, or not the object `before` held under that id
+    previous: tuple[Task, ...] = ()    # the objects of `before` that were replaced or went
+    gone: frozenset[str] = frozenset()
+
+
+def task_changes(tasks: list[Task], changes: TaskChanges | None,
+                 before: list[Task] | None) -> TaskChanges | None:
+    """What changed in `tasks` (with the `changes` its adapter handed, if any) since `before`,
+    the list this consumer took last; None when only a comparison can tell (the adapter does
+    not say, or this consumer missed a poll)."""
+    if before is None:
+        return None
+    if tasks is before:
+        return TaskChanges(before, tasks)
+    if changes is not None and changes.before is before and changes.after is tasks:
+        return changes
+    return None
 
 
 def changed_tasks(tasks: list[Task], kept: dict[str, Task]) -> list[Task]:

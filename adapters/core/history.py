@@ -59,6 +59,7 @@ from jobdeck.adapters.contract.model import (
     Task,
     changed_tasks,
     iso,
+    task_changes,
 )
 
 from .oncall import Transition
@@ -331,6 +332,11 @@ class _Seen:
     settled: dict[str, Task] = field(default_factory=dict)
     trees: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     others: set[tuple[str, str]] = field(default_factory=set)   # streams and the service
+    # The list of the last poll written, and its tasks whose change waits (throttled): when the
+    # adapter says what changed since that list, those are all that is looked at.
+    tasks: list[Task] | None = None
+    waiting: dict[str, Task] = field(default_factory=dict)
+    tally: Counter[str] = field(default_factory=Counter)   # `statuses` counted
 
 
 # the store ----------------------------------------------------------------------------------------
@@ -539,11 +545,21 @@ class HistoryStore:
                 seen = self._seen[snapshot.name] = _Seen()
                 db.execute("UPDATE items SET until = ? WHERE service = ? AND until IS NULL",
                            (at, sid))
-            changed = changed_tasks(snapshot.tasks, seen.settled)
+            changes = task_changes(snapshot.tasks, snapshot.changes, seen.tasks)
+            if changes is None:
+                changed = changed_tasks(snapshot.tasks, seen.settled)
+            else:   # what the adapter says changed, and what waited from before
+                moved = {task.id for task in changes.changed}
+                changed = [*changes.changed, *(t for i, t in seen.waiting.items()
+                                               if i not in moved and i not in changes.gone)]
+            seen.tasks = snapshot.tasks
             units, finished = self._progress(seen, snapshot.tasks, changed)
             self._items(db, sid, seen, snapshot, changed, at)
         counts = dict.fromkeys(COUNTED, 0)
-        counts.update(Counter(map(attrgetter("status"), snapshot.tasks)))
+        if snapshot.ok and seen is not None and len(seen.statuses) == len(snapshot.tasks):
+            counts.update(seen.tally)   # kept as the statuses move: 20,000 are not counted
+        else:
+            counts.update(Counter(map(attrgetter("status"), snapshot.tasks)))
         live = [s for s in snapshot.streams if s.state == "live"]
         viewers = [s.viewers for s in live if s.viewers is not None]
         latency = snapshot.latency_ms
@@ -574,11 +590,15 @@ class HistoryStore:
             status_before = seen.statuses.get(task.id)
             if status_before is not None and status_before != "done" and task.status == "done":
                 finished += 1
+            if status_before != task.status:
+                if status_before is not None:
+                    seen.tally[status_before] -= 1
+                seen.tally[task.status] += 1
             seen.statuses[task.id] = task.status
         if len(seen.statuses) != len(tasks):   # some went (each task here has a status)
             present = {task.id for task in tasks}
             for gone in set(seen.statuses) - present:
-                seen.statuses.pop(gone, None)
+                seen.tally[seen.statuses.pop(gone)] -= 1
                 seen.units.pop(gone, None)
         return units, finished
 
@@ -625,8 +645,10 @@ class HistoryStore:
             keys: list[tuple[str, str]] = []
             if tree(task, None, keys):
                 settled[task.id] = task
+                seen.waiting.pop(task.id, None)
             else:
                 settled.pop(task.id, None)   # a change waits: looked at again next poll
+                seen.waiting[task.id] = task
             before = trees.get(task.id)
             trees[task.id] = tuple(keys)
             if before is not None and len(before) != 1:   # children that went
@@ -635,6 +657,7 @@ class HistoryStore:
             present = {task.id for task in snapshot.tasks}
             for gone in set(trees) - present:
                 settled.pop(gone, None)
+                seen.waiting.pop(gone, None)
                 close(trees.pop(gone))
         present_others: set[tuple[str, str]] = set()
         for stream in snapshot.streams:

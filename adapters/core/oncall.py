@@ -26,10 +26,12 @@ from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any
 
-from jobdeck.adapters.contract.model import ServiceSnapshot, Task, iso
+from jobdeck.adapters.contract.model import ServiceSnapshot, Task, iso, task_changes
 
 ARREARS = "20"   # Renderbus: stopped because the account is in arrears
 TIMED_OUT = "23"   # Renderbus: stopped because it ran past its timeout (TIME_OUT_STOP)
+TROUBLE = frozenset({"failed", "partial"})
+STOPPED = frozenset({ARREARS, TIMED_OUT})
 # Streams that went down are kept as attention items until they come back, but no longer than
 # GONE_KEEP_S and no more than GONE_LIMIT of them (the oldest go first): 2,000 streams renamed a
 # poll once made 264,000 items and doubled the console's memory in a minute.
@@ -186,6 +188,9 @@ class ServiceWatch:
     taken: dict[str, Task] = field(default_factory=dict)
     _tasks: list[Task] | None = None
     _task_items: list[Item] | None = None
+    # The items of _task_items by task id, kept up to date from the changes an adapter hands
+    # (a big account's book), so a poll that changed ten tasks makes ten, not a pass of 20,000
+    _trouble: dict[str, Item] | None = None
 
     def observe(self, snapshot: ServiceSnapshot, now: float,
                 wall: datetime | None = None) -> list[Transition]:
@@ -213,13 +218,13 @@ class ServiceWatch:
             transition("service", self.name, self.name, "down", "ok", None)
         self.ok, self.error, self.down_since, self.last_ok = True, None, None, now
         if self.snapshot is None or snapshot.attention_since != self.snapshot.attention_since:
-            self._task_items = None
+            self._task_items = self._trouble = None
         self.snapshot = snapshot
         if snapshot.tasks is self._tasks:   # the same list: nothing in it changed but time
             for task_id in list(self.progress):
                 self._stall(self.taken[task_id], now, transition)
         else:
-            self._observe_tasks(snapshot.tasks, now, transition)
+            self._observe_tasks(snapshot, now, transition)
         live_now = {s.id: s for s in snapshot.streams}
         for stream_id, before in list(self.streams.items()):
             stream = live_now.get(stream_id)
@@ -294,8 +299,34 @@ class ServiceWatch:
             self.abnormal_since.pop(gone)
         self.relays = {r.id: r.state for r in snapshot.relays}
 
-    def _observe_tasks(self, tasks: list[Task], now: float, transition: Any) -> None:
-        previous = self._tasks
+    def _observe_tasks(self, snapshot: ServiceSnapshot, now: float, transition: Any) -> None:
+        tasks, previous = snapshot.tasks, self._tasks
+        changes = task_changes(tasks, snapshot.changes, previous)
+        if changes is not None:   # the adapter says what changed: only that is looked at
+            for task_id in changes.gone:
+                self.taken.pop(task_id, None)
+                self.statuses.pop(task_id, None)
+                self.progress.pop(task_id, None)
+                self.first_seen.pop(task_id, None)
+            for task in changes.changed:
+                self.taken[task.id] = task
+                self._take(task, now, transition)
+            moved = {task.id for task in changes.changed}
+            for task_id in [i for i in self.progress if i not in moved]:
+                self._stall(self.taken[task_id], now, transition)
+            found = self._trouble
+            if found is not None:
+                for task_id in changes.gone:
+                    found.pop(task_id, None)
+                for task in changes.changed:
+                    item = self._trouble_item(task, snapshot.attention_since, now)
+                    if item is None:
+                        found.pop(task.id, None)
+                    else:
+                        found[task.id] = item
+            self._tasks, self._task_items = tasks, None
+            return
+        self._trouble = None
         if previous is not None and len(previous) == len(tasks):
             changed: list[Task] = []   # the same tasks in the same places: only some changed
             for old, new in zip(previous, tasks, strict=True):
@@ -364,7 +395,9 @@ class ServiceWatch:
         snapshot = self.snapshot
         if snapshot is not None:
             if self._task_items is None:
-                self._task_items = self._trouble_items(snapshot, now)
+                if self._trouble is None:
+                    self._trouble = self._trouble_items(snapshot, now)
+                self._task_items = list(self._trouble.values())
             items += self._task_items
             for task_id, tracked in self.progress.items():   # only running tasks are here
                 task = self.taken.get(task_id)
@@ -413,28 +446,33 @@ class ServiceWatch:
         return items
 
 
-    def _trouble_items(self, snapshot: ServiceSnapshot, now: float) -> list[Item]:
+    def _trouble_items(self, snapshot: ServiceSnapshot, now: float) -> dict[str, Item]:
         """The failed and partial tasks of the attention window, and those stopped for
-        arrears: what the tasks themselves say, made once a snapshot."""
-        items: list[Item] = []
-        window = snapshot.attention_since
+        arrears or timed out: what the tasks themselves say, by task id."""
+        window, found = snapshot.attention_since, {}
         for task in snapshot.tasks:
-            if task.status in ("failed", "partial"):
-                ended = task.ended_at or task.submitted_at
-                if window is not None and ended is not None and ended < window:
-                    continue   # history: older than the kind's attention window
-                items.append(Item(self.name, self.kind, "task", task.id, task.name,
-                                  task.status, self.first_seen.get(task.id, now),
-                                  trouble(task) or "", task))
-            elif task.raw_status == ARREARS and self.kind == "renderbus":
-                items.append(Item(self.name, self.kind, "task", task.id, task.name,
-                                  "arrears", self.first_seen.get(task.id, now),
-                                  task.error or "stopped for arrears", task))
-            elif task.raw_status == TIMED_OUT and self.kind == "renderbus":
-                items.append(Item(self.name, self.kind, "task", task.id, task.name,
-                                  "timeout", self.first_seen.get(task.id, now),
-                                  task.error or "stopped: timed out", task))
-        return items
+            if task.status in TROUBLE or task.raw_status in STOPPED:
+                item = self._trouble_item(task, window, now)
+                if item is not None:
+                    found[task.id] = item
+        return found
+
+    def _trouble_item(self, task: Task, window: datetime | None, now: float) -> Item | None:
+        if task.status in TROUBLE:
+            ended = task.ended_at or task.submitted_at
+            if window is not None and ended is not None and ended < window:
+                return None   # history: older than the kind's attention window
+            return Item(self.name, self.kind, "task", task.id, task.name, task.status,
+                        self.first_seen.get(task.id, now), trouble(task) or "", task)
+        if task.raw_status == ARREARS and self.kind == "renderbus":
+            return Item(self.name, self.kind, "task", task.id, task.name, "arrears",
+                        self.first_seen.get(task.id, now), task.error or "stopped for arrears",
+                        task)
+        if task.raw_status == TIMED_OUT and self.kind == "renderbus":
+            return Item(self.name, self.kind, "task", task.id, task.name, "timeout",
+                        self.first_seen.get(task.id, now), task.error or "stopped: timed out",
+                        task)
+        return None
 
 
 def app_players(snapshot: ServiceSnapshot) -> dict[str, int]:

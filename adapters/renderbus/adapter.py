@@ -37,9 +37,11 @@ from jobdeck.adapters.contract.model import (
     ServiceSnapshot,
     Status,
     Task,
+    TaskChanges,
     TaskFacts,
     changed_tasks,
     from_epoch_ms,
+    task_changes,
 )
 from jobdeck.adapters.contract.options import Option
 from jobdeck.adapters.contract.values import integer_or, number_or
@@ -424,6 +426,7 @@ class RenderbusAdapter(Adapter):
         # (the same object: the same codes), and the codes of those that have any
         self._code_tops: dict[str, Task] = {}
         self._codes_in: dict[str, tuple[str, ...]] = {}
+        self._code_list: list[Task] | None = None   # the list the codes were last found in
 
     async def read(self) -> ServiceSnapshot:
         reads = Reads()
@@ -433,14 +436,15 @@ class RenderbusAdapter(Adapter):
         book = self.book
         # after the tasks: the generation is known by then, and these are rare
         totals = await self._read_totals(reads)
-        codes = await self._read_error_codes(book.listing(), reads)
+        codes = await self._read_error_codes(book.listing(), book.changes(), reads)
         warnings = reads.warnings + [w for w in self.client.warnings if w != book.cut]
         return ServiceSnapshot(name=self.name, kind=self.kind, account=account,
                                tasks=book.listing(),
                                warnings=([book.cut] if book.cut else []) + warnings,
                                api_version=self.client.answered,
                                attention_since=self.attention_since(),
-                               frame_totals=totals, error_codes=codes)
+                               frame_totals=totals, error_codes=codes,
+                               changes=book.changes())
 
     def attention_since(self) -> datetime:
         """The last `attention_days` by the service's own clock (learnt from serverTime), to
@@ -564,10 +568,13 @@ class RenderbusAdapter(Adapter):
         await read_together(*(one(c) for c in wanted[:CODES_A_READ]))
         return {c: self.error_codes[c] for c in codes if c in self.error_codes}
 
-    async def _read_error_codes(self, tasks: list[Task],
+    async def _read_error_codes(self, tasks: list[Task], changes: TaskChanges | None,
                                 reads: Reads) -> dict[str, ErrorDetail] | None:
         tops, found = self._code_tops, self._codes_in
-        for top in changed_tasks(tasks, tops):   # a big account's 20,000 are not walked again
+        changed = task_changes(tasks, changes, self._code_list)
+        self._code_list = tasks
+        # a big account's 20,000 are not walked again, nor compared when the book says
+        for top in changed.changed if changed is not None else changed_tasks(tasks, tops):
             tops[top.id] = top
             codes = tuple(str(t.details["error_code"]) for t in top.walk()
                           if "error_code" in t.details)

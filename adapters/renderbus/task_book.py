@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from jobdeck.adapters.contract.model import Task
+from jobdeck.adapters.contract.model import Task, TaskChanges
 
 # getTaskList's statusList for the work that can still change by itself or by a key: queued
 # (0, 1, 8, 50, 100 and 60 "submitting"), rendering (5), stopped but resumable (10, 15, 20, 23,
@@ -63,6 +63,11 @@ class TaskBook:
         self._replies: dict[str, dict[str, Any]] = {}
         self._listing: list[Task] | None = None
         self._order: list[str] | None = None
+        self._places: dict[str, int] = {}     # each id's place in _order
+        self._shown: list[Task] | None = None  # the last list handed out
+        # Since that list: each id touched, with the object the list held (None: new)
+        self._was: dict[str, Task | None] = {}
+        self._changes: TaskChanges | None = None
 
     # making tasks ---------------------------------------------------------------------------------
 
@@ -80,6 +85,7 @@ class TaskBook:
         kept = self.tasks.get(task.id)
         if kept is task:
             return
+        self._was.setdefault(task.id, kept)
         self.tasks[task.id] = task
         self._listing = None
         if kept is None:
@@ -87,7 +93,9 @@ class TaskBook:
 
     def remove(self, task_ids: Iterable[str]) -> None:
         for task_id in task_ids:
-            if self.tasks.pop(task_id, None) is not None:
+            kept = self.tasks.pop(task_id, None)
+            if kept is not None:
+                self._was.setdefault(task_id, kept)
                 self._listing = self._order = None
 
     # reads ----------------------------------------------------------------------------------------
@@ -104,8 +112,13 @@ class TaskBook:
             filling.put(item)
         if filling.tasks.keys() != self.tasks.keys():
             self._order = None
-        if any(filling.tasks.get(i) is not t for i, t in self.tasks.items()) \
-                or len(filling.tasks) != len(self.tasks):
+        was = self._was
+        for task_id, task in self.tasks.items():
+            if filling.tasks.get(task_id) is not task:
+                was.setdefault(task_id, task)
+        for task_id in filling.tasks.keys() - self.tasks.keys():
+            was.setdefault(task_id, None)
+        if was:
             self._listing = None
         self.tasks = filling.tasks
         self.active = {i for i, t in self.tasks.items() if t.raw_status in _ACTIVE}
@@ -149,7 +162,28 @@ class TaskBook:
     def listing(self) -> list[Task]:
         """Every task, newest first; the same list object while nothing in it changed."""
         if self._listing is None:
-            if self._order is None:
-                self._order = sorted(self.tasks, key=order_key)
-            self._listing = [self.tasks[i] for i in self._order]
+            tasks, shown, was = self.tasks, self._shown, self._was
+            if self._order is not None and shown is not None:
+                listing = shown.copy()   # the same ids in the same places: put the new ones
+                places = self._places
+                for task_id in was:
+                    listing[places[task_id]] = tasks[task_id]
+            else:
+                if self._order is None:
+                    self._order = sorted(tasks, key=order_key)
+                    self._places = {task_id: n for n, task_id in enumerate(self._order)}
+                listing = [tasks[i] for i in self._order]
+            self._changes = None if shown is None else TaskChanges(
+                shown, listing,
+                changed=tuple(tasks[i] for i in sorted(was, key=order_key)   # as listed
+                              if i in tasks and tasks[i] is not was[i]),
+                previous=tuple(t for i, t in was.items()
+                               if t is not None and tasks.get(i) is not t),
+                gone=frozenset(i for i, t in was.items() if t is not None and i not in tasks))
+            self._listing = self._shown = listing
+            self._was = {}
         return self._listing
+
+    def changes(self) -> TaskChanges | None:
+        """How listing() differs from the list handed out before it (None for the first)."""
+        return self._changes

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from jobdeck.adapters.contract.model import ServiceSnapshot, Task
+from jobdeck.adapters.contract.model import ServiceSnapshot, Task, TaskChanges, task_changes
 
 if TYPE_CHECKING:
     from jobdeck.adapters.contract.base import Adapter
@@ -58,8 +59,14 @@ class ServiceState:
 
     def apply(self, snapshot: ServiceSnapshot, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now
-        if self.snapshot is None or snapshot.tasks is not self.snapshot.tasks:
-            self.task_count = count_tasks(snapshot.tasks)
+        before = self.snapshot
+        if before is None or snapshot.tasks is not before.tasks:
+            changes = task_changes(snapshot.tasks, snapshot.changes, before and before.tasks)
+            if changes is None:
+                self.task_count = count_tasks(snapshot.tasks)
+            else:   # a big account: what changed, not a count of 20,000 again
+                self.task_count += count_tasks(changes.changed) - count_tasks(changes.previous)
+                self._count_changes(changes, snapshot)
         self.snapshot = snapshot
         self.last_poll = now
         if snapshot.ok:
@@ -101,15 +108,40 @@ class ServiceState:
         else:
             window = snapshot.attention_since
             for task in snapshot.tasks:   # top-level work, as an operator counts it
-                if task.status in ("running", "queued"):
-                    counts[task.status] += 1
-                elif task.status in ("failed", "partial"):
-                    ended = task.ended_at or task.submitted_at
-                    if window is None or ended is None or ended >= window:
-                        counts["failed"] += 1
+                counted = _counted_as(task, window)
+                if counted:
+                    counts[counted] += 1
             self._counted = (snapshot.tasks, snapshot.attention_since, dict(counts))
         counts["live"] = sum(1 for s in snapshot.streams if s.state == "live")
         return counts
+
+    def _count_changes(self, changes: TaskChanges, snapshot: ServiceSnapshot) -> None:
+        """Move the kept counts() by what changed, when they were of the list before."""
+        kept = self._counted
+        if kept is None or kept[0] is not changes.before or kept[1] != snapshot.attention_since:
+            return
+        counts, window = dict(kept[2]), snapshot.attention_since
+        for task in changes.previous:
+            counted = _counted_as(task, window)
+            if counted:
+                counts[counted] -= 1
+        for task in changes.changed:
+            counted = _counted_as(task, window)
+            if counted:
+                counts[counted] += 1
+        self._counted = (changes.after, window, counts)
+
+
+def _counted_as(task: Task, window: datetime | None) -> str | None:
+    """Which of counts() a top-level task adds to: failed only within the attention window."""
+    status = task.status
+    if status == "running" or status == "queued":
+        return status
+    if status == "failed" or status == "partial":
+        ended = task.ended_at or task.submitted_at
+        if window is None or ended is None or ended >= window:
+            return "failed"
+    return None
 
 
 def count_tasks(tasks: list[Task]) -> int:
