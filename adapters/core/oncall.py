@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any
 
-from jobdeck.adapters.contract.model import ServiceSnapshot, Task, iso, task_changes
+from jobdeck.adapters.contract.model import ServiceSnapshot, Stream, Task, iso, task_changes
 
 ARREARS = "20"   # Renderbus: stopped because the account is in arrears
 TIMED_OUT = "23"   # Renderbus: stopped because it ran past its timeout (TIME_OUT_STOP)
@@ -191,6 +191,7 @@ class ServiceWatch:
     # The items of _task_items by task id, kept up to date from the changes an adapter hands
     # (a big account's book), so a poll that changed ten tasks makes ten, not a pass of 20,000
     _trouble: dict[str, Item] | None = None
+    _players_of: tuple[ServiceSnapshot, dict[str, int], dict[str, Stream]] | None = None
 
     def observe(self, snapshot: ServiceSnapshot, now: float,
                 wall: datetime | None = None) -> list[Transition]:
@@ -400,15 +401,16 @@ class ServiceWatch:
                 self._task_items = list(self._trouble.values())
             items += self._task_items
             for task_id, tracked in self.progress.items():   # only running tasks are here
+                if not tracked.stalled:
+                    continue
                 task = self.taken.get(task_id)
-                if tracked.stalled and task is not None:
+                if task is not None:
                     items.append(Item(self.name, self.kind, "task", task.id, task.name,
                                       "stalled", tracked.since + self.stall_after_s,
                                       f"no progress for {age_words(now - tracked.since)}",
                                       task))
             if self.at_limit:
-                players = app_players(snapshot)
-                streams = {s.id: s for s in snapshot.streams}
+                players, streams = self._players(snapshot)
                 for stream_id, (since, _) in self.at_limit.items():
                     stream = streams.get(stream_id)
                     if stream is None or not stream.player_limit:
@@ -445,6 +447,14 @@ class ServiceWatch:
         items += self.relays_down.values()
         return items
 
+
+    def _players(self, snapshot: ServiceSnapshot) -> tuple[dict[str, int], dict[str, Stream]]:
+        """app_players() and the streams by id, made once a snapshot (not at every ask)."""
+        kept = self._players_of
+        if kept is None or kept[0] is not snapshot:
+            kept = self._players_of = (snapshot, app_players(snapshot),
+                                       {s.id: s for s in snapshot.streams})
+        return kept[1], kept[2]
 
     def _trouble_items(self, snapshot: ServiceSnapshot, now: float) -> dict[str, Item]:
         """The failed and partial tasks of the attention window, and those stopped for

@@ -79,3 +79,24 @@ async def test_attention_rows_are_made_once_and_again_when_what_they_show_change
         clock.advance(90)                               # its age did
         await poll_now(app, pilot)
         assert pane.get_row(key) is not first and pane.get_row(key)[4].plain == "1m"
+
+
+async def test_the_operators_console_freezes_the_heap_once_a_service_after_its_first_data(
+        monkeypatch):
+    """What memory holds after a service's first data stays for the session: the console
+    hands it out of the cycle collector's walks once per service; a test's app never does."""
+    from jobdeck.tui.console import app as app_module
+
+    frozen: list[int] = []
+    monkeypatch.setattr(app_module.gc, "freeze", lambda: frozen.append(1))
+    clock = FrozenClock()
+    sim = account(clock)
+    app = demo_app(("big", sim), clock=clock)
+    app.freeze_heap = True
+    async with started(app) as pilot:
+        assert frozen == [1]
+        await poll_now(app, pilot)
+        assert frozen == [1]   # the next polls leave it
+    quiet = demo_app(("big", account(clock)), clock=clock)
+    async with started(quiet):
+        assert frozen == [1]

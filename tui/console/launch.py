@@ -29,6 +29,7 @@ def run_app(config: Config, adapters: dict[str, Adapter], *, read_only: bool = F
             app: JobdeckApp | None = None) -> int:
     """`app`: one made already (the replay's); else the console on these adapters."""
     app = app or JobdeckApp(config, adapters, read_only=read_only, state=state, title=title)
+    app.freeze_heap = True   # this process is the console's alone, for the whole session
     report = io.StringIO()
     if not os.environ.get("JOBDECK_DEBUG"):
         app.error_console = Console(file=report, markup=False, highlight=False, width=120)

@@ -95,9 +95,10 @@ class AttentionPane(KeyedTable):
         self.items = {item.key: item for item in items}
         self._now = now
         made: dict[str, tuple[tuple[object, ...], tuple[Text, ...]]] = {}
+        theme, fit = self.app.theme, self.fit
         for item in items:   # a row's cells are made again only when what they show changed
             drawn = (item.service, item.kind, item.what, item.name, item.status, item.detail,
-                     rough_age(now - item.since), self.app.theme, self.fit)
+                     rough_age(now - item.since), theme, fit)
             kept = self._made.get(item.key)
             made[item.key] = kept if kept is not None and kept[0] == drawn \
                 else (drawn, self.row_cells(item, now))
