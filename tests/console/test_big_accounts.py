@@ -89,14 +89,15 @@ async def test_the_operators_console_freezes_the_heap_once_a_service_after_its_f
 
     frozen: list[int] = []
     monkeypatch.setattr(app_module.gc, "freeze", lambda: frozen.append(1))
+    monkeypatch.setattr(app_module.gc, "set_threshold", lambda *limits: frozen.append(limits[0]))
     clock = FrozenClock()
     sim = account(clock)
     app = demo_app(("big", sim), clock=clock)
     app.freeze_heap = True
     async with started(app) as pilot:
-        assert frozen == [1]
+        assert frozen == [1, 10_000]   # and young objects are collected every 10,000
         await poll_now(app, pilot)
-        assert frozen == [1]   # the next polls leave it
+        assert frozen == [1, 10_000]   # the next polls leave it
     quiet = demo_app(("big", account(clock)), clock=clock)
     async with started(quiet):
-        assert frozen == [1]
+        assert frozen == [1, 10_000]
