@@ -11,34 +11,23 @@ import argparse
 
 from jobdeck.adapters.contract.model import FrameRecord, iso
 from jobdeck.adapters.core.config import Config
-from jobdeck.adapters.core.services import make_adapters
 from jobdeck.tui.safe_text import clean
 
-from .common import EXIT_OK, UsageError, emit_json, say
-from .reads import cells, pad
+from .common import EXIT_OK, emit_json, say
+from .reads import cells, pad, read_of_task, sub_task_lines
 
 
 async def frames(config: Config, args: argparse.Namespace) -> int:
-    adapter = make_adapters(config, [args.service])[args.service]
-    task = None
-    try:
-        if not adapter.has_frames:
-            raise UsageError(f"{adapter.kind} lists no frame records")
-        records = await adapter.frames(args.task_id)
-        if not records and not args.json:   # a parent? its frames are its sub-tasks'
-            snap = await adapter.poll()
-            task = next((t for t in snap.all_tasks() if t.id == args.task_id), None)
-    finally:
-        await adapter.close()
+    records, task = await read_of_task(config, args, "has_frames", "lists no frame records",
+                                       lambda adapter: adapter.frames(args.task_id),
+                                       lambda records: not records)
     if args.json:
         emit_json({"service": args.service, "task": args.task_id,
                    "frames": [f.to_json() for f in records]})
     elif task is not None and task.children:
-        say(f"task {task.id} {task.name} has no frames of its own: they belong to its "
-            f"{len(task.children)} sub-task(s)")
-        for child in task.children:
-            say(f"  {child.id}  {child.status:<9}  {child.name}   "
-                f"(jobdeck frames {args.service} {child.id})")
+        for line in sub_task_lines("frames", args.service, task, "has no frames of its own: "
+                                   "they belong to its"):
+            say(line)
     else:
         for line in frame_lines(args.task_id, records):
             say(line)

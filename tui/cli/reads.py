@@ -15,8 +15,9 @@ import argparse
 import asyncio
 import time
 import unicodedata
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jobdeck.adapters.contract import jsonsafe
 from jobdeck.adapters.contract.model import BlockGrid, ServiceSnapshot, Task, iso
@@ -26,6 +27,9 @@ from jobdeck.adapters.core.services import make_adapters, poll_all
 from jobdeck.tui.safe_text import clean
 
 from .common import EXIT_FAILED, EXIT_OK, UsageError, emit_json, say
+
+if TYPE_CHECKING:
+    from jobdeck.adapters.contract.base import Adapter
 
 
 async def snapshot(config: Config, args: argparse.Namespace) -> int:
@@ -126,26 +130,42 @@ def snapshot_text(snap: ServiceSnapshot, balance_below: float | None = None,
     return lines
 
 
-async def blocks(config: Config, args: argparse.Namespace) -> int:
+async def read_of_task(config: Config, args: argparse.Namespace, can: str, cannot: str,
+                       read: Callable[[Adapter], Awaitable[Any]],
+                       empty: Callable[[Any], bool]) -> tuple[Any, Task | None]:
+    """What `read` gets of a task (`blocks`, `frames`); when it is empty and text is wanted,
+    the task too (a parent has none of its own: its sub-tasks have them)."""
     adapter = make_adapters(config, [args.service])[args.service]
     task = None
     try:
-        if not adapter.has_blocks:
-            raise UsageError(f"{adapter.kind} has no block grid")
-        grid = await adapter.blocks(args.task_id)
-        if not grid.rows and not args.json:   # a parent? it has no grid of its own
+        if not getattr(adapter, can):
+            raise UsageError(f"{adapter.kind} {cannot}")
+        got = await read(adapter)
+        if empty(got) and not args.json:
             snap = await adapter.poll()
             task = next((t for t in snap.all_tasks() if t.id == args.task_id), None)
     finally:
         await adapter.close()
+    return got, task
+
+
+def sub_task_lines(command: str, service: str, task: Task, why: str) -> list[str]:
+    """A parent's sub-tasks, each with the command that reads it."""
+    return [f"task {task.id} {task.name} {why} {len(task.children)} sub-task(s)",
+            *(f"  {child.id}  {child.status:<9}  {child.name}   "
+              f"(jobdeck {command} {service} {child.id})" for child in task.children)]
+
+
+async def blocks(config: Config, args: argparse.Namespace) -> int:
+    grid, task = await read_of_task(config, args, "has_blocks", "has no block grid",
+                                    lambda adapter: adapter.blocks(args.task_id),
+                                    lambda grid: not grid.rows)
     if args.json:
         emit_json(grid.to_json(args.service))
     elif task is not None and task.children:
-        say(f"task {task.id} {task.name} has no grid of its own: its frames are rendered by "
-            f"its {len(task.children)} sub-task(s)")
-        for child in task.children:
-            say(f"  {child.id}  {child.status:<9}  {child.name}   "
-                f"(jobdeck blocks {args.service} {child.id})")
+        for line in sub_task_lines("blocks", args.service, task, "has no grid of its own: its "
+                                   "frames are rendered by its"):
+            say(line)
     else:
         for line in grid_lines(grid):
             say(line)
