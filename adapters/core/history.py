@@ -556,7 +556,7 @@ class HistoryStore:
             units, finished = self._progress(seen, snapshot.tasks, changed)
             self._items(db, sid, seen, snapshot, changed, at)
         counts = dict.fromkeys(COUNTED, 0)
-        if snapshot.ok and seen is not None and len(seen.statuses) == len(snapshot.tasks):
+        if snapshot.ok and snapshot.changes is not None:   # a book's list: unique ids
             counts.update(seen.tally)   # kept as the statuses move: 20,000 are not counted
         else:
             counts.update(Counter(map(attrgetter("status"), snapshot.tasks)))

@@ -360,3 +360,18 @@ def test_time_down_and_trends_in_figures():
     assert running.values == [0.0, 1.0, 2.0] and running.peak == 2
     assert frames.values == [90.0, 90.0, 90.0] and frames.figure() == "270 (90.0/min)"
     assert latency.median == 6 and latency.p95 == 7
+
+
+def test_a_list_with_an_id_twice_is_counted_as_it_is(tmp_path):
+    """The poll's counts come from what was kept only for a list whose ids are unique (a big
+    account's book says so); any other list is counted as it comes."""
+    rec, _ = recorder(tmp_path)
+    running, queued = Task("a", "a", "running", "5"), Task("b", "b", "queued", "0")
+    rec.poll(ServiceSnapshot("encoder", "finalrip", tasks=[running, queued]), [], at(0))
+    twice = ServiceSnapshot("encoder", "finalrip",
+                            tasks=[running, Task("a", "a", "failed", "45")])
+    rec.poll(twice, [], at(2))
+    rec.close()
+    polls = HistoryStore.in_dir(tmp_path).polls("encoder", T0, at(10))
+    assert [(p.counts["running"], p.counts["queued"], p.counts["failed"]) for p in polls] == \
+        [(1, 1, 0), (1, 0, 1)]

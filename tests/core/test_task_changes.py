@@ -145,9 +145,12 @@ def test_what_the_book_says_changed_brings_every_consumer_where_a_comparison_wou
                 {i for i, t in was.items() if book.tasks.get(i) is not t}
         previous = listing
 
+        if step % 17 == 5:   # a poll the consumers miss: the next one's changes are not theirs
+            continue
+        window = WINDOW if step < 60 else WINDOW + timedelta(days=1)   # the window moves
         with_changes = ServiceSnapshot("farm", "renderbus", tasks=listing,
-                                       attention_since=WINDOW, changes=changes)
-        without = ServiceSnapshot("farm", "renderbus", tasks=listing, attention_since=WINDOW)
+                                       attention_since=window, changes=changes)
+        without = ServiceSnapshot("farm", "renderbus", tasks=listing, attention_since=window)
         said = [(t.id, t.from_, t.to) for t in told.observe(with_changes, now, wall)]
         assert said == [(t.id, t.from_, t.to) for t in asked.observe(without, now, wall)]
         assert seen(told, now) == seen(asked, now)
@@ -165,7 +168,8 @@ def test_what_the_book_says_changed_brings_every_consumer_where_a_comparison_wou
     assert item_rows(tmp_path / "told") == item_rows(tmp_path / "asked")
     assert poll_rows(tmp_path / "told") == poll_rows(tmp_path / "asked")
     # the history compared the lists of the first poll, then only where it was not told
-    assert moved > 80 and len(compared) == 2 + moved
+    # (and after each poll it missed)
+    assert moved > 80 and len(compared) <= 2 + moved + 2 * 7
 
 
 def test_the_watch_makes_the_attention_of_only_the_tasks_that_changed(monkeypatch):

@@ -230,14 +230,20 @@ class JobdeckApp(App[int]):
     def settle(self, service: str) -> None:
         """A service's first data is in: what memory holds now (the widgets, a big account's
         20,000 tasks) stays for the session, so the cycle collector is told to pass over it
-        (gc.freeze). Its full collections walked all of it, 128 ms each, measured at scale."""
+        (gc.freeze), after this paint. Its full collections walked all of it, 128 ms each,
+        measured at scale."""
         self._settled.add(service)
         if self.freeze_heap:
-            gc.freeze()
-            # A poll's replies make thousands of short-lived objects: collected every 700 new
-            # ones, most were walked while still in use (150 young collections a minute at
-            # scale, 106 ms); every 10,000, six a minute, 52 ms in all.
-            gc.set_threshold(10_000, 10, 10)
+            self.call_after_refresh(self._freeze)
+
+    @staticmethod
+    def _freeze() -> None:
+        gc.collect()   # what is garbage now is not frozen with the rest (for good)
+        gc.freeze()
+        # A poll's replies make thousands of short-lived objects: collected every 700 new
+        # ones, most were walked while still in use (150 young collections a minute at
+        # scale, 106 ms); every 10,000, six a minute, 52 ms in all.
+        gc.set_threshold(10_000, 10, 10)
 
     def attention(self, glance: Glanced | None = None) -> tuple[list, float, int, str]:
         items, muted, _, _ = glance or self.oncall.glance()
