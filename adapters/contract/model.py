@@ -432,6 +432,13 @@ class SubmitResult:
     notes: list[str] = field(default_factory=list)
 
 
+def in_window(task: Task, since: datetime | None) -> bool:
+    """A failed task still needs attention: it ended (else was submitted) at or after `since`,
+    the kind's attention window; without a window or a date, it does."""
+    ended = task.ended_at or task.submitted_at
+    return since is None or ended is None or ended >= since
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class TaskChanges:
     """How an adapter's list of top-level tasks differs from the list it handed before: a

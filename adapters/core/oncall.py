@@ -26,7 +26,14 @@ from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any
 
-from jobdeck.adapters.contract.model import ServiceSnapshot, Stream, Task, iso, task_changes
+from jobdeck.adapters.contract.model import (
+    ServiceSnapshot,
+    Stream,
+    Task,
+    in_window,
+    iso,
+    task_changes,
+)
 
 ARREARS = "20"   # Renderbus: stopped because the account is in arrears
 TIMED_OUT = "23"   # Renderbus: stopped because it ran past its timeout (TIME_OUT_STOP)
@@ -301,25 +308,30 @@ class ServiceWatch:
         self.relays = {r.id: r.state for r in snapshot.relays}
 
     def _observe_tasks(self, snapshot: ServiceSnapshot, now: float, transition: Any) -> None:
-        tasks, previous = snapshot.tasks, self._tasks
-        changes = task_changes(tasks, snapshot.changes, previous)
+        tasks = snapshot.tasks
+        changes = task_changes(tasks, snapshot.changes, self._tasks)
         if changes is not None:   # the adapter says what changed: only that is looked at
-            for task_id in changes.gone:
+            changed, gone = changes.changed, changes.gone
+        else:
+            changed, gone = _in_place(self._tasks, tasks), frozenset()
+            self._trouble = None
+        if changed is not None:
+            for task_id in gone:
                 self.taken.pop(task_id, None)
                 self.statuses.pop(task_id, None)
                 self.progress.pop(task_id, None)
                 self.first_seen.pop(task_id, None)
-            for task in changes.changed:
+            for task in changed:
                 self.taken[task.id] = task
                 self._take(task, now, transition)
-            moved = {task.id for task in changes.changed}
+            moved = {task.id for task in changed}
             for task_id in [i for i in self.progress if i not in moved]:
                 self._stall(self.taken[task_id], now, transition)
             found = self._trouble
-            if found is not None:
-                for task_id in changes.gone:
+            if found is not None:   # kept only while the adapter says what changed
+                for task_id in gone:
                     found.pop(task_id, None)
-                for task in changes.changed:
+                for task in changed:
                     item = self._trouble_item(task, snapshot.attention_since, now)
                     if item is None:
                         found.pop(task.id, None)
@@ -327,23 +339,6 @@ class ServiceWatch:
                         found[task.id] = item
             self._tasks, self._task_items = tasks, None
             return
-        self._trouble = None
-        if previous is not None and len(previous) == len(tasks):
-            changed: list[Task] = []   # the same tasks in the same places: only some changed
-            for old, new in zip(previous, tasks, strict=True):
-                if old is not new:
-                    if old.id != new.id:
-                        break
-                    changed.append(new)
-            else:
-                for task in changed:
-                    self.taken[task.id] = task
-                    self._take(task, now, transition)
-                moved = {task.id for task in changed}
-                for task_id in [i for i in self.progress if i not in moved]:
-                    self._stall(self.taken[task_id], now, transition)
-                self._tasks, self._task_items = tasks, None
-                return
         taken: dict[str, Task] = {}
         for task in tasks:
             taken[task.id] = task
@@ -469,8 +464,7 @@ class ServiceWatch:
 
     def _trouble_item(self, task: Task, window: datetime | None, now: float) -> Item | None:
         if task.status in TROUBLE:
-            ended = task.ended_at or task.submitted_at
-            if window is not None and ended is not None and ended < window:
+            if not in_window(task, window):
                 return None   # history: older than the kind's attention window
             return Item(self.name, self.kind, "task", task.id, task.name, task.status,
                         self.first_seen.get(task.id, now), trouble(task) or "", task)
@@ -483,6 +477,20 @@ class ServiceWatch:
                         self.first_seen.get(task.id, now), task.error or "stopped: timed out",
                         task)
         return None
+
+
+def _in_place(previous: list[Task] | None, tasks: list[Task]) -> list[Task] | None:
+    """The tasks that changed when `tasks` holds the same ids in the same places as `previous`
+    (only some objects new); None when it does not."""
+    if previous is None or len(previous) != len(tasks):
+        return None
+    changed: list[Task] = []
+    for old, new in zip(previous, tasks, strict=True):
+        if old is not new:
+            if old.id != new.id:
+                return None
+            changed.append(new)
+    return changed
 
 
 def app_players(snapshot: ServiceSnapshot) -> dict[str, int]:

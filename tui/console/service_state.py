@@ -7,7 +7,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from jobdeck.adapters.contract.model import ServiceSnapshot, Task, TaskChanges, task_changes
+from jobdeck.adapters.contract.model import (
+    ServiceSnapshot,
+    Task,
+    TaskChanges,
+    in_window,
+    task_changes,
+)
 
 if TYPE_CHECKING:
     from jobdeck.adapters.contract.base import Adapter
@@ -137,10 +143,8 @@ def _counted_as(task: Task, window: datetime | None) -> str | None:
     status = task.status
     if status == "running" or status == "queued":
         return status
-    if status == "failed" or status == "partial":
-        ended = task.ended_at or task.submitted_at
-        if window is None or ended is None or ended >= window:
-            return "failed"
+    if (status == "failed" or status == "partial") and in_window(task, window):
+        return "failed"
     return None
 
 
