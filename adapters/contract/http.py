@@ -184,6 +184,7 @@ class HttpTransport:
         self.deadline = deadline
         self._transport, self._timeout = transport, timeout
         self._client: httpx.AsyncClient | None = None   # made by the first request, not at start
+        self._urls: dict[str, httpx.URL] = {}
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -233,7 +234,7 @@ class HttpTransport:
             try:
                 async with asyncio.timeout(limit):
                     response = await self._exchange(self.client.build_request(
-                        method, path, headers=headers() if callable(headers) else headers,
+                        method, self._url(path), headers=headers() if callable(headers) else headers,
                         content=content, params=params,
                         data=data, files=files, json=json,
                         timeout=timeout or httpx.USE_CLIENT_DEFAULT,
@@ -262,6 +263,19 @@ class HttpTransport:
         assert last is not None
         raise last
 
+    def _url(self, path: str | httpx.URL) -> httpx.URL:
+        """The whole URL of a path, as the client would join it to the base (parsed once per
+        path: a poll asks the same few paths again and again)."""
+        if isinstance(path, httpx.URL):
+            return path
+        url = self._urls.get(path)
+        if url is None:
+            if len(self._urls) >= 256:
+                self._urls.clear()
+            url = self._urls[path] = self.client.base_url.join(path) if "://" in path \
+                else httpx.URL(f"{self.base_url}/{path.lstrip('/')}")
+        return url
+
     async def _exchange(self, request: httpx.Request) -> httpx.Response:
         """Send, and read the body up to max_reply_bytes (as decoded: a small gzip that unpacks
         to gigabytes is stopped too)."""
@@ -270,6 +284,11 @@ class HttpTransport:
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > self.max_reply_bytes:
                 raise _TooLarge
+            if declared.isdigit() and "content-encoding" not in response.headers:
+                # The body is as long as declared (h11 reads no further), so it may be read
+                # whole: the usual reply, without the copy below.
+                await response.aread()
+                return response
             body = bytearray()
             async for chunk in response.aiter_bytes():
                 body += chunk
