@@ -244,3 +244,22 @@ async def test_the_viewers_count_is_the_streams_and_k_says_ntv_cannot_kick_one()
         await settle(pilot)
         assert isinstance(app.screen, ViewersScreen)   # nothing asked, nothing sent
         assert any("no per-viewer kick here" in m for m, _ in app.toasts)
+        # shown while the dialog stays open, not held until it closes (a key must answer)
+        assert any("no per-viewer kick here" in n.message for n in app._notifications)
+
+
+async def test_an_alert_waits_for_the_dialog_but_the_dialogs_own_answer_does_not():
+    _sim, app = live_world()
+    async with started(app) as pilot:
+        await to_stream(pilot, "live/live2")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ViewersScreen)
+        shown = lambda words: any(words in n.message for n in app._notifications)  # noqa: E731
+        app.notify("relay down on edge", severity="warning")   # as an alert says it
+        await pilot.press("k")
+        await settle(pilot)
+        assert shown("no per-viewer kick here") and not shown("relay down on edge")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, ViewersScreen) and shown("relay down on edge")

@@ -14,6 +14,7 @@ import asyncio
 import gc
 import time
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +24,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Horizontal
 from textual.screen import ModalScreen, Screen
 from textual.theme import Theme
+from textual.widget import Widget
 from textual.worker import Worker
 
 from jobdeck.adapters.contract.base import Adapter
@@ -53,6 +55,9 @@ from .widgets.task_table import TaskTable
 from .widgets.tasks_pane import TasksPane
 from .widgets.topbar import Topbar
 from .widgets.workspace import Workspace
+
+# The screen whose key's action is running now (see JobdeckApp.run_action).
+_ANSWERING: ContextVar[Screen | None] = ContextVar("answering", default=None)
 
 
 class DeckScreen(Screen):
@@ -191,10 +196,30 @@ class JobdeckApp(App[int]):
         made with an f-string); Textual's own come as plain str and are cleaned here."""
         message, title = (clean(v.plain if isinstance(v, Text) else v) for v in (message, title))
         self.toasts = [*self.toasts[-49:], (message, severity)]
-        if isinstance(self.screen, ModalScreen):   # a toast never covers a dialog: it waits
+        if isinstance(self.screen, ModalScreen) and not self._said_in(self.screen):
+            # a poll's or an alert's toast never covers a dialog: it waits. The dialog's own
+            # answer to a key pressed in it shows at once: the operator is waiting for it.
             self._held.append((message, title, severity, timeout))
             return
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
+
+    @staticmethod
+    def _said_in(screen: Screen) -> bool:
+        """Whether the toast answers a key pressed in this dialog (an action on it or on a
+        widget in it), rather than coming from a poll, an alert or an action's outcome."""
+        return _ANSWERING.get(None) is screen
+
+    async def run_action(self, action: Any, default_namespace: Any = None,
+                         namespaces: Any = None) -> bool:
+        """An action run from a key: while it runs, a toast it raises answers that key."""
+        node = default_namespace
+        screen = node if isinstance(node, Screen) else \
+            node.screen if isinstance(node, Widget) and node.is_attached else None
+        token = _ANSWERING.set(screen)
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        finally:
+            _ANSWERING.reset(token)
 
     def show_held_toasts(self) -> None:
         """The dialog closed: what was said meanwhile shows now (its time starts now)."""
