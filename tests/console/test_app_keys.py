@@ -347,3 +347,14 @@ async def test_every_theme_renders_including_one_without_our_status_colours():
         running = [segment for segment in table.row_segments("19088")
                    if segment.text.startswith("running")]
         assert running and running[0].style.color is not None
+
+
+async def test_a_service_with_one_task_says_1_task():
+    sim = farm()
+    alone = next(t for t, task in sim.tasks.items() if task.parent is None and not task.children)
+    for task_id in [t for t, task in sim.tasks.items() if task.parent is None and t != alone]:
+        sim.delete_task(task_id)
+    async with console(("sh-farm", sim)) as (app, pilot):
+        await select_service(pilot, "sh-farm")
+        subtitle = str(app.query_one("#tasks-pane").border_subtitle)
+        assert subtitle.startswith("1 task · "), subtitle

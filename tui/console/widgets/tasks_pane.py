@@ -124,8 +124,9 @@ class TasksPane(Vertical):
             if len(state.warnings) > 1:
                 parts.append(f" (+{len(state.warnings) - 1} more)")
         self.set_class(state.error is not None, "stale")
-        words = [f"{self.shown_count} of {state.task_count} tasks" if self.filter_text
-                 else f"{state.task_count} tasks"]
+        noun = "task" if state.task_count == 1 else "tasks"
+        words = [f"{self.shown_count} of {state.task_count} {noun}" if self.filter_text
+                 else f"{state.task_count} {noun}"]
         if state.marked:
             words.append(f"{len(state.marked)} marked")
         if self.filter_text:
