@@ -67,8 +67,11 @@ def extra_key(sort: str, now: datetime) -> Callable[[Task], Any]:
 
 
 def matches(task: Task, needle: str) -> bool:
+    """Id, name, project and user anywhere in them; a status by its start (`fail`, `run`),
+    not inside it (`one` is not done)."""
     facts = task.facts
-    return needle in task.id.lower() or needle in task.name.lower() or needle == task.status \
+    return needle in task.id.lower() or needle in task.name.lower() \
+        or task.status.startswith(needle) \
         or (facts is not None and any(needle in text.lower() for text in
                                       (facts.project, facts.user) if text))
 
