@@ -205,6 +205,7 @@ async def test_help_lists_every_key_from_the_action_table():
         text = recorder.export_text()
         for command in COMMANDS:
             assert command.label in text and command.display_key() in text
+        assert "Cursor up" in text and "Cursor up: Cursor up" not in text   # said once
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
 

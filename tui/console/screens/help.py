@@ -31,7 +31,9 @@ def group_table(heading: str, commands: list[Command], keys: Mapping[str, str]) 
     table.add_column()
     table.add_row("", Text(heading, style="bold underline"))
     for command in commands:
-        table.add_row(command.display_key(keys), Text(f"{command.label}: {command.help}"))
+        words = command.label if command.help == command.label \
+            else f"{command.label}: {command.help}"
+        table.add_row(command.display_key(keys), Text(words))
     return table
 
 
