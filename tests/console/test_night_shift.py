@@ -66,6 +66,11 @@ async def test_at_80_columns_the_attention_view_keeps_30_columns_of_reason_and_w
         await settle(pilot)
         assert isinstance(app.focused, ServiceList) and "Services" in screen_text(app)
         assert "tab: services" not in str(pane.border_subtitle)
+        # beside the list the ITEM column is narrow: the word "task" goes before the id does
+        rows = [pane.render_line(y).text for y in range(1, 1 + len(pane.items))]
+        ids = [i.id for i in pane.items.values() if i.what == "task"]
+        assert ids and all(any(f" {i} " in row or f" {i}…" in row for row in rows) for i in ids)
+        assert not any("task 18" in row for row in rows)
 
 
 async def test_at_120_columns_the_attention_view_shows_the_list_and_a_wide_reason():

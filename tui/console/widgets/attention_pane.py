@@ -29,7 +29,7 @@ from .keyed_table import Column, KeyedTable
 
 # What must be seen at 80 columns comes first: where, what, how bad, since when, and why.
 COLUMNS = (Column("dot", "", 1), Column("service", "SERVICE", 12, short=8),
-           Column("name", "ITEM", least=18), Column("status", "STATUS", 8, short=7),
+           Column("name", "ITEM", least=18, shed=True), Column("status", "STATUS", 8, short=7),
            Column("age", "AGE", 5, short=3), Column("kind", "KIND", 10),
            Column("detail", "DETAIL", least=30))
 NARROWING = ("drop:kind", "short:age", "gap", "short:status", "short:service")

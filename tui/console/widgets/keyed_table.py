@@ -41,6 +41,8 @@ class Column:
     short: int = 0           # when shortened for room: this width ...
     short_header: str | None = None   # ... under this header (None: the same header)
     weight: int = 1          # a flexible column's share of what is left
+    shed: bool = False       # when its text is cut inside its second word, the first word goes
+                             # ("task 18330 car_tuning" in 10 cells: "18330 car…", id whole)
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,7 +281,7 @@ class KeyedTable(ScrollView, can_focus=True):
         console = self.app.console
         segments: list[Segment] = [Segment(" ", style)]
         first = True
-        for cell, width in zip(cells, self.fit.widths, strict=False):
+        for cell, width, column in zip(cells, self.fit.widths, self.COLUMNS, strict=False):
             if not width:
                 continue   # a column hidden for want of room
             if not first:
@@ -288,6 +290,9 @@ class KeyedTable(ScrollView, can_focus=True):
             text = cell.copy()
             text.no_wrap = True
             if cell_len(text.plain) > width:
+                words = text.plain.split(" ", 2) if column.shed else []
+                if len(words) > 1 and cell_len(f"{words[0]} {words[1]}") >= width:
+                    text = text[text.plain.index(" ") + 1:]   # else the second word is cut
                 text.truncate(width, overflow="ellipsis")
             text.pad_right(width - cell_len(text.plain))
             text.end = ""
