@@ -284,6 +284,9 @@ async def test_a_key_that_does_not_apply_says_why():
         await pilot.press("n")
         await settle(pilot)
         assert any(m.startswith("n New: sh-farm is a renderbus service") for m in toasts(app))
+        await pilot.press("x", "ctrl+b")                     # no command's key: a letter says so
+        await settle(pilot)
+        assert toasts(app)[-1] == "x: no command has this key (? lists them)"
 
 
 async def test_the_palette_offers_only_what_applies():

@@ -70,7 +70,7 @@ class DeckScreen(Screen):
         if active is None or not active.enabled:
             app = self.app
             if isinstance(app, JobdeckApp):
-                app.unanswered(event.key)
+                app.unanswered(event.key, event.character if event.is_printable else None)
 
     def on_screen_resume(self) -> None:
         app = self.app
@@ -492,11 +492,17 @@ class JobdeckApp(App[int]):
             return f"{self.selected} is a {adapter.kind} service: jobdeck starts no work there"
         return f"{self.selected} lists its own tasks: there is nothing to track"
 
-    def unanswered(self, key: str) -> None:
-        """A key nothing answered: if it is a command's key, one short toast says why."""
+    def unanswered(self, key: str, character: str | None = None) -> None:
+        """A key nothing answered: a command's key says why it does not apply here; a letter
+        or sign that is no command's key says so (control and function keys pass quietly:
+        the terminal and tmux have their own)."""
         keys = self.config.keys
         commands = [c for c in COMMANDS if normal_key(keys.get(c.name, c.key)) == key]
         if not commands:
+            if character and not character.isspace():
+                help_key = BY_NAME["help"].display_key(keys)
+                self.notify(safe_title(character, ": no command has this key (",
+                                       help_key, " lists them)"), severity="warning", timeout=3)
             return
         adapter = self.adapters.get(self.selected)
         if adapter is not None:   # of commands sharing the key, the selected kind's say why
