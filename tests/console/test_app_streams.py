@@ -31,6 +31,14 @@ async def to_stream(pilot, stream_id: str) -> None:
     raise AssertionError(f"{stream_id} not reachable")
 
 
+async def to_viewers(pilot, stream_id: str) -> None:
+    """enter on a stream: its viewers dialog."""
+    await to_stream(pilot, stream_id)
+    await pilot.press("enter")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, ViewersScreen)
+
+
 def sent(sim: NtvSim, name: str) -> list[dict]:
     return [{k: v for k, v in r.body.items() if k != "token"} for r in sim.received
             if r.path == name]
@@ -98,10 +106,7 @@ async def test_shift_k_disables_and_e_enables():
 async def test_enter_shows_who_watches():
     sim, app = live_world()
     async with started(app) as pilot:
-        await to_stream(pilot, "live/live2")
-        await pilot.press("enter")
-        await settle(pilot)
-        assert isinstance(app.screen, ViewersScreen)
+        await to_viewers(pilot, "live/live2")
         table = app.screen.query_one("#viewers-table")
         assert table.row_count == len(sim.streams["live/live2"].viewers)
         assert str(table.get_row_at(0)[0]).startswith("192.0.2.")
@@ -251,10 +256,7 @@ async def test_the_viewers_count_is_the_streams_and_k_says_ntv_cannot_kick_one()
 async def test_an_alert_waits_for_the_dialog_but_the_dialogs_own_answer_does_not():
     _sim, app = live_world()
     async with started(app) as pilot:
-        await to_stream(pilot, "live/live2")
-        await pilot.press("enter")
-        await settle(pilot)
-        assert isinstance(app.screen, ViewersScreen)
+        await to_viewers(pilot, "live/live2")
         shown = lambda words: any(words in n.message for n in app._notifications)  # noqa: E731
         app.notify("relay down on edge", severity="warning")   # as an alert says it
         await pilot.press("k")
