@@ -9,13 +9,13 @@ from jobdeck.tui.console.screens.confirm import ConfirmScreen
 from jobdeck.tui.console.screens.viewers import ViewersScreen
 from jobdeck.tui.console.widgets.streams_pane import StreamsPane
 from tests.support.clock import FrozenClock
-from tests.support.console import cursor_to, demo_app, select_service, settle
+from tests.support.console import cursor_to, demo_app, screen_text, select_service, settle
 from tests.support.console import started as start
 
 
 @asynccontextmanager
-async def started(app):
-    async with start(app) as pilot:
+async def started(app, *, toasts: bool = False):
+    async with start(app, toasts=toasts) as pilot:
         await select_service(pilot, "studio")
         yield pilot
 
@@ -255,13 +255,19 @@ async def test_the_viewers_count_is_the_streams_and_k_says_ntv_cannot_kick_one()
 
 async def test_an_alert_waits_for_the_dialog_but_the_dialogs_own_answer_does_not():
     _sim, app = live_world()
-    async with started(app) as pilot:
+    async with started(app, toasts=True) as pilot:
+        app.notify("relay one restarted", timeout=30)         # up before the dialog opens
+        await settle(pilot)
+        assert "relay one restarted" in screen_text(app)
         await to_viewers(pilot, "live/live2")
-        shown = lambda words: any(words in n.message for n in app._notifications)  # noqa: E731
-        app.notify("relay down on edge", severity="warning")   # as an alert says it
+        app.notify("relay two down", severity="warning")     # as an alert says it
         await pilot.press("k")
         await settle(pilot)
-        assert shown("no per-viewer kick here") and not shown("relay down on edge")
+        shown = screen_text(app)                            # the dialog's answer, over it
+        assert "no per-viewer kick" in shown
+        assert "relay one" not in shown and "relay two" not in shown
         await pilot.press("escape")
         await settle(pilot)
-        assert not isinstance(app.screen, ViewersScreen) and shown("relay down on edge")
+        shown = screen_text(app)                            # closed: what waited shows
+        assert not isinstance(app.screen, ViewersScreen)
+        assert "relay one restarted" in shown and "relay two down" in shown

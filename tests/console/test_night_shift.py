@@ -24,6 +24,7 @@ from tests.support.console import (
     cursor_to,
     demo_app,
     row_of,
+    screen_text,
     select_service,
     settle,
     started,
@@ -35,11 +36,6 @@ NARROW = (80, 24)
 
 def farm() -> RenderbusSim:
     return RenderbusSim(clock=FrozenClock(), epoch=FIXED_EPOCH)
-
-
-def screen_text(app) -> str:
-    """What the terminal shows, line by line (the compositor's own render)."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 def attention(app) -> AttentionPane:

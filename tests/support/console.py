@@ -37,9 +37,9 @@ async def settle(pilot, rounds: int = 4) -> None:
 
 
 @asynccontextmanager
-async def started(app, size=(120, 36)) -> AsyncIterator:
-    """The app running, polled once and settled."""
-    async with app.run_test(size=size) as pilot:
+async def started(app, size=(120, 36), *, toasts: bool = False) -> AsyncIterator:
+    """The app running, polled once and settled; with `toasts`, they are drawn on screen."""
+    async with app.run_test(size=size, notifications=toasts) as pilot:
         await settle(pilot)
         yield pilot
 
@@ -85,3 +85,8 @@ def toasts(app) -> list[str]:
     """The messages of the notifications on screen (Textual's public query of Toast widgets
     would race their animation; the app's notify is ours, so we record what it was given)."""
     return [message for message, _ in app.toasts]
+
+
+def screen_text(app) -> str:
+    """What the terminal shows, line by line (the compositor's own render)."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())

@@ -72,6 +72,11 @@ class DeckScreen(Screen):
             if isinstance(app, JobdeckApp):
                 app.unanswered(event.key, event.character if event.is_printable else None)
 
+    def on_screen_suspend(self) -> None:
+        app = self.app
+        if isinstance(app, JobdeckApp):
+            app.hold_toasts()
+
     def on_screen_resume(self) -> None:
         app = self.app
         if isinstance(app, JobdeckApp):
@@ -111,6 +116,7 @@ class JobdeckApp(App[int]):
         self.selected: str = ATTENTION
         self.toasts: list[tuple[str, str]] = []   # the last toasts shown, newest last
         self._held: list[tuple[str, str, Any, float | None]] = []   # while a dialog is open
+        self._up: list[tuple[str, str, Any, float | None, float]] = []   # shown, until when
         # The operator's console (not a test's) sets this: see settle()
         self.freeze_heap = False
         self._settled: set[str] = set()
@@ -196,11 +202,18 @@ class JobdeckApp(App[int]):
         made with an f-string); Textual's own come as plain str and are cleaned here."""
         message, title = (clean(v.plain if isinstance(v, Text) else v) for v in (message, title))
         self.toasts = [*self.toasts[-49:], (message, severity)]
-        if isinstance(self.screen, ModalScreen) and not self._said_in(self.screen):
-            # a poll's or an alert's toast never covers a dialog: it waits. The dialog's own
-            # answer to a key pressed in it shows at once: the operator is waiting for it.
-            self._held.append((message, title, severity, timeout))
-            return
+        if isinstance(self.screen, ModalScreen):
+            if not self._said_in(self.screen):
+                # a poll's or an alert's toast never covers a dialog: it waits
+                self._held.append((message, title, severity, timeout))
+                return
+            # the dialog's own answer to a key pressed in it shows at once: the operator is
+            # waiting for it
+        else:
+            now = time.monotonic()
+            until = now + (self.NOTIFICATION_TIMEOUT if timeout is None else timeout)
+            self._up = [*(t for t in self._up if t[-1] > now),
+                        (message, title, severity, timeout, until)]
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     @staticmethod
@@ -220,6 +233,13 @@ class JobdeckApp(App[int]):
             return await super().run_action(action, default_namespace, namespaces)
         finally:
             _ANSWERING.reset(token)
+
+    def hold_toasts(self) -> None:
+        """A dialog opens: the toasts still up leave it clear and wait with what comes next."""
+        now = time.monotonic()
+        up = [toast[:-1] for toast in self._up if toast[-1] > now]
+        self._held, self._up = [*up, *self._held], []
+        self.clear_notifications()
 
     def show_held_toasts(self) -> None:
         """The dialog closed: what was said meanwhile shows now (its time starts now)."""
