@@ -272,8 +272,10 @@ class HttpTransport:
         if url is None:
             if len(self._urls) >= 256:
                 self._urls.clear()
-            url = self._urls[path] = self.client.base_url.join(path) if "://" in path \
-                else httpx.URL(f"{self.base_url}/{path.lstrip('/')}")
+            url = httpx.URL(path)
+            if not url.is_absolute_url:
+                url = httpx.URL(f"{self.base_url}/{path.lstrip('/')}")
+            self._urls[path] = url
         return url
 
     async def _exchange(self, request: httpx.Request) -> httpx.Response:
@@ -284,9 +286,10 @@ class HttpTransport:
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > self.max_reply_bytes:
                 raise _TooLarge
-            if declared.isdigit() and "content-encoding" not in response.headers:
-                # The body is as long as declared (h11 reads no further), so it may be read
-                # whole: the usual reply, without the copy below.
+            if declared.isdigit() and "content-encoding" not in response.headers \
+                    and "transfer-encoding" not in response.headers:
+                # The body is as long as declared (h11 reads no further; with chunks it would
+                # follow them instead), so it may be read whole: the usual reply, no copy.
                 await response.aread()
                 return response
             body = bytearray()

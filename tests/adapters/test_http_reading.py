@@ -3,6 +3,7 @@ piece under max_reply_bytes otherwise; and the URL a path becomes under the base
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 
 import httpx
@@ -55,11 +56,38 @@ async def test_a_path_joins_the_base_as_the_client_would_and_keeps_its_parameter
 
     http = transport(handler, "http://svc.test/api/")
     for path, params in (("/v1/list", {"page": 2}), ("v1/list", {"page": 3}),
+                         ("/go?to=http://x.test/y", None),
                          ("/v1/list?request=x", None), ("/v1/list", None),
                          (httpx.URL("http://other.test/abs"), {"a": "b c"}),
                          ("http://third.test/x", None)):
         await http.request("GET", path, idempotent=True, params=params)
     assert seen == ["http://svc.test/api/v1/list?page=2", "http://svc.test/api/v1/list?page=3",
+                    "http://svc.test/api/go?to=http://x.test/y",
                     "http://svc.test/api/v1/list?request=x", "http://svc.test/api/v1/list",
                     "http://other.test/abs?a=b+c", "http://third.test/x"]
     await http.close()
+
+
+async def test_a_chunked_reply_that_also_declares_a_length_is_still_cut_at_the_limit():
+    # h11 follows the chunks and not the declared length: reading it whole would take it all
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n"
+                     b"Transfer-Encoding: chunked\r\n\r\n")
+        chunk = b"y" * 65536
+        for _ in range(48):   # 3 MB
+            writer.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        writer.write(b"0\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    http = HttpTransport(f"http://127.0.0.1:{port}", redact=Redactor(), backoff=(0.0,))
+    http.max_reply_bytes = 1024 * 1024
+    try:
+        with pytest.raises(ServiceError, match="reply larger than 1 MB"):
+            await http.request("GET", "/list", idempotent=False)
+    finally:
+        await http.close()
+        server.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import asynccontextmanager
 
 from jobdeck.adapters.ntv.sim import NtvSim
@@ -271,3 +272,26 @@ async def test_an_alert_waits_for_the_dialog_but_the_dialogs_own_answer_does_not
         shown = screen_text(app)                            # closed: what waited shows
         assert not isinstance(app.screen, ViewersScreen)
         assert "relay one restarted" in shown and "relay two down" in shown
+
+
+async def test_a_worker_a_dialogs_key_started_does_not_speak_over_the_dialog_later(monkeypatch):
+    went = asyncio.Event()
+
+    async def later() -> None:
+        await went.wait()
+        app.notify("relay three down", severity="warning")   # long after the key's action
+
+    def action_start_later(self) -> None:
+        self.run_worker(later())
+
+    monkeypatch.setattr(ViewersScreen, "action_start_later", action_start_later, raising=False)
+    _sim, app = live_world()
+    async with started(app, toasts=True) as pilot:
+        await to_viewers(pilot, "live/live2")
+        await app.run_action("start_later", app.screen)
+        went.set()
+        await settle(pilot)
+        assert "relay three" not in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "relay three down" in screen_text(app)

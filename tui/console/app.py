@@ -57,7 +57,8 @@ from .widgets.topbar import Topbar
 from .widgets.workspace import Workspace
 
 # The screen whose key's action is running now (see JobdeckApp.run_action).
-_ANSWERING: ContextVar[Screen | None] = ContextVar("answering", default=None)
+_ANSWERING: ContextVar[tuple[Screen, asyncio.Task | None] | None] = \
+    ContextVar("answering", default=None)
 
 
 class DeckScreen(Screen):
@@ -220,7 +221,7 @@ class JobdeckApp(App[int]):
     def _said_in(screen: Screen) -> bool:
         """Whether the toast answers a key pressed in this dialog (an action on it or on a
         widget in it), rather than coming from a poll, an alert or an action's outcome."""
-        return _ANSWERING.get(None) is screen
+        return _ANSWERING.get(None) == (screen, asyncio.current_task())
 
     async def run_action(self, action: Any, default_namespace: Any = None,
                          namespaces: Any = None) -> bool:
@@ -228,7 +229,8 @@ class JobdeckApp(App[int]):
         node = default_namespace
         screen = node if isinstance(node, Screen) else \
             node.screen if isinstance(node, Widget) and node.is_attached else None
-        token = _ANSWERING.set(screen)
+        # with the task: a worker the action starts inherits the mark but is not the answer
+        token = _ANSWERING.set((screen, asyncio.current_task()) if screen else None)
         try:
             return await super().run_action(action, default_namespace, namespaces)
         finally:
