@@ -359,3 +359,35 @@ async def test_a_service_with_one_task_says_1_task():
         await select_service(pilot, "sh-farm")
         subtitle = str(app.query_one("#tasks-pane").border_subtitle)
         assert subtitle.startswith("1 task · "), subtitle
+
+
+async def test_a_grid_is_read_again_only_while_its_task_runs_or_when_the_task_changed(
+        monkeypatch):
+    monkeypatch.setattr(BlockPane, "DEBOUNCE_S", 0.001)   # asked at once, not when at rest
+    sim = farm()
+
+    def grid_reads() -> int:
+        return sum(path.endswith("loadTaskProcessImg") for _, path, _ in sim.requests)
+
+    async def polled() -> None:
+        app.poller.poll("sh-farm")
+        await settle(pilot)
+
+    async with console(("sh-farm", sim)) as (app, pilot):
+        await cursor_to(pilot, "18310")                 # stopped: its blocks stand still
+        await polled()
+        before = grid_reads()
+        assert app.query_one(BlockPane).grid.task_id == "18310"
+        for _ in range(3):
+            await polled()
+        assert grid_reads() == before                   # nothing asked: nothing could move
+        with sim.lock:
+            sim.tasks[18310].frames[3].status = 4       # someone retried one elsewhere
+        await polled()
+        assert grid_reads() == before + 1               # the task changed: read again
+        await cursor_to(pilot, "18306")                 # running: read every poll
+        await polled()
+        running = grid_reads()
+        await polled()
+        await polled()
+        assert grid_reads() == running + 2

@@ -184,7 +184,9 @@ async def test_the_trends_show_the_last_hour_at_80x24(tmp_path):
         name, kind, trends = app.screen.loaded[0]
         assert (name, kind) == ("sh-farm", "renderbus")
         assert [t.name for t in trends] == ["running", "frames", "latency"]
-        assert trends[1].total and trends[0].peak == 1.0 and trends[2].median == 8
+        # the recorded hour ran one task; the console's own polls (5 running) may land in
+        # the last minute before the trends are read, whichever comes first under load
+        assert trends[1].total and max(trends[0].values[:-1]) == 1.0 and trends[2].median == 8
         figures = [str(s.render()) for s in app.screen.query(".trend-figure")]
         assert figures[2] == "median 8 ms, p95 8 ms"
 

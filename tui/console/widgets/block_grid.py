@@ -261,6 +261,8 @@ class BlockPane(Vertical):
 
     DEBOUNCE_S = 0.15
     _wanted: str | None = None
+    _asking: Task | None = None     # the task as it was when its grid was asked for
+    _read_for: Task | None = None   # ... and when that grid was shown
     _timer: Timer | None = None
 
     def later(self, show: Callable[[], None]) -> None:
@@ -281,7 +283,11 @@ class BlockPane(Vertical):
             self._wanted = None
             self.show_facts(task.id, task_facts(task))
         else:
-            self._wanted = f"{state.name}\x00{task.id}"
+            wanted = f"{state.name}\x00{task.id}"
+            if wanted == self._wanted and task == self._read_for and task.status != "running":
+                return   # read already, and a task that is not running moved no block since
+            self._wanted, self._read_for = wanted, None
+            self._asking = task
             self._actions = (state.name, tuple(a for a in task.actions if state.can.may(a)))
             self._markable = state.can.may("retry_frames")
             self.post_message(Ask(self, self._wanted, state.name, "blocks", task.id,
@@ -294,6 +300,7 @@ class BlockPane(Vertical):
         if message.error is not None:
             self.show_grid(None, f"blocks could not be read: {message.error}")
         else:
+            self._read_for = self._asking   # the grid shown is this task's, as it was then
             self.show_grid(message.value, service=service, actions=actions)
 
     def compose(self) -> ComposeResult:
