@@ -292,7 +292,7 @@ class KeyedTable(ScrollView, can_focus=True):
             if cell_len(text.plain) > width:
                 words = text.plain.split(" ", 2) if column.shed else []
                 if len(words) > 1 and cell_len(f"{words[0]} {words[1]}") >= width:
-                    text = text[text.plain.index(" ") + 1:]   # else the second word is cut
+                    text = text[len(words[0]) + 1:]   # else the second word is cut
                 text.truncate(width, overflow="ellipsis")
             text.pad_right(width - cell_len(text.plain))
             text.end = ""
