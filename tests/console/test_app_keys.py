@@ -391,3 +391,22 @@ async def test_a_grid_is_read_again_only_while_its_task_runs_or_when_the_task_ch
         await polled()
         await polled()
         assert grid_reads() == running + 2
+
+
+async def test_keys_typed_ahead_of_the_filter_box_go_into_it_not_to_the_commands():
+    """A paste or a fast typist: `/fail` arrives in one burst, before the box has focus. Every
+    key after `/` is the filter's text; none runs a command (`f` full speed, `a` abandon...)."""
+    from textual import events
+    sim = farm()
+    async with console(("sh-farm", sim)) as (app, pilot):
+        for key, character in [("slash", "/"), *[(c, c) for c in "fail"], ("enter", "\r")]:
+            app.post_message(events.Key(key, character))
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmScreen)
+        pane = app.query_one(TasksPane)
+        assert pane.filter_text == "fail"
+        assert app.focused is app.query_one(TaskTable)   # enter kept the filter and went back
+        writes = [r.path for r in sim.received
+                  if not r.path.rsplit("/", 1)[-1].startswith(("get", "query", "load"))]
+        assert writes == []
+        assert not toasts(app)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -25,6 +26,7 @@ from textual.containers import Horizontal
 from textual.screen import ModalScreen, Screen
 from textual.theme import Theme
 from textual.widget import Widget
+from textual.widgets import Input
 from textual.worker import Worker
 
 from jobdeck.adapters.contract.base import Adapter
@@ -62,16 +64,7 @@ _ANSWERING: ContextVar[tuple[Screen, asyncio.Task | None] | None] = \
 
 
 class DeckScreen(Screen):
-    """The main screen. A key of the command table that nothing here would answer says why,
-    instead of doing nothing; toasts held while a dialog was open show when it closes."""
-
-    def on_key(self, event: events.Key) -> None:
-        # Keys reach the screen before the bindings are tried: ask whether one would answer.
-        active = self.active_bindings.get(event.key)
-        if active is None or not active.enabled:
-            app = self.app
-            if isinstance(app, JobdeckApp):
-                app.unanswered(event.key, event.character if event.is_printable else None)
+    """The main screen: toasts held while a dialog was open show when it closes."""
 
     def on_screen_suspend(self) -> None:
         app = self.app
@@ -121,6 +114,8 @@ class JobdeckApp(App[int]):
         # The operator's console (not a test's) sets this: see settle()
         self.freeze_heap = False
         self._settled: set[str] = set()
+        # The keys the terminal sent lately, each with the widget it was handed to (on_key).
+        self._handed: deque[tuple[events.Key, Widget | None]] = deque(maxlen=64)
         # The theme is chosen before the first stylesheet parse: set in on_mount, it would
         # make Textual parse every stylesheet twice before the first frame.
         for theme in load_themes():
@@ -128,6 +123,33 @@ class JobdeckApp(App[int]):
         saved = (self.store.load().get("theme") if self.store else None) or self.config.theme
         self.theme = saved if saved in self.available_themes else "jobdeck-dark"
         self._theme_missing = None if saved in self.available_themes else saved
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            self._handed.append((event, self.focused))   # Textual hands it to the focus next
+        await super().on_event(event)
+
+    def on_key(self, event: events.Key) -> None:
+        """A key no widget took, before the bindings are tried (this runs before App._on_key).
+
+        Typed ahead: keys that come in one burst (a paste, a fast typist's `/fail`) are all
+        handed to the task table before it has handled the `/`, so they came back here after
+        the filter box took focus, and would run commands (`f`, `a`...). They go into the box,
+        in their order, as if typed after it opened.
+
+        On the main screen, a key that no binding would answer says why (`unanswered`)."""
+        handed_to = next((widget for key, widget in self._handed if key is event), event)
+        focused = self.focused
+        if (isinstance(focused, Input) and handed_to is not event and handed_to is not focused
+                and not isinstance(handed_to, Input)):
+            event.prevent_default()
+            event.stop()
+            self.post_message(events.Key(event.key, event.character))   # handed to the box
+            return
+        if isinstance(self.screen, DeckScreen):
+            active = self.screen.active_bindings.get(event.key)
+            if active is None or not active.enabled:
+                self.unanswered(event.key, event.character if event.is_printable else None)
 
     def get_default_screen(self) -> Screen:
         return DeckScreen(id="_default")

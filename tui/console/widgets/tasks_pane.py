@@ -234,7 +234,9 @@ class TasksPane(Vertical):
     def action_filter(self) -> None:
         box = self.query_one(FilterInput)
         box.add_class("on")
-        box.focus()
+        # At once, not after the queued keys (focus() waits its turn): keys typed ahead of
+        # the box then find it focused and go into it (JobdeckApp.on_key).
+        self.screen.set_focus(box)
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
