@@ -107,6 +107,29 @@ async def test_the_service_list_never_cuts_a_count_and_puts_failures_first():
         assert all(len(line) <= 22 for line in lines)
 
 
+async def test_a_slow_service_says_how_slow_whole_in_a_narrow_list():
+    """At 80 columns "● sh-farm !2 ok slow 1.2s" is wider than the list: the latency goes
+    below as a whole word (it was cut to "slow 1…"; a poll slowed by a busy test machine
+    made the test above fail now and then)."""
+    app = demo_app(("sh-farm", farm()))
+    async with started(app, NARROW) as pilot:
+        await pilot.press("tab")
+        await settle(pilot)
+        services, state = app.query_one(ServiceList), app.states["sh-farm"]
+        state.latency_ms = 1234.0
+        services.update_state(state)
+        lines = services.get_option("sh-farm").prompt.plain.splitlines()
+        assert "…" not in "".join(lines) and lines[0].endswith(" ok")
+        assert lines[1].strip().startswith("2 fail") and lines[-1].endswith("slow 1.2s")
+    app = demo_app(("sh-farm", farm()))
+    async with started(app, (140, 30)) as pilot:   # room beside "ok": it stays there
+        services, state = app.query_one(ServiceList), app.states["sh-farm"]
+        state.latency_ms = 1234.0
+        services.update_state(state)
+        assert services.get_option("sh-farm").prompt.plain.splitlines()[0].endswith(
+            "ok slow 1.2s")
+
+
 async def test_the_footer_never_cuts_a_key_and_keeps_help():
     app = demo_app(("sh-farm", farm()))
     async with started(app, NARROW) as pilot:

@@ -71,11 +71,12 @@ class ServiceList(OptionList, inherit_bindings=False):
             line.append(f" !{glance.attention}", style=self._colour("$error") or "bold")
         if state.warnings:
             line.append(" ⚠", style=self._colour("$warning"))
+        slow: Text | None = None
         if health == "ok":
             line.append(" ok", style=style)
             if state.latency_ms is not None and state.latency_ms >= SLOW_MS:
-                line.append(f" slow {latency_text(state.latency_ms)}", style=self._colour(
-                    "$warning"))
+                slow = Text(f"slow {latency_text(state.latency_ms)}",
+                            style=self._colour("$warning"))
         elif health == "stale":
             line.append(f" stale {rough_age(state.stale_for(now))}", style=style)
         elif health == "error":
@@ -109,6 +110,12 @@ class ServiceList(OptionList, inherit_bindings=False):
             detail.append(state.kind)
         if glance.muted:
             words.append(Text(f"{glance.muted} muted"))
+        if slow is not None:   # beside "ok" where it fits; in a narrow list, a word below
+            if width > 4 and cell_len(line.plain) + 1 + cell_len(slow.plain) > width - 1:
+                words.append(slow)
+            else:
+                line.append(" ")
+                line.append_text(slow)
         lines = [detail]
         for word in words:   # whole words; one that does not fit starts the next line
             if len(lines[-1]) > 2 and width > 4 and \
