@@ -65,6 +65,27 @@ async def test_the_streams_pane_shows_live_and_disabled_streams():
         assert "6 live · 1 disabled · 3 relays" in str(table.border_subtitle)
 
 
+async def test_at_80_columns_every_streams_column_is_whole_beside_the_scrollbar():
+    """At 80x24 the streams pane scrolls: its columns are fitted to the width left beside the
+    scrollbar (they were fitted before it showed, and REC was cut to "RE"). The last column
+    says REC and only that; idle, disabled and relay states are words under LIVE FOR."""
+    _, app = live_world()
+    async with start(app, size=(80, 24)) as pilot:
+        await select_service(pilot, "studio")
+        table = app.query_one(StreamsPane)
+        assert table.show_vertical_scrollbar
+        lines = screen_text(app).splitlines()
+        header = next(line for line in lines if "STREAM" in line)
+        assert header.rstrip(" │").endswith("KBPS  REC")
+        assert any("jgdy" in line and "40/100" in line and line.rstrip(" │").endswith("REC")
+                   for line in lines)
+        assert [str(c) for c in table.get_row("liveshow/spam-channel")][5] == "off"
+        relay = [str(c) for c in table.get_row("relay:BAF9B8E5BA819259")]
+        assert relay[5] == "on" and relay[-1] == ""
+        stopped = [str(c) for c in table.get_row("relay:D16E78096B55C850")]
+        assert stopped[5] == "off"
+
+
 async def test_k_asks_naming_app_and_stream_then_closes_it():
     sim, app = live_world()
     async with started(app) as pilot:

@@ -124,6 +124,7 @@ class KeyedTable(ScrollView, can_focus=True):
         self._pinned: list[Strip] | None = None   # the row under the cursor, whole
         self._pinned_lines = 0
         self.fit = column_layout(self.COLUMNS, 80, self.NARROWING)   # until sized
+        self._fit_for = -1   # the width `fit` was made for
 
     # what a subclass says -----------------------------------------------------------------------
 
@@ -267,9 +268,13 @@ class KeyedTable(ScrollView, can_focus=True):
     # drawing ------------------------------------------------------------------------------------
 
     def on_resize(self, event: Resize) -> None:
-        # event.size is the outer size: the border and the scrollbar are not ours to fill
-        self.fit = column_layout(self.COLUMNS, self.scrollable_content_region.width,
-                                    self.NARROWING)
+        self._refit()
+
+    def _refit(self) -> None:
+        # the content region: the border and the scrollbar are not ours to fill
+        width = self.scrollable_content_region.width
+        self._fit_for = width
+        self.fit = column_layout(self.COLUMNS, width, self.NARROWING)
         self._strips.clear()
         self._header = None
         self._pinned = None
@@ -301,6 +306,8 @@ class KeyedTable(ScrollView, can_focus=True):
         return Strip(segments)
 
     def render_line(self, y: int) -> Strip:
+        if self.scrollable_content_region.width != self._fit_for:
+            self._refit()   # the scrollbar came or went: no Resize says so, the width did
         width = self.size.width
         if y == 0:
             if self._header is None:

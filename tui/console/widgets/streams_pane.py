@@ -1,5 +1,6 @@
 """The streams pane: who is live, for how long, how many watch (beside the app's player limit);
-idle and disabled streams greyed; relay tasks (NTV) below them, keyed `relay:<id>`.
+idle and disabled streams greyed, LIVE FOR saying "idle" or "off" instead of an age; relay
+tasks (NTV) below them, keyed `relay:<id>`, with "on", "off" or "error" in the same column.
 
 Rows are keyed by stream id: a refresh updates the cells that changed, adds and removes rows by
 key, and keeps the cursor on the stream it was on. It owns its keys and its title; actions go
@@ -27,11 +28,11 @@ from .keyed_table import Column, KeyedTable
 COLUMNS = (Column("state", "", 1), Column("app", "APP", 8, short=6),
            Column("stream", "STREAM", least=16), Column("protocol", "PROTO", 5),
            Column("host", "HOST", 10), Column("live", "LIVE FOR", 8, short=5, short_header="LIVE"),
-           Column("viewers", "VIEWERS", 7, short=5, short_header="VIEW"),
-           Column("limit", "APP LIMIT", 9, short=5, short_header="LIMIT"),
-           Column("codec", "CODEC", 8), Column("bitrate", "KBPS", 5), Column("rec", "", 4, short=3))
+           Column("viewers", "VIEWERS", 7, short=4, short_header="VIEW"),
+           Column("limit", "APP LIMIT", 9, short=6, short_header="LIMIT"),
+           Column("codec", "CODEC", 8), Column("bitrate", "KBPS", 5), Column("rec", "REC", 3))
 NARROWING = ("drop:host", "drop:protocol", "drop:codec", "short:live", "short:viewers",
-             "short:limit", "gap", "short:app", "short:rec")
+             "short:limit", "gap", "short:app")
 ORDER = {"live": 0, "idle": 1, "disabled": 2}
 LOOK = {"live": ("●", "running"), "idle": ("◌", "queued"), "disabled": ("○", "abandoned")}
 RELAY_LOOK = {"running": ("▶", "running"), "stopped": ("■", "abandoned"),
@@ -67,8 +68,10 @@ class StreamsPane(KeyedTable):
         dot, look = LOOK.get(stream.state, LOOK["idle"])
         live = stream.state == "live"
         dim = "" if live else "dim"
+        # LIVE FOR: how long, or why not ("idle" waits for a publisher, "off" is disabled)
         started = rough_age((now - stream.started_at).total_seconds()) \
-            if stream.state != "disabled" and stream.started_at else ""
+            if live and stream.started_at else {"idle": "idle", "disabled": "off"}.get(
+                stream.state, "")
         return (Text(dot, style=status_style(self.app, look)), literal(stream.app, dim),
                 literal(stream.name, "bold" if live else dim), literal(stream.protocol, dim),
                 literal(stream.host, dim), Text(started, style=dim),
@@ -77,9 +80,7 @@ class StreamsPane(KeyedTable):
                 self.limit_cell(stream),
                 literal(stream.codec or "", dim),
                 Text(str(stream.bitrate_kbps) if stream.bitrate_kbps else "", justify="right"),
-                Text("REC" if stream.recording else ("idle" if stream.state == "idle" else
-                                                     "off" if stream.state == "disabled" else ""),
-                     style="bold red" if stream.recording else "dim"))
+                Text("REC" if stream.recording else "", style="bold red"))
 
     def limit_cell(self, stream: Stream) -> Text:
         """The app's players of its limit (all its streams together), red when at it."""
@@ -96,9 +97,9 @@ class StreamsPane(KeyedTable):
         return (Text(dot, style=style), Text("relay", style="dim"),
                 literal(f"{relay.name} → {relay.target}", "bold" if not dim else dim),
                 literal(str(relay.details.get("protocol") or ""), dim), literal(relay.source, dim),
-                Text(""), Text(""), Text(""), Text(""), Text(""),
-                Text({"running": "", "stopped": "off"}.get(relay.state, "ABNRM"),
-                     style="dim" if relay.state != "abnormal" else style))
+                Text({"running": "on", "stopped": "off"}.get(relay.state, "error"),
+                     style=dim if relay.state != "abnormal" else style),
+                Text(""), Text(""), Text(""), Text(""), Text(""))
 
     def cursor_words(self, key: str) -> Text | None:
         relay = self.relays.get(key)
