@@ -421,8 +421,8 @@ class ServiceWatch:
                 if relay.state == "abnormal":
                     items.append(Item(self.name, self.kind, "relay", relay.id, relay.name,
                                       "abnormal", self.abnormal_since.get(relay.id, now),
-                                      f"status {relay.raw_status}; {relay.source} -> "
-                                      f"{relay.target}"))
+                                      f"{relay.source} -> {relay.target} (the service's "
+                                      f"status {relay.raw_status})"))
             if self.ok:
                 for number, warning in enumerate(snapshot.warnings):
                     items.append(Item(self.name, self.kind, "warning", str(number), "warning",

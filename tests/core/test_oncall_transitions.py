@@ -56,7 +56,7 @@ def test_a_relay_stopping_or_turning_abnormal_is_a_transition_and_an_item():
     assert down.detail == "rtsp://cam/1 -> show/camera1"
     [item] = watch.items(5)
     assert (item.what, item.status, item.since) == ("relay", "abnormal", 1)
-    assert "status 2" in item.detail
+    assert item.detail == "rtsp://cam/1 -> show/camera1 (the service's status 2)"   # route first
     assert watch.observe(live(relay("stopped", "0")), 2, WALL) == []   # stopped after abnormal
     [item] = watch.items(5)
     assert item.status == "stopped" and item.detail.startswith("was abnormal")
