@@ -5,7 +5,7 @@
 bell = true                  # ring the terminal bell with each alert toast
 balance_below = 100.0        # an account under this balance needs attention
 every = 10.0                 # minutes: at most one toast per item in that time
-burst = 5                    # more alerts than this in one poll become one summary toast
+burst = 5                    # most alert toasts up at once (fewer if short); more: one summary
 on = ["failed", "partial", "stalled", "stream_gone", "relay_down", "service_down", "service_up"]
 command = "/usr/local/bin/page-me"   # run per alert, the transition JSON on stdin
 command_timeout = 10.0       # then its whole process group is ended (hooks.py)
@@ -38,7 +38,8 @@ OPTIONS: tuple[Option, ...] = (
            default=None, minimum=0),
     Option("every", float, "minutes: at most one toast per item in that time", default=10.0,
            minimum=0, maximum=1440),
-    Option("burst", int, "more alerts than this at once become one summary toast", default=5,
+    Option("burst", int, "alert toasts up at once, at most (fewer on a short terminal); "
+           "more become one summary toast", default=5,
            minimum=1, maximum=1000),
     Option("on", list, "which transitions alert", default=list(DEFAULT_ON)),
     Option("command", str, "run for each alert with the transition JSON on stdin", default=None),

@@ -58,6 +58,8 @@ from .widgets.tasks_pane import TasksPane
 from .widgets.topbar import Topbar
 from .widgets.workspace import Workspace
 
+ALERT_TOAST_S = 8.0   # an alert's toast stays up this long
+
 # The screen whose key's action is running now (see JobdeckApp.run_action).
 _ANSWERING: ContextVar[tuple[Screen, asyncio.Task | None] | None] = \
     ContextVar("answering", default=None)
@@ -99,8 +101,10 @@ class JobdeckApp(App[int]):
                        for name, a in adapters.items()}
         self.oncall = Desk(config, {n: a.kind for n, a in adapters.items()}, state,
                              notify=lambda message, title, severity: self.notify(
-                                 message, title=title, severity=severity, timeout=8),
-                             bell=lambda: self.bell(), clock=clock)
+                                 message, title=title, severity=severity,
+                                 timeout=ALERT_TOAST_S),
+                             bell=lambda: self.bell(), clock=clock, room=self.toast_room,
+                             toast_s=ALERT_TOAST_S)
         self.hooks = HookRunner(config.alerts, report=lambda failed: self.notify(
             literal(failed), title="alert command", severity="warning"))
         self.poller = Poller(self, adapters, config.refresh, clock)
@@ -150,6 +154,11 @@ class JobdeckApp(App[int]):
             active = self.screen.active_bindings.get(event.key)
             if active is None or not active.enabled:
                 self.unanswered(event.key, event.character if event.is_printable else None)
+
+    def toast_room(self) -> int:
+        """How many alert toasts are up at once: a toast takes about five rows, and the top
+        line, the footer and the pane titles stay clear (2 at 80x24, 4 at 36 rows)."""
+        return max(1, (self.size.height - 12) // 5)
 
     def get_default_screen(self) -> Screen:
         return DeckScreen(id="_default")
@@ -347,6 +356,8 @@ class JobdeckApp(App[int]):
                                                         muted_by_service.get(each.name, 0)))
         if state is not None and state.error:
             self.query_one(TasksPane).show_titles(now)
+        if only is None:
+            self.oncall.alerter.flush()   # alerts that waited for a toast to go
         self.fold_services()   # the size the terminal reported last decides (cheap when same)
 
     def select(self, name: str) -> None:

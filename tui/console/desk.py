@@ -28,13 +28,14 @@ EXPECT_S = 120.0   # how long after an action a change of its items counts as th
 class Desk:
     def __init__(self, config: Config, kinds: dict[str, str], store: StateStore | None, *,
                  notify: Callable[[Text, Text, str], None], bell: Callable[[], None],
-                 clock: Callable[[], float]) -> None:
+                 clock: Callable[[], float], room: Callable[[], int] = lambda: 1_000_000,
+                 toast_s: float = 8.0) -> None:
         self.clock = clock
         self.watches = {name: ServiceWatch(name, kind, config.stall_after * 60,
                                            config.alerts.balance_below)
                         for name, kind in kinds.items()}
         self.mutes = Mutes(store)
-        self.alerter = Alerter(config.alerts, notify, bell, clock)
+        self.alerter = Alerter(config.alerts, notify, bell, clock, room=room, toast_s=toast_s)
 
     def observe(self, snapshot: ServiceSnapshot, wall: datetime) -> tuple[list[Transition],
                                                                           list[Transition]]:

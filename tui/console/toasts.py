@@ -2,7 +2,9 @@
 history, and an optional command run with the transition's JSON on stdin (a chat or pager hook).
 
 Which transitions alert comes from [alerts] (per kind, per service); one toast per item per
-`every` minutes; more than `burst` at once become one summary toast. The command runs for every
+`every` minutes. No more alert toasts are up at once than `burst` and than the terminal holds
+beside the panes (`room`: two at 80x24); what would be more becomes one summary toast, or waits
+for one to go if none is free (`flush`, every second). The command runs for every
 alert that passes the filter (adapters/core/hooks.py runs it: bounded, timed, its failures
 shown under the same `burst`, never fatal).
 """
@@ -36,7 +38,11 @@ class Alerter:
     bell: Callable[[], None]
     clock: Callable[[], float]
     history: list[Alert] = field(default_factory=list)   # the newest HISTORY_LIMIT
+    room: Callable[[], int] = lambda: 1_000_000   # how many toasts the terminal holds at once
+    toast_s: float = 8.0                          # how long an alert's toast is up
     _last_toast: dict[str, float] = field(default_factory=dict)   # oldest first
+    _up: list[float] = field(default_factory=list)              # until when each toast is up
+    _waiting: list[Transition] = field(default_factory=list)    # due, no toast free yet
 
     def handle(self, transitions: list[Transition]) -> list[Transition]:
         """Toast, ring and record; return the transitions the hook command should get."""
@@ -59,18 +65,33 @@ class Alerter:
             self.history.append(Alert(transition, id(transition) in alerted,
                                       id(transition) in toasted))
         del self.history[:-HISTORY_LIMIT]
-        if len(due) > self.config.burst:
-            services = sorted({t.service for t in due})
-            self.notify(title(str(len(due)), " alerts at once on ", ", ".join(services),
-                              ": press H for the list"), title("alerts"), "error")
-        else:
-            for transition in due:
-                self.notify(literal(describe(transition)),
-                            title(transition.service, " · ", transition.what),
-                            "information" if transition.event == "service_up" else "error")
+        self._waiting.extend(due)
+        self.flush()
         if due and self.config.bell:
             self.bell()
         return wanted if self.config.command else []
+
+    def flush(self) -> None:
+        """Toast what is due, as far as there is room: each alone if all fit, else one
+        summary; with no toast free, it waits for the next call."""
+        now = self.clock()
+        self._up = [until for until in self._up if until > now]
+        free = min(self.config.burst, max(1, self.room())) - len(self._up)
+        due = self._waiting
+        if not due or free <= 0:
+            return
+        self._waiting = []
+        if len(due) > free:
+            services = sorted({t.service for t in due})
+            self.notify(title(str(len(due)), " alerts at once on ", ", ".join(services),
+                              ": press H for the list"), title("alerts"), "error")
+            self._up.append(now + self.toast_s)
+            return
+        for transition in due:
+            self.notify(literal(describe(transition)),
+                        title(transition.service, " · ", transition.what),
+                        "information" if transition.event == "service_up" else "error")
+            self._up.append(now + self.toast_s)
 
 
 def describe(transition: Transition) -> str:
