@@ -130,6 +130,32 @@ async def test_a_slow_service_says_how_slow_whole_in_a_narrow_list():
             "ok slow 1.2s")
 
 
+async def test_a_failing_service_says_stale_whole_and_why_in_a_narrow_list():
+    """At 80 columns "◐ promo-videos !1 stale 40s" does not fit: "stale 40s" goes below whole
+    (it read "stale 4…", or nothing at all), and the reason gets two lines, cut at its end
+    only (it was cut on its first line: "HTTP 503: 'Servi…")."""
+    from jobdeck.adapters.simulation.server import Fault
+    sim, clock = farm(), FrozenClock()
+    app = demo_app(("a-long-farm-name", sim), clock=clock)
+    async with started(app, NARROW) as pilot:
+        await pilot.press("tab")
+        await settle(pilot)
+        sim.inject(Fault.parse("5xx"))
+        clock.advance(40)
+        app.poller.poll_all()
+        await settle(pilot)
+        lines = app.query_one(ServiceList).get_option("a-long-farm-name").prompt.plain \
+            .splitlines()
+        width = app.query_one(ServiceList).scrollable_content_region.width
+        assert lines[0].startswith("◐ a-long-farm-name") and "stale" not in lines[0]
+        assert lines[1].strip().startswith("stale ") and "…" not in lines[1]
+        first = next(n for n, line in enumerate(lines) if "HTTP 503" in line)
+        reason = lines[first:]
+        assert reason[0].strip().startswith("HTTP 503:") and len(reason) == 2
+        assert reason[1].strip().startswith("Temporarily")   # the words go on, cut at the end
+        assert all(len(line) <= width - 1 for line in lines)
+
+
 async def test_the_footer_never_cuts_a_key_and_keeps_help():
     app = demo_app(("sh-farm", farm()))
     async with started(app, NARROW) as pilot:

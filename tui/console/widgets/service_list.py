@@ -15,9 +15,10 @@ from textual.widgets.option_list import Option
 
 from jobdeck.tui.console.keymap import bindings_for
 from jobdeck.tui.console.service_state import SLOW_MS, ServiceState, latency_text, rough_age
-from jobdeck.tui.safe_text import literal
+from jobdeck.tui.safe_text import clean, literal
 
 DOTS = {"ok": "●", "stale": "◐", "error": "○", "waiting": "◌"}
+ERROR_LINES = 2   # lines a failing service's reason may take in the list (its detail has it all)
 ATTENTION = "attention"   # the first entry's id; no service may be called that
 
 
@@ -60,6 +61,10 @@ class ServiceList(OptionList, inherit_bindings=False):
 
     def prompt(self, state: ServiceState, now: float | None = None,
                glance: Glance | None = None) -> Text:
+        """The name's line, then phrases ("2 fail · 4 run · bal 1,250.40") wrapped by whole
+        words to the list's width: nothing a count or a state says is cut. What follows the
+        name ("stale 3m", "slow 1.2s") goes below it when the line has no room; the reason a
+        service fails starts a line and takes up to ERROR_LINES, and only its end is cut."""
         glance = glance or Glance()
         health = state.health
         style = self._colour({"ok": "$success", "stale": "$warning",
@@ -71,59 +76,59 @@ class ServiceList(OptionList, inherit_bindings=False):
             line.append(f" !{glance.attention}", style=self._colour("$error") or "bold")
         if state.warnings:
             line.append(" ⚠", style=self._colour("$warning"))
-        slow: Text | None = None
+        beside: list[Text] = []   # after the name, if there is room
         if health == "ok":
-            line.append(" ok", style=style)
+            beside.append(Text("ok", style=style))
             if state.latency_ms is not None and state.latency_ms >= SLOW_MS:
-                slow = Text(f"slow {latency_text(state.latency_ms)}",
-                            style=self._colour("$warning"))
+                beside.append(Text(f"slow {latency_text(state.latency_ms)}",
+                                   style=self._colour("$warning")))
         elif health == "stale":
-            line.append(f" stale {rough_age(state.stale_for(now))}", style=style)
+            beside.append(Text(f"stale {rough_age(state.stale_for(now))}", style=style))
         elif health == "error":
-            line.append(" error", style=style)
+            beside.append(Text("error", style=style))
         else:
-            line.append(" connecting…", style="dim")
+            beside.append(Text("connecting…", style="dim"))
         width = self.scrollable_content_region.width if self.is_attached else 0
-        detail = Text(no_wrap=True, overflow="ellipsis", style="dim")
-        detail.append("  ")
+        phrases: list[list[Text]] = []   # words in a phrase are joined by " ", phrases by " · "
+        while beside and (width <= 4 or cell_len(line.plain) + 1 + cell_len(beside[0].plain)
+                          <= width - 1):
+            word = beside.pop(0)
+            line.append(f" {word.plain}", style=word.style)
+        if health != "ok":   # the state leads; how slow an ok service is comes last
+            phrases.extend([word] for word in beside)
         snapshot = state.snapshot
-        words: list[Text] = []
+        reason: list[Text] = []
         if state.error:
             if glance.next_try is not None:
                 soon = glance.next_try < 10   # rough ages step by 10 s: "in 0s" would be a lie
-                detail.append("retry soon · " if soon else
-                              f"retry in {rough_age(glance.next_try)} · ")
-            detail.append_text(literal(state.error))
+                phrases.append([Text("retry soon" if soon else
+                                     f"retry in {rough_age(glance.next_try)}")])
+            words = [literal(word) for word in clean(state.error).split()]
+            reason = self._wrap([words], width)
+            if len(reason) > ERROR_LINES:   # the last line takes the rest, cut where it ends
+                shown = sum(len(line.plain.split()) for line in reason[:ERROR_LINES - 1])
+                rest = Text("  ", no_wrap=True, overflow="ellipsis", style="dim")
+                rest.append_text(Text(" ").join(words[shown:]))
+                reason = [*reason[:ERROR_LINES - 1], rest]
         elif snapshot is not None:
             counts = state.counts()
-            words = [Text(f"{counts[k]} {w}", style=self._colour("$error") if k == "failed"
-                          else "") for k, w in (("failed", "fail"), ("running", "run"),
-                                                ("queued", "wait"), ("live", "live"))
-                     if counts[k]]
+            phrases.extend([Text(f"{counts[k]} {w}", style=self._colour("$error")
+                                 if k == "failed" else "")]
+                           for k, w in (("failed", "fail"), ("running", "run"),
+                                        ("queued", "wait"), ("live", "live")) if counts[k])
             account = snapshot.account
             if account is not None and account.available is not None:   # coupon, credit too
-                words.append(Text(f"bal {account.available:,.2f}"))
-            if not words:
-                words.append(Text("nothing running" if snapshot.tasks or snapshot.streams
-                                  else "no tasks"))
+                phrases.append([Text(f"bal {account.available:,.2f}")])
+            if not phrases:
+                phrases.append([Text("nothing running" if snapshot.tasks or snapshot.streams
+                                     else "no tasks")])
         else:
-            detail.append(state.kind)
+            phrases.append([Text(state.kind)])
         if glance.muted:
-            words.append(Text(f"{glance.muted} muted"))
-        if slow is not None:   # beside "ok" where it fits; in a narrow list, a word below
-            if width > 4 and cell_len(line.plain) + 1 + cell_len(slow.plain) > width - 1:
-                words.append(slow)
-            else:
-                line.append(" ")
-                line.append_text(slow)
-        lines = [detail]
-        for word in words:   # whole words; one that does not fit starts the next line
-            if len(lines[-1]) > 2 and width > 4 and \
-                    cell_len(lines[-1].plain) + 3 + cell_len(word.plain) > width - 1:
-                lines.append(Text("  ", no_wrap=True, overflow="ellipsis", style="dim"))
-            if len(lines[-1]) > 2:
-                lines[-1].append(" · ")
-            lines[-1].append_text(word)
+            phrases.append([Text(f"{glance.muted} muted")])
+        if health == "ok":
+            phrases.extend([word] for word in beside)
+        lines = [*self._wrap(phrases, width), *reason]
         if state.warnings and not state.error:
             lines.append(Text("  ", no_wrap=True, overflow="ellipsis", style="dim"))
             lines[-1].append_text(literal("⚠ " + state.warnings[0]))
@@ -137,6 +142,21 @@ class ServiceList(OptionList, inherit_bindings=False):
             prompt.append("\n")
             prompt.append_text(each)
         return prompt
+
+    @staticmethod
+    def _wrap(phrases: list[list[Text]], width: int) -> list[Text]:
+        """Whole words, two cells in; a word that does not fit starts the next line."""
+        lines = [Text("  ", no_wrap=True, overflow="ellipsis", style="dim")]
+        for number, phrase in enumerate(phrases):
+            for index, word in enumerate(phrase):
+                joint = "" if len(lines[-1]) <= 2 else " · " if index == 0 and number else " "
+                if len(lines[-1]) > 2 and width > 4 and \
+                        cell_len(lines[-1].plain) + len(joint) + cell_len(word.plain) > width - 1:
+                    lines.append(Text("  ", no_wrap=True, overflow="ellipsis", style="dim"))
+                    joint = ""
+                lines[-1].append(joint)
+                lines[-1].append_text(word)
+        return lines if len(lines[0]) > 2 else []
 
     def _replace(self, option_id: str, prompt: Text) -> None:
         key = prompt.plain + repr(prompt.spans)
