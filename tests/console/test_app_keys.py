@@ -216,6 +216,8 @@ async def test_palette_runs_a_command_on_the_cursor_task():
         await cursor_to(pilot, "18278")      # stopped: resume, not stop
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert "Resume (g)" in titles and "Help (?)" in titles
+        # Textual's theme picker says how it differs from T's "Theme (T)" beside it
+        assert "Theme" not in titles and "Choose a theme" in titles and "Theme (T)" in titles
         app.action_command_palette()
         await settle(pilot)
         await pilot.press(*"resume")

@@ -670,7 +670,13 @@ class JobdeckApp(App[int]):
                 self.notify(safe_title("theme not saved: ", exc.strerror), severity="warning")
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.callback == self.action_change_theme:   # beside "Theme (T)": say how
+                # they differ (the choice is saved either way: _theme_changed)
+                command = SystemCommand("Choose a theme", "Pick any colour theme by name, "
+                                        "Textual's too (T steps through jobdeck's)",
+                                        self.action_change_theme)
+            yield command
         yield from palette_commands(self, self.config.keys, {
             "tasks": self.query_one(TasksPane), "table": self.query_one(TaskTable),
             "streams": self.query_one(StreamsPane), "blocks": self.query_one(BlockGridView),
