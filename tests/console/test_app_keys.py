@@ -34,6 +34,7 @@ async def test_first_look_shows_services_tasks_and_the_block_grid_of_the_cursor_
         assert grid.task_id == "19088" and len(grid.blocks) == 68
         legend = str(app.query_one("#block-legend").render())
         assert "done 30" in legend and "running 4" in legend
+        assert "to go by the frame estimates" in legend   # not the detail's "at its rate"
         assert "Blocks · 19088" in str(app.query_one(BlockPane).border_title)
 
 

@@ -357,7 +357,8 @@ class BlockPane(Vertical):
                     part.append(f" {status} {counts[status]}")
                     parts.append(part)
             if self._eta is not None:   # frameEst: the service's estimate, not our guess
-                parts.append(Text(f"about {duration_text(self._eta)} to go"))
+                parts.append(Text(f"about {duration_text(self._eta)} to go by the frame "
+                                  "estimates"))
             if self.grid.marked:
                 parts.append(Text(f"{len(self.grid.marked)} marked", style="bold"))
             width = self.query_one("#block-legend", Static).content_region.width
