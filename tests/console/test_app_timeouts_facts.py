@@ -168,6 +168,11 @@ async def test_at_80_columns_the_extra_columns_give_way_and_say_so():
         assert "hidden" in str(app.query_one(TasksPane).border_subtitle)
         name = row_of(app, "18380")
         assert "ocean_sim" in name
+        pane, seen = app.query_one(TasksPane), []
+        for _ in range(12):                      # o orders by what can be seen only
+            await pilot.press("o")
+            seen.append(pane.sort)
+        assert not set(seen) & set(table.hidden_columns) and set(seen) >= {"newest", "progress"}
 
 
 async def test_the_filter_matches_project_and_user():

@@ -255,8 +255,10 @@ class TasksPane(Vertical):
         self.table.focus()
 
     def sorts(self) -> tuple[str, ...]:
-        """The orders `o` steps through: the usual four, then the extra columns turned on."""
-        return SORTS + self.table.extra_columns
+        """The orders `o` steps through: the usual four, then the extra columns shown (one
+        turned on that the pane is too narrow for would order by figures no one can see)."""
+        hidden = self.table.hidden_columns
+        return SORTS + tuple(c for c in self.table.extra_columns if c not in hidden)
 
     def set_columns(self, extra: tuple[str, ...]) -> None:
         self.table.set_columns(tuple(c for c in extra if c in EXTRA_COLUMNS))
