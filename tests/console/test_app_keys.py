@@ -315,6 +315,22 @@ async def test_actions_are_written_to_the_audit_log(tmp_path):
     assert line["action"] == "stop" and line["targets"] == ["19088"] and line["ok"] is True
 
 
+async def test_T_recolours_the_attention_rows_at_once_not_at_the_next_poll():
+    from jobdeck.tui.console.colours import status_style
+    from jobdeck.tui.console.widgets.attention_pane import AttentionPane
+    from tests.support.console import demo_app, started
+    app = demo_app(("sh-farm", farm()))          # polls every 30 s: none comes meanwhile
+    async with started(app) as pilot:
+        pane = app.query_one(AttentionPane)
+        key = pane.keys[0]
+        status = pane.items[key].status
+        dark = pane.cells[key][0].style
+        await pilot.press("T")
+        await settle(pilot)
+        assert app.theme == "jobdeck-light"
+        assert pane.cells[key][0].style == status_style(app, status) != dark
+
+
 async def test_enter_opens_the_detail_with_every_frame_record():
     from textual.widgets import DataTable
 

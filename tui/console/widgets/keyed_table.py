@@ -99,6 +99,14 @@ def column_layout(columns: tuple[Column, ...], total: int,
     return Layout(tuple(widths), headers, gap)
 
 
+def same_cells(old: Cells | None, new: Cells) -> bool:
+    """Text's == compares the words and the spans, not the style of the whole cell: a status
+    that kept its word but took a new theme's colour would not be drawn again."""
+    return old is not None and len(old) == len(new) and all(
+        a.plain == b.plain and a.style == b.style and a.spans == b.spans
+        for a, b in zip(old, new, strict=True))
+
+
 class KeyedTable(ScrollView, can_focus=True):
     COLUMNS: ClassVar[tuple[Column, ...]] = ()
     NARROWING: ClassVar[tuple[str, ...]] = ()   # what gives way first when narrow: see column_layout
@@ -153,7 +161,7 @@ class KeyedTable(ScrollView, can_focus=True):
                 self.post_message(self.CursorMoved(self, self.cursor_key))
             return
         for number, (key, cells) in enumerate(rows):
-            if self.cells.get(key) != cells:
+            if not same_cells(self.cells.get(key), cells):
                 self.cells[key] = cells
                 self._strips.pop(key, None)
                 self.refresh_line(number + 1)
