@@ -101,3 +101,26 @@ async def test_the_operators_console_freezes_the_heap_once_a_service_after_its_f
     quiet = demo_app(("big", account(clock)), clock=clock)
     async with started(quiet):
         assert frozen == [1, 10_000]
+
+
+async def test_at_start_the_heap_is_frozen_once_when_every_service_has_answered(monkeypatch):
+    """Each freeze starts with a full collection: one per service (seven in the demo) delayed
+    the first data. One, once all have answered, ok or not; a service down at start freezes
+    again when its first data comes."""
+    from jobdeck.adapters.simulation.server import Fault
+    from jobdeck.tui.console import app as app_module
+
+    frozen: list[int] = []
+    monkeypatch.setattr(app_module.gc, "freeze", lambda: frozen.append(1))
+    clock = FrozenClock()
+    down = account(clock)
+    down.inject(Fault.parse("5xx"))
+    app = demo_app(("a", account(clock)), ("b", account(clock)), ("down", down), clock=clock)
+    app.freeze_heap = True
+    async with started(app) as pilot:
+        assert app.states["down"].error and frozen == [1]   # a and b settled, down failed
+        down.clear_fault()
+        await poll_now(app, pilot)
+        assert app.states["down"].error is None and frozen == [1, 1]
+        await poll_now(app, pilot)
+        assert frozen == [1, 1]

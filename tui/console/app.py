@@ -118,6 +118,7 @@ class JobdeckApp(App[int]):
         # The operator's console (not a test's) sets this: see settle()
         self.freeze_heap = False
         self._settled: set[str] = set()
+        self._answered: set[str] = set()   # services whose first poll is in, ok or not
         # The keys the terminal sent lately, each with the widget it was handed to (on_key).
         self._handed: deque[tuple[events.Key, Widget | None]] = deque(maxlen=64)
         # The theme is chosen before the first stylesheet parse: set in on_mount, it would
@@ -292,8 +293,12 @@ class JobdeckApp(App[int]):
         if state is None or not self.is_running:
             return
         state.apply(snapshot, self.clock())
+        first = snapshot.name not in self._answered
+        self._answered.add(snapshot.name)
         if snapshot.ok and snapshot.name not in self._settled:
             self.settle(snapshot.name)
+        elif first and self.freeze_heap and self._settled and self._all_answered():
+            self.call_after_refresh(self._freeze)   # the last to answer failed: freeze now
         wall = self.wall()
         transitions, hooked = self.oncall.observe(snapshot, wall)
         self.recording.poll(snapshot, transitions, wall)
@@ -309,10 +314,15 @@ class JobdeckApp(App[int]):
         """A service's first data is in: what memory holds now (the widgets, a big account's
         20,000 tasks) stays for the session, so the cycle collector is told to pass over it
         (gc.freeze), after this paint. Its full collections walked all of it, 128 ms each,
-        measured at scale."""
+        measured at scale. At start, once every service has answered (each freeze begins
+        with a full collection, and seven of them delayed the first data); a service whose
+        first data comes later (it was down at start) freezes again."""
         self._settled.add(service)
-        if self.freeze_heap:
+        if self.freeze_heap and self._all_answered():
             self.call_after_refresh(self._freeze)
+
+    def _all_answered(self) -> bool:
+        return len(self._answered) >= len(self.states)
 
     @staticmethod
     def _freeze() -> None:
