@@ -156,6 +156,35 @@ async def test_a_failing_service_says_stale_whole_and_why_in_a_narrow_list():
         assert all(len(line) <= width - 1 for line in lines)
 
 
+async def test_a_line_of_the_folded_service_list_changes_without_a_crash():
+    """At 80 columns the attention view folds the service list away (width 0). A service
+    going stale there changed its line, and measuring the new line's height at width 0
+    raised ValueError (range() arg 3 must not be zero): the console stopped."""
+    from jobdeck.adapters.simulation.server import Fault
+    sim, clock = farm(), FrozenClock()
+    app = demo_app(("sh-farm", sim), clock=clock)
+    async with started(app, NARROW) as pilot:
+        services = app.query_one(ServiceList)
+        await pilot.press("tab")             # the list unfolds and is drawn, then folds again
+        await settle(pilot)
+        assert services.size.width > 0 and services.has_focus
+        await pilot.press("home", "enter")   # the attention view, from the list
+        await settle(pilot)
+        assert app.query_one("#main").has_class("fold") and services.size.width == 0
+        sim.inject(Fault.parse("5xx"))
+        for _ in range(3):                   # stale 0s, then ages: the line changes each time
+            app.poller.poll_all()
+            await settle(pilot)
+            clock.advance(15)
+            app.tick()
+            await settle(pilot)
+        assert app.is_running and app.states["sh-farm"].health == "stale"
+        await pilot.press("tab")             # unfolded, the line is drawn at its width
+        await settle(pilot)
+        lines = services.get_option("sh-farm").prompt.plain.splitlines()
+        assert lines[1].strip().startswith("stale")
+
+
 async def test_the_footer_never_cuts_a_key_and_keeps_help():
     app = demo_app(("sh-farm", farm()))
     async with started(app, NARROW) as pilot:

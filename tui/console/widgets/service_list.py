@@ -181,6 +181,8 @@ class ServiceList(OptionList, inherit_bindings=False):
             return False
         padding = self.get_component_styles("option-list--option").padding
         width = self.scrollable_content_region.width - self._get_left_gutter_width()
+        if width - padding.width <= 0:
+            return False   # folded away (80 columns, attention view): nothing to measure at
         option._set_prompt(prompt)
         if self._get_visual(option).get_height(self.styles, width - padding.width) != height:
             return False
