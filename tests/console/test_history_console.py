@@ -102,6 +102,35 @@ async def test_H_filters_by_service_and_kind_and_enter_goes_to_the_item(tmp_path
         assert table.cursor_task_id == "18278" and app.focused is table
 
 
+async def test_H_at_80x24_keeps_each_event_whole_below_and_end_goes_to_the_last_row(
+        tmp_path, monkeypatch):
+    """An event is wider than the dialog at 80 columns: the row under the cursor shows whole
+    below the table; end and home go to the last and first row (DataTable's own scrolled
+    sideways, hiding the columns)."""
+    state = StateStore(tmp_path / "state")
+    sim = farm()
+    app = demo_app(("sh-farm", sim), state=state)
+    monkeypatch.setattr(app, "bell", lambda: None)
+    async with started(app, (80, 24)) as pilot:
+        for task_id in (18278, 18310, 18320):
+            sim.tasks[task_id].status = 45
+            app.poller.poll_all()
+            await settle(pilot)
+        screen = await opened_history(pilot)
+        await settle(pilot)
+        table = screen.query_one("#history-table", DataTable)
+        below = str(screen.query_one("#history-cursor").render())
+        assert table.cursor_row == 0 and "exterior_dusk" not in below   # the newest first
+        await pilot.press("end")
+        await settle(pilot)
+        assert table.cursor_row == table.row_count - 1 and table.scroll_x == 0
+        below = str(screen.query_one("#history-cursor").render())
+        assert "lobby.max: stopped -> failed" in below
+        await pilot.press("home")
+        await settle(pilot)
+        assert table.cursor_row == 0
+
+
 def farm_at(render: str, done: int, balance: float = 500.0) -> ServiceSnapshot:
     child = Task("19088", "render", render, "5", progress=done / 40,
                  frames=FrameCounts(40, done, 2 if render == "failed" else 0, 1, 0))

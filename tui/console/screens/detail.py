@@ -26,6 +26,7 @@ from jobdeck.tui.console.keymap import bindings_for
 from jobdeck.tui.console.messages import ActionDone, Ask, Loaded
 from jobdeck.tui.console.service_state import Capabilities
 from jobdeck.tui.console.task_facts import farm_facts
+from jobdeck.tui.console.widgets.rows_table import RowsTable
 from jobdeck.tui.safe_text import literal, set_titles, title
 
 MARK = "◆"
@@ -93,7 +94,7 @@ class DetailScreen(ModalScreen[None]):
             with VerticalScroll(id="detail-facts-box"):
                 yield Static(self._facts(), id="detail-facts")
             yield Static("", id="detail-status")
-            yield DataTable(id="detail-frames", cursor_type="row", zebra_stripes=True)
+            yield RowsTable(id="detail-frames")
             yield Static("", id="detail-frame-error")
 
     def _facts(self) -> Table:

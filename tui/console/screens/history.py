@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Static
 from jobdeck.adapters.contract.model import iso
 from jobdeck.adapters.core.oncall import Item
 from jobdeck.tui.console.toasts import Alert, describe
+from jobdeck.tui.console.widgets.rows_table import RowsTable
 from jobdeck.tui.safe_text import literal, set_titles, title
 
 MUTE_CHOICES = (("1", "for 15 minutes", 15 * 60.0), ("2", "for an hour", 3600.0),
@@ -33,7 +34,7 @@ class HistoryScreen(ModalScreen[None]):
             yield Static(Text(f"{count} transition{'s' if count != 1 else ''}; "
                               "◆ alerted · ◇ held back by the rate limit or [alerts] on",
                               style="dim"), id="history-status")
-            yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
+            yield RowsTable(id="history-table")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from jobdeck.tui.console.widgets.rows_table import RowsTable
 from jobdeck.tui.safe_text import literal, set_titles
 
 
@@ -44,7 +45,7 @@ class MutesScreen(ModalScreen[None]):
         with Vertical(id="detail-box") as box:
             set_titles(box, Text("Muted items"), Text("u unmutes · esc closes"))
             yield Static(id="mutes-status")
-            yield DataTable(id="mutes-table", cursor_type="row", zebra_stripes=True)
+            yield RowsTable(id="mutes-table")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Static
 from jobdeck.adapters.contract.model import iso
 from jobdeck.adapters.core.history import Event, describe_action
 from jobdeck.tui.console.toasts import describe
+from jobdeck.tui.console.widgets.rows_table import RowsTable
 from jobdeck.tui.safe_text import literal, set_titles, title
 
 ALL = "all"
@@ -50,7 +51,8 @@ class RecordedHistoryScreen(ModalScreen["Event | None"]):
         with Vertical(id="detail-box") as box:
             set_titles(box, Text("History"), Text("s service · e event · enter go to · esc"))
             yield Static(Text("reading the history…", style="dim"), id="history-status")
-            yield DataTable(id="history-table", cursor_type="row", zebra_stripes=True)
+            yield RowsTable(id="history-table")
+            yield Static("", id="history-cursor")   # the row under the cursor, whole
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("", "at (UTC)", "service", "event")
@@ -108,6 +110,15 @@ class RecordedHistoryScreen(ModalScreen["Event | None"]):
             return Text(mark), at, literal(t.service), literal(describe(t))
         return (Text("▸"), at, literal(event.service),
                 literal("action " + describe_action(event.action or {})))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """At 80 columns an event is wider than the dialog: its whole words show below."""
+        row = event.cursor_row
+        line = Text()
+        if 0 <= row < len(self.shown):
+            cells = self.cells(self.shown[row])
+            line = Text(" ").join([cells[1], cells[2], cells[3]])
+        self.query_one("#history-cursor", Static).update(line)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()   # enter on the table itself

@@ -21,6 +21,7 @@ from jobdeck.adapters.contract.model import Stream, Viewer, iso
 from jobdeck.tui.console.keymap import bindings_for
 from jobdeck.tui.console.messages import ActionDone, Ask, Loaded
 from jobdeck.tui.console.service_state import Capabilities
+from jobdeck.tui.console.widgets.rows_table import RowsTable
 from jobdeck.tui.safe_text import literal, set_titles, title
 
 
@@ -48,7 +49,7 @@ class ViewersScreen(ModalScreen[None]):
             set_titles(box, title(self.service, " · ", self.stream.id, " · viewers"),
                        Text("esc closes"))
             yield Static(Text("loading…", style="dim"), id="viewers-status")
-            yield DataTable(id="viewers-table", cursor_type="row", zebra_stripes=True)
+            yield RowsTable(id="viewers-table")
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns("client", "format", "since", "server", "id")
