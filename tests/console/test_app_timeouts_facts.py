@@ -158,6 +158,20 @@ async def test_v_turns_on_columns_that_o_sorts_by_and_are_kept_for_next_time(tmp
         assert app.query_one(TaskTable).extra_columns == ("cost", "project")
 
 
+async def test_v_space_toggles_the_row_it_was_pressed_on_even_in_a_burst():
+    """Typed fast (or pasted), space, down, space reaches the list before it has toggled:
+    SelectionList's own toggle ran later, on whatever row was highlighted by then."""
+    from textual import events
+    async with console(("sh-farm", farm())) as (app, pilot):
+        await pilot.press("v")
+        await settle(pilot)
+        for key, character in [("space", " "), ("down", None), ("space", " "),
+                               ("enter", "\r")]:
+            app.post_message(events.Key(key, character))
+        await settle(pilot)
+        assert app.query_one(TaskTable).extra_columns == ("elapsed", "eta")
+
+
 async def test_at_80_columns_the_extra_columns_give_way_and_say_so():
     sim = farm()
     async with console(("sh-farm", sim), size=(80, 24)) as (app, pilot):

@@ -26,6 +26,13 @@ class ColumnChoice(SelectionList[str]):
 
     BINDINGS = [Binding("enter", "keep", "Keep", show=False)]
 
+    def action_select(self) -> None:
+        """Space toggles the row under the cursor now. SelectionList's own posts a message
+        and toggles whatever is highlighted when it arrives: a quick space, down, space
+        toggled the second row twice and the first not at all."""
+        if self.highlighted is not None:
+            self.toggle(self.get_option_at_index(self.highlighted))
+
     def action_keep(self) -> None:
         screen = self.screen
         if isinstance(screen, ColumnsScreen):
