@@ -38,8 +38,8 @@ OPTIONS: tuple[Option, ...] = (
            default=None, minimum=0),
     Option("every", float, "minutes: at most one toast per item in that time", default=10.0,
            minimum=0, maximum=1440),
-    Option("burst", int, "alert toasts up at once, at most (fewer on a short terminal); "
-           "more become one summary toast", default=5,
+    Option("burst", int, "alert toasts up at once, at most (fewer on a short terminal), and "
+           "failing-hook reports at once; more become one summary", default=5,
            minimum=1, maximum=1000),
     Option("on", list, "which transitions alert", default=list(DEFAULT_ON)),
     Option("command", str, "run for each alert with the transition JSON on stdin", default=None),

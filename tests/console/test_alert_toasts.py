@@ -43,13 +43,19 @@ def test_toasts_up_at_once_stay_within_the_room_and_the_rest_wait_or_are_summed_
     assert [a.transition.id for a in alerts.history] == ["1", "2", "3", "4"]
 
 
-def test_burst_still_caps_a_tall_terminal_and_one_toast_is_always_free_to_start():
+def test_burst_still_caps_a_tall_terminal_and_no_room_means_wait():
     alerts, said, _ = alerter(room=40, burst=3)
     alerts.handle([failed(str(n), s) for n, s in ((1, "a"), (2, "b"), (3, "a"), (4, "c"))])
     assert said == ["4 alerts at once on a, b, c: press H for the list"]
-    alerts, said, _ = alerter(room=0)                  # a tiny terminal: still one
+    room = [0]                                         # a dialog is open: no toast now
+    alerts = Alerter(AlertsConfig(), lambda message, _t, _s: said.append(message.plain),
+                     lambda: None, FrozenClock(), room=lambda: room[0])
+    said.clear()
     alerts.handle([failed("1")])
-    assert len(said) == 1
+    assert said == []
+    room[0] = 2                                        # it closed
+    alerts.flush()
+    assert said == ["task 1 shot_1: running -> failed"]
 
 
 async def test_at_80x24_two_alert_toasts_at_most_cover_the_panes(monkeypatch):
@@ -72,3 +78,30 @@ async def test_at_80x24_two_alert_toasts_at_most_cover_the_panes(monkeypatch):
         app.tick()
         await settle(pilot)
         assert "18301" in " / ".join(str(t.render()) for t in app.screen.query(Toast))
+
+
+async def test_alerts_that_come_while_a_dialog_is_open_wait_and_show_within_the_room(
+        monkeypatch):
+    """A dialog holds toasts back: alerts made meanwhile wait for it to close, then take
+    the room there is (one summary here), not every toast the Alerter would have made."""
+    from jobdeck.tui.console.screens.help import HelpScreen
+    sim, clock = RenderbusSim(clock=FrozenClock(), epoch=FIXED_EPOCH), FrozenClock()
+    app = demo_app(("sh-farm", sim), clock=clock)
+    monkeypatch.setattr(app, "bell", lambda: None)
+    async with started(app, (80, 24), toasts=True) as pilot:
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        for pair in ((18310, 18320), (18301, 18350), (18278, 18306)):
+            for task_id in pair:
+                sim.tasks[task_id].status = 45
+            app.poller.poll_all()
+            await settle(pilot)
+            clock.advance(9)
+            app.tick()
+        await pilot.press("escape")
+        await settle(pilot)
+        app.tick()
+        await settle(pilot)
+        shown = [str(t.render()) for t in app.screen.query(Toast)]
+        assert len(shown) <= 2 and any("6 alerts at once on sh-farm" in s for s in shown)

@@ -325,10 +325,15 @@ async def test_T_recolours_the_attention_rows_at_once_not_at_the_next_poll():
         key = pane.keys[0]
         status = pane.items[key].status
         dark = pane.cells[key][0].style
+        pane.render_line(0)                          # the header, drawn in the dark theme
         await pilot.press("T")
         await settle(pilot)
         assert app.theme == "jobdeck-light"
         assert pane.cells[key][0].style == status_style(app, status) != dark
+        header = pane.render_line(0)                 # drawn, not only made: the header too
+        assert header.text.strip().startswith("SERVICE")
+        assert pane.get_component_rich_style("keyed-table--header").bgcolor in {
+            segment.style.bgcolor for segment in header if segment.style}
 
 
 async def test_enter_opens_the_detail_with_every_frame_record():
@@ -429,3 +434,9 @@ async def test_keys_typed_ahead_of_the_filter_box_go_into_it_not_to_the_commands
                   if not r.path.rsplit("/", 1)[-1].startswith(("get", "query", "load"))]
         assert writes == []
         assert not toasts(app)
+        await pilot.press("slash", "escape")    # a long paste: every key counts, not the last 64
+        await settle(pilot)
+        for key, character in [("slash", "/"), *[(c, c) for c in "fail" + "x" * 70]]:
+            app.post_message(events.Key(key, character))
+        await settle(pilot)
+        assert pane.filter_text == "fail" + "x" * 70 and not toasts(app)

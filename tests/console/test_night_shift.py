@@ -130,6 +130,21 @@ async def test_a_slow_service_says_how_slow_whole_in_a_narrow_list():
             "ok slow 1.2s")
 
 
+async def test_a_long_named_ok_service_says_ok_first_below_its_name():
+    """'ok' that does not fit beside a long name leads the line below; read after the
+    balance it said the balance was ok."""
+    app = demo_app(("render-farm-tokyo", farm()))
+    async with started(app, NARROW) as pilot:
+        await pilot.press("tab")
+        await settle(pilot)
+        services, state = app.query_one(ServiceList), app.states["render-farm-tokyo"]
+        state.latency_ms = 1234.0
+        services.update_state(state)
+        lines = services.get_option("render-farm-tokyo").prompt.plain.splitlines()
+        assert lines[0] == "● render-farm-tokyo" and lines[1].strip().startswith("ok · 2 fail")
+        assert lines[-1].endswith("slow 1.2s")
+
+
 async def test_a_failing_service_says_stale_whole_and_why_in_a_narrow_list():
     """At 80 columns "◐ promo-videos !1 stale 40s" does not fit: "stale 40s" goes below whole
     (it read "stale 4…", or nothing at all), and the reason gets two lines, cut at its end

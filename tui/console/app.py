@@ -13,11 +13,11 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
-from collections import deque
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from rich.text import Text
 from textual import events, on
@@ -51,6 +51,7 @@ from .themes import STATUS_DEFAULTS, load_themes, theme_ring
 from .widgets.attention_pane import AttentionPane
 from .widgets.block_grid import BlockGridView
 from .widgets.key_footer import KeyFooter
+from .widgets.keyed_table import KeyedTable
 from .widgets.service_list import ATTENTION, Glance, ServiceList
 from .widgets.streams_pane import StreamsPane
 from .widgets.task_table import TaskTable
@@ -119,8 +120,9 @@ class JobdeckApp(App[int]):
         self.freeze_heap = False
         self._settled: set[str] = set()
         self._answered: set[str] = set()   # services whose first poll is in, ok or not
-        # The keys the terminal sent lately, each with the widget it was handed to (on_key).
-        self._handed: deque[tuple[events.Key, Widget | None]] = deque(maxlen=64)
+        # Each key the terminal sent, with the widget it was handed to, until it comes back
+        # unanswered (on_key) or is gone (weak: a key a widget took is forgotten with it).
+        self._handed: WeakKeyDictionary[events.Key, Widget | None] = WeakKeyDictionary()
         # The theme is chosen before the first stylesheet parse: set in on_mount, it would
         # make Textual parse every stylesheet twice before the first frame.
         for theme in load_themes():
@@ -131,7 +133,7 @@ class JobdeckApp(App[int]):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
-            self._handed.append((event, self.focused))   # Textual hands it to the focus next
+            self._handed[event] = self.focused   # Textual hands it to the focus next
         await super().on_event(event)
 
     def on_key(self, event: events.Key) -> None:
@@ -143,7 +145,7 @@ class JobdeckApp(App[int]):
         in their order, as if typed after it opened.
 
         On the main screen, a key that no binding would answer says why (`unanswered`)."""
-        handed_to = next((widget for key, widget in self._handed if key is event), event)
+        handed_to = self._handed.pop(event, event)
         focused = self.focused
         if (isinstance(focused, Input) and handed_to is not event and handed_to is not focused
                 and not isinstance(handed_to, Input)):
@@ -157,8 +159,11 @@ class JobdeckApp(App[int]):
                 self.unanswered(event.key, event.character if event.is_printable else None)
 
     def toast_room(self) -> int:
-        """How many alert toasts are up at once: a toast takes about five rows, and the top
-        line, the footer and the pane titles stay clear (2 at 80x24, 4 at 36 rows)."""
+        """How many alert toasts may be up at once: a toast takes about five rows, and the
+        top line, the footer and the pane titles stay clear (2 at 80x24, 4 at 36 rows). None
+        while a dialog is open: its toasts would be held and shown all at once after it."""
+        if isinstance(self.screen, ModalScreen):
+            return 0
         return max(1, (self.size.height - 12) // 5)
 
     def get_default_screen(self) -> Screen:
@@ -671,6 +676,8 @@ class JobdeckApp(App[int]):
         key = BY_NAME["theme"].display_key(self.config.keys)
         self.notify(safe_title("theme ", theme.name, " (", key, " for the next)"), timeout=2)
         self.query_one(TaskTable).relabel()
+        for table in self.query(KeyedTable):
+            table.restyle()
         self.query_one(BlockGridView).theme_changed()
         self.show_selected(blocks=False)
         if self.store is not None:
@@ -683,9 +690,9 @@ class JobdeckApp(App[int]):
         for command in super().get_system_commands(screen):
             if command.callback == self.action_change_theme:   # beside "Theme (T)": say how
                 # they differ (the choice is saved either way: _theme_changed)
-                command = SystemCommand("Choose a theme", "Pick any colour theme by name, "
-                                        "Textual's too (T steps through jobdeck's)",
-                                        self.action_change_theme)
+                command = command._replace(title="Choose a theme", help="Pick any colour "
+                                           "theme by name, Textual's too (T steps through "
+                                           "jobdeck's)")
             yield command
         yield from palette_commands(self, self.config.keys, {
             "tasks": self.query_one(TasksPane), "table": self.query_one(TaskTable),

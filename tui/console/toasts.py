@@ -3,8 +3,9 @@ history, and an optional command run with the transition's JSON on stdin (a chat
 
 Which transitions alert comes from [alerts] (per kind, per service); one toast per item per
 `every` minutes. No more alert toasts are up at once than `burst` and than the terminal holds
-beside the panes (`room`: two at 80x24); what would be more becomes one summary toast, or waits
-for one to go if none is free (`flush`, every second). The command runs for every
+beside the panes (`room`: two at 80x24, none while a dialog is open); what would be more
+becomes one summary toast, or waits for one to go if none is free (`flush`, every second).
+The bell rings when the alert comes, whether its toast shows then or waits. The command runs for every
 alert that passes the filter (adapters/core/hooks.py runs it: bounded, timed, its failures
 shown under the same `burst`, never fatal).
 """
@@ -76,7 +77,7 @@ class Alerter:
         summary; with no toast free, it waits for the next call."""
         now = self.clock()
         self._up = [until for until in self._up if until > now]
-        free = min(self.config.burst, max(1, self.room())) - len(self._up)
+        free = min(self.config.burst, self.room()) - len(self._up)   # room: 0 under a dialog
         due = self._waiting
         if not due or free <= 0:
             return

@@ -278,6 +278,13 @@ class KeyedTable(ScrollView, can_focus=True):
     def on_resize(self, event: Resize) -> None:
         self._refit()
 
+    def restyle(self) -> None:
+        """A new theme: every strip drawn in the old colours is drawn again."""
+        self._strips.clear()
+        self._header = None
+        self._pinned = None
+        self.refresh()
+
     def _refit(self) -> None:
         # the content region: the border and the scrollbar are not ours to fill
         width = self.scrollable_content_region.width

@@ -62,9 +62,10 @@ class ServiceList(OptionList, inherit_bindings=False):
     def prompt(self, state: ServiceState, now: float | None = None,
                glance: Glance | None = None) -> Text:
         """The name's line, then phrases ("2 fail · 4 run · bal 1,250.40") wrapped by whole
-        words to the list's width: nothing a count or a state says is cut. What follows the
-        name ("stale 3m", "slow 1.2s") goes below it when the line has no room; the reason a
-        service fails starts a line and takes up to ERROR_LINES, and only its end is cut."""
+        words to the list's width, so a count or a state is cut only if it alone is wider
+        than the list. What follows the name ("stale 3m", "ok", "slow 1.2s") goes below it when
+        the line has no room: the state first, how slow last; the reason a service fails
+        starts a line and takes up to ERROR_LINES, and only its end is cut."""
         glance = glance or Glance()
         health = state.health
         style = self._colour({"ok": "$success", "stale": "$warning",
@@ -94,8 +95,10 @@ class ServiceList(OptionList, inherit_bindings=False):
                           <= width - 1):
             word = beside.pop(0)
             line.append(f" {word.plain}", style=word.style)
-        if health != "ok":   # the state leads; how slow an ok service is comes last
-            phrases.extend([word] for word in beside)
+        # what did not fit: the state leads the lines below; how slow an ok service is, last
+        slow = beside.pop() if health == "ok" and beside and beside[-1].plain.startswith(
+            "slow") else None
+        phrases.extend([word] for word in beside)
         snapshot = state.snapshot
         reason: list[Text] = []
         if state.error:
@@ -103,7 +106,7 @@ class ServiceList(OptionList, inherit_bindings=False):
                 soon = glance.next_try < 10   # rough ages step by 10 s: "in 0s" would be a lie
                 phrases.append([Text("retry soon" if soon else
                                      f"retry in {rough_age(glance.next_try)}")])
-            words = [literal(word) for word in clean(state.error).split()]
+            words = [literal(word) for word in state.error.split() if clean(word)]
             reason = self._wrap([words], width)
             if len(reason) > ERROR_LINES:   # the last line takes the rest, cut where it ends
                 shown = sum(len(line.plain.split()) for line in reason[:ERROR_LINES - 1])
@@ -119,15 +122,15 @@ class ServiceList(OptionList, inherit_bindings=False):
             account = snapshot.account
             if account is not None and account.available is not None:   # coupon, credit too
                 phrases.append([Text(f"bal {account.available:,.2f}")])
-            if not phrases:
+            if len(phrases) == len(beside):
                 phrases.append([Text("nothing running" if snapshot.tasks or snapshot.streams
                                      else "no tasks")])
         else:
             phrases.append([Text(state.kind)])
         if glance.muted:
             phrases.append([Text(f"{glance.muted} muted")])
-        if health == "ok":
-            phrases.extend([word] for word in beside)
+        if slow is not None:
+            phrases.append([slow])
         lines = [*self._wrap(phrases, width), *reason]
         if state.warnings and not state.error:
             lines.append(Text("  ", no_wrap=True, overflow="ellipsis", style="dim"))
