@@ -107,42 +107,36 @@ async def test_the_service_list_never_cuts_a_count_and_puts_failures_first():
         assert all(len(line) <= 22 for line in lines)
 
 
+async def lines_when_slow(name: str, size: tuple[int, int]) -> list[str]:
+    """The service list's lines for `name` after a poll 1.2 s slow (at 80 columns, unfolded)."""
+    app = demo_app((name, farm()))
+    async with started(app, size) as pilot:
+        if size == NARROW:
+            await pilot.press("tab")
+            await settle(pilot)
+        services, state = app.query_one(ServiceList), app.states[name]
+        state.latency_ms = 1234.0
+        services.update_state(state)
+        return services.get_option(name).prompt.plain.splitlines()
+
+
 async def test_a_slow_service_says_how_slow_whole_in_a_narrow_list():
     """At 80 columns "● sh-farm !2 ok slow 1.2s" is wider than the list: the latency goes
     below as a whole word (it was cut to "slow 1…"; a poll slowed by a busy test machine
     made the test above fail now and then)."""
-    app = demo_app(("sh-farm", farm()))
-    async with started(app, NARROW) as pilot:
-        await pilot.press("tab")
-        await settle(pilot)
-        services, state = app.query_one(ServiceList), app.states["sh-farm"]
-        state.latency_ms = 1234.0
-        services.update_state(state)
-        lines = services.get_option("sh-farm").prompt.plain.splitlines()
-        assert "…" not in "".join(lines) and lines[0].endswith(" ok")
-        assert lines[1].strip().startswith("2 fail") and lines[-1].endswith("slow 1.2s")
-    app = demo_app(("sh-farm", farm()))
-    async with started(app, (140, 30)) as pilot:   # room beside "ok": it stays there
-        services, state = app.query_one(ServiceList), app.states["sh-farm"]
-        state.latency_ms = 1234.0
-        services.update_state(state)
-        assert services.get_option("sh-farm").prompt.plain.splitlines()[0].endswith(
-            "ok slow 1.2s")
+    lines = await lines_when_slow("sh-farm", NARROW)
+    assert "…" not in "".join(lines) and lines[0].endswith(" ok")
+    assert lines[1].strip().startswith("2 fail") and lines[-1].endswith("slow 1.2s")
+    wide = await lines_when_slow("sh-farm", (140, 30))   # room beside "ok": it stays there
+    assert wide[0].endswith("ok slow 1.2s")
 
 
 async def test_a_long_named_ok_service_says_ok_first_below_its_name():
     """'ok' that does not fit beside a long name leads the line below; read after the
     balance it said the balance was ok."""
-    app = demo_app(("render-farm-tokyo", farm()))
-    async with started(app, NARROW) as pilot:
-        await pilot.press("tab")
-        await settle(pilot)
-        services, state = app.query_one(ServiceList), app.states["render-farm-tokyo"]
-        state.latency_ms = 1234.0
-        services.update_state(state)
-        lines = services.get_option("render-farm-tokyo").prompt.plain.splitlines()
-        assert lines[0] == "● render-farm-tokyo" and lines[1].strip().startswith("ok · 2 fail")
-        assert lines[-1].endswith("slow 1.2s")
+    lines = await lines_when_slow("render-farm-tokyo", NARROW)
+    assert lines[0] == "● render-farm-tokyo" and lines[1].strip().startswith("ok · 2 fail")
+    assert lines[-1].endswith("slow 1.2s")
 
 
 async def test_a_failing_service_says_stale_whole_and_why_in_a_narrow_list():
