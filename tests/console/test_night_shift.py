@@ -107,6 +107,22 @@ async def test_the_service_list_never_cuts_a_count_and_puts_failures_first():
         assert all(len(line) <= 22 for line in lines)
 
 
+async def test_at_80_columns_with_the_list_open_attention_statuses_stay_whole():
+    """'abnormal' and 'at limit' are eight cells: STATUS keeps them whole at 80 columns
+    beside the service list (they read 'abnorm…', 'at lim…'); SERVICE gives the cell."""
+    clock = FrozenClock()
+    app = demo_app(("live", NtvSim(clock=clock)))
+    async with started(app, NARROW) as pilot:
+        await pilot.press("tab")
+        clock.advance(60)                       # a relay of the sim's turns abnormal
+        app.poller.poll_all()
+        await settle(pilot)
+        pane = app.query_one(AttentionPane)
+        assert "abnormal" in {pane.items[key].status for key in pane.keys}
+        text = screen_text(app)
+        assert " abnormal " in text and "abnorm…" not in text
+
+
 async def lines_when_slow(name: str, size: tuple[int, int]) -> list[str]:
     """The service list's lines for `name` after a poll 1.2 s slow (at 80 columns, unfolded)."""
     app = demo_app((name, farm()))

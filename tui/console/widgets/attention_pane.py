@@ -28,11 +28,11 @@ from jobdeck.tui.safe_text import literal, set_titles, title
 from .keyed_table import Column, KeyedTable
 
 # What must be seen at 80 columns comes first: where, what, how bad, since when, and why.
-COLUMNS = (Column("dot", "", 1), Column("service", "SERVICE", 12, short=8),
-           Column("name", "ITEM", least=18, shed=True), Column("status", "STATUS", 8, short=7),
+COLUMNS = (Column("dot", "", 1), Column("service", "SERVICE", 12, short=7),
+           Column("name", "ITEM", least=18, shed=True), Column("status", "STATUS", 8),
            Column("age", "AGE", 5, short=3), Column("kind", "KIND", 10),
            Column("detail", "DETAIL", least=30))
-NARROWING = ("drop:kind", "short:age", "gap", "short:status", "short:service")
+NARROWING = ("drop:kind", "short:age", "gap", "short:service")
 # item status -> the theme's status colour it borrows
 COLOURS = {"failed": "failed", "partial": "partial", "stalled": "stopped", "arrears": "stopped",
            "timeout": "stopped", "gone": "abandoned", "idle": "queued", "disabled": "abandoned",
