@@ -287,6 +287,7 @@ class JobdeckApp(App[int]):
         for message, heading, severity, timeout in held:
             super().notify(message, title=heading, severity=severity, timeout=timeout,
                            markup=False)
+        self.oncall.alerter.flush()   # alerts that waited for the dialog: now, not at the tick
 
     # polls --------------------------------------------------------------------------------------
 
