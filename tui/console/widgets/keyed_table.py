@@ -279,7 +279,7 @@ class KeyedTable(ScrollView, can_focus=True):
         self._refit()
 
     def restyle(self) -> None:
-        """A new theme: every strip drawn in the old colours is drawn again."""
+        """A new theme (or new widths): every strip drawn is drawn again."""
         self._strips.clear()
         self._header = None
         self._pinned = None
@@ -290,12 +290,9 @@ class KeyedTable(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         self._fit_for = width
         self.fit = column_layout(self.COLUMNS, width, self.NARROWING)
-        self._strips.clear()
-        self._header = None
-        self._pinned = None
+        self.restyle()   # every strip was cut to the old widths
         self._pinned_lines = len(self._pinned_strips())
         self._resize_virtual()
-        self.refresh()
 
     def _line(self, cells: Cells, style: Style) -> Strip:
         console = self.app.console

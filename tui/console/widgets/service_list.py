@@ -22,6 +22,11 @@ ERROR_LINES = 2   # lines a failing service's reason may take in the list (its d
 ATTENTION = "attention"   # the first entry's id; no service may be called that
 
 
+def _indent() -> Text:
+    """A line below a service's name: two cells in, cut with an ellipsis, dim."""
+    return Text("  ", no_wrap=True, overflow="ellipsis", style="dim")
+
+
 @dataclass(slots=True)
 class Glance:
     """Everything an entry shows besides the state: kept so an unchanged entry is not redrawn."""
@@ -77,28 +82,24 @@ class ServiceList(OptionList, inherit_bindings=False):
             line.append(f" !{glance.attention}", style=self._colour("$error") or "bold")
         if state.warnings:
             line.append(" ⚠", style=self._colour("$warning"))
-        beside: list[Text] = []   # after the name, if there is room
-        if health == "ok":
-            beside.append(Text("ok", style=style))
-            if state.latency_ms is not None and state.latency_ms >= SLOW_MS:
-                beside.append(Text(f"slow {latency_text(state.latency_ms)}",
-                                   style=self._colour("$warning")))
-        elif health == "stale":
-            beside.append(Text(f"stale {rough_age(state.stale_for(now))}", style=style))
-        elif health == "error":
-            beside.append(Text("error", style=style))
-        else:
-            beside.append(Text("connecting…", style="dim"))
+        state_word = Text("ok", style=style) if health == "ok" else \
+            Text(f"stale {rough_age(state.stale_for(now))}", style=style) \
+            if health == "stale" else Text("error", style=style) if health == "error" else \
+            Text("connecting…", style="dim")
+        slow = Text(f"slow {latency_text(state.latency_ms)}", style=self._colour("$warning")) \
+            if health == "ok" and state.latency_ms is not None and \
+            state.latency_ms >= SLOW_MS else None
+        beside = [word for word in (state_word, slow) if word is not None]
         width = self.scrollable_content_region.width if self.is_attached else 0
-        phrases: list[list[Text]] = []   # words in a phrase are joined by " ", phrases by " · "
         while beside and (width <= 4 or cell_len(line.plain) + 1 + cell_len(beside[0].plain)
-                          <= width - 1):
+                          <= width - 1):   # after the name, while there is room
             word = beside.pop(0)
             line.append(f" {word.plain}", style=word.style)
-        # what did not fit: the state leads the lines below; how slow an ok service is, last
-        slow = beside.pop() if health == "ok" and beside and beside[-1].plain.startswith(
-            "slow") else None
-        phrases.extend([word] for word in beside)
+        # what did not fit: the state leads the lines below; how slow, last
+        phrases: list[list[Text]] = []   # words in a phrase are joined by " ", phrases by " · "
+        if state_word in beside:
+            phrases.append([state_word])
+        leading = len(phrases)
         snapshot = state.snapshot
         reason: list[Text] = []
         if state.error:
@@ -110,7 +111,7 @@ class ServiceList(OptionList, inherit_bindings=False):
             reason = self._wrap([words], width)
             if len(reason) > ERROR_LINES:   # the last line takes the rest, cut where it ends
                 shown = sum(len(line.plain.split()) for line in reason[:ERROR_LINES - 1])
-                rest = Text("  ", no_wrap=True, overflow="ellipsis", style="dim")
+                rest = _indent()
                 rest.append_text(Text(" ").join(words[shown:]))
                 reason = [*reason[:ERROR_LINES - 1], rest]
         elif snapshot is not None:
@@ -122,18 +123,18 @@ class ServiceList(OptionList, inherit_bindings=False):
             account = snapshot.account
             if account is not None and account.available is not None:   # coupon, credit too
                 phrases.append([Text(f"bal {account.available:,.2f}")])
-            if len(phrases) == len(beside):
+            if len(phrases) == leading:
                 phrases.append([Text("nothing running" if snapshot.tasks or snapshot.streams
                                      else "no tasks")])
         else:
             phrases.append([Text(state.kind)])
         if glance.muted:
             phrases.append([Text(f"{glance.muted} muted")])
-        if slow is not None:
+        if slow in beside:
             phrases.append([slow])
         lines = [*self._wrap(phrases, width), *reason]
         if state.warnings and not state.error:
-            lines.append(Text("  ", no_wrap=True, overflow="ellipsis", style="dim"))
+            lines.append(_indent())
             lines[-1].append_text(literal("⚠ " + state.warnings[0]))
         if width > 4:  # OptionList wraps long prompts; each line must stay one line
             line.truncate(width - 1, overflow="ellipsis")
@@ -149,13 +150,13 @@ class ServiceList(OptionList, inherit_bindings=False):
     @staticmethod
     def _wrap(phrases: list[list[Text]], width: int) -> list[Text]:
         """Whole words, two cells in; a word that does not fit starts the next line."""
-        lines = [Text("  ", no_wrap=True, overflow="ellipsis", style="dim")]
+        lines = [_indent()]
         for number, phrase in enumerate(phrases):
             for index, word in enumerate(phrase):
                 joint = "" if len(lines[-1]) <= 2 else " · " if index == 0 and number else " "
                 if len(lines[-1]) > 2 and width > 4 and \
                         cell_len(lines[-1].plain) + len(joint) + cell_len(word.plain) > width - 1:
-                    lines.append(Text("  ", no_wrap=True, overflow="ellipsis", style="dim"))
+                    lines.append(_indent())
                     joint = ""
                 lines[-1].append(joint)
                 lines[-1].append_text(word)
