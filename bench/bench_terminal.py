@@ -40,8 +40,8 @@ BARE_APP = ("from textual.app import App\nfrom textual.widgets import Static\n"
 
 
 class Frozen:
-    def __init__(self) -> None:
-        self.now = 1000.0
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
 
     def __call__(self) -> float:
         return self.now
@@ -99,9 +99,10 @@ def startup(env: dict[str, str], runs: int) -> None:
 
 def idle(env: dict[str, str], seconds: float) -> None:
     clock = Frozen()
-    sims = {"sh-farm": RenderbusSim(clock=clock, wall=lambda: 1_795_600_000.0),
-            "encoder": FinalRipSim(clock=clock), "promo": EvaSim(clock=clock),
-            "photo": EnhanceSim(clock=clock), "live": NtvSim(clock=clock)}
+    wall = Frozen(1_795_600_000.0)   # the wall clock too: a time of day in a reply moves
+    sims = {"sh-farm": RenderbusSim(clock=clock, wall=wall),
+            "encoder": FinalRipSim(clock=clock, wall=wall), "promo": EvaSim(clock=clock, wall=wall),
+            "photo": EnhanceSim(clock=clock), "live": NtvSim(clock=clock, wall=wall)}
     servers = {name: SimServer(sim).start() for name, sim in sims.items()}
     try:
         config = Path(env["JOBDECK_STATE_DIR"]) / "static.toml"

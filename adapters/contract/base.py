@@ -166,6 +166,7 @@ class Adapter(ABC):
         self._slow: dict[str, tuple[float, Any]] = {}   # what -> (read at, answer)
         self.closing = False   # close() was called: what fails from here on failed because of it
         self.cadence = Cadence()   # items read one by one: the unchanged, less often
+        self.lists = Cadence()     # secondary lists that move with the work: the same rule
         self.setup()
 
     def setup(self) -> None:
@@ -313,6 +314,7 @@ class Adapter(ABC):
         about again at the next poll, however long it has been unchanged."""
         if older_than <= 0:
             self.cadence.forget()
+            self.lists.forget()
 
     def expire(self, what: str) -> None:
         """Make a `now_and_then` read due at the next ask."""
@@ -337,6 +339,22 @@ class Adapter(ABC):
             self._slow.pop(what, None)
         else:
             self._slow[what] = (now, answer)
+        return answer
+
+    async def while_moving(self, what: str, read: Callable[[], Awaitable[T]],
+                           reads: Reads) -> T | None:
+        """A secondary list that moves with the work (viewer counts, transcodes, relays): read at
+        every poll while its answer changes, less often while it does not (cadence.py: 2, 4,
+        then 8 s), so a server where nothing moves is not asked the same three lists every
+        two seconds. An action of ours or the operator's `r` makes it due at once. A failure
+        is not kept: the next poll asks again."""
+        if not self.lists.due(what):
+            return self.lists.last(what)
+        answer = await reads.optional(read(), what)
+        if answer is None:
+            self.lists.drop(what)
+        else:
+            self.lists.answered(what, answer)
         return answer
 
     # acting -----------------------------------------------------------------------------------------
@@ -373,6 +391,7 @@ class Adapter(ABC):
         finally:
             self._slow.clear()   # whatever it changed shows on the next poll
             self.cadence.forget()
+            self.lists.forget()
 
     def unknown(self, spec: ActionSpec, targets: list[str], why: str) -> ActionResult:
         if self.closing:   # whatever broke (a pool emptied under the request) broke from this

@@ -1,7 +1,8 @@
 """How often to ask again about one item a kind reads one request at a time.
 
-Kinds with no list call (EVA renders, enhance tasks) and follow-up reads (FinalRip's progress of
-a running encode) cost one request per item per poll. An item whose answer did not change is
+Kinds with no list call (EVA renders, enhance tasks), follow-up reads (FinalRip's progress of
+a running encode) and secondary lists that move with the work (NTV's viewer counts, transcodes,
+relays) cost one request per item per poll. An item whose answer did not change is
 asked less often: after the 1st, 2nd, 3rd unchanged answer it waits 2, 4, then LONGEST_S
 seconds; any change brings it back to every poll, and so does an action of ours or the
 operator's `r` (the adapter forgets the cadence). A render that sits at "running" for ten minutes
@@ -49,6 +50,10 @@ class Cadence:
         unchanged = kept[1] + 1 if kept is not None and kept[0] == answer else 0
         wait = min(self.longest, 2.0 ** unchanged) if unchanged else 0.0
         self._kept[key] = (answer, unchanged, self.clock() + wait)
+
+    def drop(self, key: Hashable) -> None:
+        """Forget one item: it is asked about at the next poll."""
+        self._kept.pop(key, None)
 
     def keep_only(self, keys: Iterable[Hashable]) -> None:
         """Forget the items no longer read (untracked, finished, gone)."""

@@ -36,6 +36,10 @@ BACKOFF_S = (0.25, 0.75)
 # An upload of many gigabytes takes as long as it takes; only a stall (no byte moving) ends it.
 UPLOAD_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=120.0, pool=10.0)
 UNKNOWN_STATUSES = {502, 504}   # a gateway gave up waiting: the service may have acted
+# httpx keeps an idle connection 5 s: items asked every 8 s (cadence.py) found theirs gone each
+# time and paid a new handshake (TLS too, on a real service). A server that closes an idle
+# connection sooner is no harm: httpcore sees it closed before reusing it and opens another.
+KEEPALIVE_S = 30.0
 MAX_REPLY_BYTES = 20 * 1024 * 1024
 MB = 1024 * 1024
 # Headers of the body as it travelled; the reply handed on carries the body as read.
@@ -193,6 +197,8 @@ class HttpTransport:
                 self._client = httpx.AsyncClient(
                     base_url=self.base_url, transport=self._transport, timeout=self._timeout,
                     headers={"User-Agent": "jobdeck"}, follow_redirects=False,
+                    limits=httpx.Limits(max_connections=100, max_keepalive_connections=20,
+                                        keepalive_expiry=KEEPALIVE_S),
                     verify=shared_tls() if self._transport is None else True,
                 )
             except ImportError:   # httpx reads a proxy from the environment it cannot use

@@ -197,25 +197,31 @@ class NtvAdapter(Adapter):
             return self.now_and_then(SECONDARY[what], lambda: items(group, request, key=key),
                                      reads)
 
+        def viewer_counts() -> Awaitable[list[dict[str, Any]] | None]:
+            return self.while_moving(SECONDARY["connection_count"], lambda: items(
+                "statMgr", "connection_count", rest_every=REST_EVERY_S,
+                key=lambda r: (*stream_key(r, "application"), r.get("ver"))), reads)
+
         remembered = self.kept(SECONDARY["closed"])
+        counted_now = self.lists.due(SECONDARY["connection_count"])
         active, counts, closed, working, recording, demand_apps, dvr, limits, relays = \
             await read_together(
                 items("streamMgr", "get_active_streams", key=stream_key, rest_every=REST_EVERY_S),
-                reads.optional(items("statMgr", "connection_count",
-                                     key=lambda r: (*stream_key(r, "application"), r.get("ver")),
-                                     rest_every=REST_EVERY_S),
-                               SECONDARY["connection_count"]),
+                viewer_counts(),
                 disabled(),
-                reads.optional(items("transcodeMgr", "list_working",
-                                     key=lambda r: r.get("src_id")), SECONDARY["transcodes"]),
+                self.while_moving(SECONDARY["transcodes"], lambda: items(
+                    "transcodeMgr", "list_working", key=lambda r: r.get("src_id")), reads),
                 slowly("recordings", "demandDvr", "list", lambda r: stream_key(r, "application")),
                 slowly("demand_apps", "demandDvr", "list_app", lambda r: r.get("application")),
                 slowly("dvr", "appMgr", "get_dvr_paras", lambda r: r.get("application")),
                 slowly("limits", "limitMgr", "get", lambda r: r.get("application")),
-                reads.optional(items("streamingMgr", "get_streaming", key=lambda r: r.get("id")),
-                               SECONDARY["relays"]),
+                self.while_moving(SECONDARY["relays"], lambda: items(
+                    "streamingMgr", "get_streaming", key=lambda r: r.get("id")), reads),
             )
         was_live, self._live = self._live, {"/".join(stream_key(r)) for r in active}
+        if was_live != self._live and not counted_now:   # a new stream's viewers, now
+            self.lists.drop(SECONDARY["connection_count"])
+            counts = await viewer_counts()
         if remembered and was_live - self._live:   # it may have been disabled by someone else
             self.expire(SECONDARY["closed"])
             closed = await disabled()

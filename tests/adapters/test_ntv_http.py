@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from jobdeck.adapters.contract.cadence import LONGEST_S, Cadence
 from jobdeck.adapters.contract.model import ServiceConfig
 from jobdeck.adapters.ntv.adapter import NtvAdapter
 from jobdeck.adapters.ntv.client import login_hash, md5
@@ -239,12 +240,15 @@ async def test_paging_never_asks_past_the_pages_the_first_reply_gave():
 
 
 async def test_slowly_changing_lists_are_read_now_and_then(ntv):
-    """Disabled streams and recordings stand for a while; viewers and the live list do not.
-    An action of ours, or a stream leaving the live list, makes the disabled list due at once."""
+    """Disabled streams and recordings stand for a while; viewers and the live list do not
+    (polls 2 s apart). An action of ours, or a stream leaving the live list, makes the disabled
+    list due at once."""
     sim, server = ntv
     adapter = adapter_for(sim, server)
+    adapter.lists = Cadence(clock := FrozenClock(0.0))
     for _ in range(3):
         assert (await adapter.poll()).ok
+        clock.advance(2.0)
     assert len(calls(sim, "closedStream/list")) == 1 and len(calls(sim, "demandDvr/list")) == 1
     assert len(calls(sim, "statMgr/connection_count")) == 3
     assert (await adapter.perform("disable_stream", ["live/大厅直播"])).ok
@@ -254,6 +258,54 @@ async def test_slowly_changing_lists_are_read_now_and_then(ntv):
     del sim.streams["live/live2"]
     stream = next(s for s in (await adapter.poll()).streams if s.id == "live/live2")
     assert stream.state == "disabled"
+    await adapter.close()
+
+
+MOVING = ("statMgr/connection_count", "transcodeMgr/list_working", "streamingMgr/get_streaming")
+
+
+async def test_lists_that_do_not_move_are_asked_less_often_and_come_back_when_they_do(ntv):
+    sim, server = ntv   # the simulator's clock stands still: nothing on the server moves
+    adapter = adapter_for(sim, server)
+    clock = FrozenClock(0.0)
+    adapter.lists = Cadence(clock)
+
+    def asked() -> list[int]:
+        return [len(calls(sim, name)) for name in MOVING]
+
+    def viewers(snapshot, stream_id: str) -> int | None:
+        return next(s for s in snapshot.streams if s.id == stream_id).viewers
+
+    for _ in range(20):   # 40 s of polls every 2 s
+        assert (await adapter.poll()).ok
+        clock.advance(2.0)
+    assert all(n <= 9 for n in asked()), asked()   # every 8 s at most, not 20 times each
+    assert len(calls(sim, "streamMgr/get_active_streams")) == 20   # the streams: every poll
+
+    sim._viewer(sim.streams["live/live2"])   # a viewer joins: seen within LONGEST_S
+    joined = clock.now
+    for _ in range(6):
+        if viewers(await adapter.poll(), "live/live2") == len(sim.streams["live/live2"].viewers):
+            break
+        clock.advance(2.0)
+    assert clock.now - joined <= LONGEST_S
+
+    for _ in range(5):
+        await adapter.poll()
+        clock.advance(2.0)
+    sim.add_stream("live", "new-cam", viewers=3)   # a new stream: its viewers at once
+    before = asked()
+    assert viewers(await adapter.poll(), "live/new-cam") == 3
+    assert asked()[0] == before[0] + 1
+
+    for _ in range(5):
+        await adapter.poll()
+        clock.advance(2.0)
+    before = asked()
+    assert (await adapter.perform("stop_relay", ["BAF9B8E5BA819259"])).ok
+    snapshot = await adapter.poll()   # after an action, every list at once
+    assert asked() == [n + 1 for n in before]
+    assert next(r for r in snapshot.relays if r.id == "BAF9B8E5BA819259").state == "stopped"
     await adapter.close()
 
 
