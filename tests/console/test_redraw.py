@@ -120,3 +120,36 @@ def test_narrow_attention_keeps_30_columns_of_detail_by_dropping_and_shortening_
 def test_flexible_columns_share_what_is_left(specs, total, widths):
     columns = tuple(Column(str(n), "", *spec) for n, spec in enumerate(specs))
     assert list(column_layout(columns, total).widths) == widths
+
+
+async def test_the_ticks_make_an_entry_of_the_list_again_only_when_what_it_shows_moves(
+        monkeypatch):
+    from jobdeck.tui.console.widgets.service_list import ServiceList
+    clock = FrozenClock()
+    sim, other = farm(clock), farm(clock)
+    async with console(("sh-farm", sim), ("la-farm", other), clock=clock) as (app, pilot):
+        made: list[str] = []
+        prompt = ServiceList.prompt
+
+        def counted(self, state, *args, **kwargs):
+            made.append(state.name)
+            return prompt(self, state, *args, **kwargs)
+
+        monkeypatch.setattr(ServiceList, "prompt", counted)
+        for _ in range(30):   # half a minute of the once-a-second tick, nothing moving
+            clock.advance(1.0)
+            app.tick()
+        assert made == []
+        other.outage = (1e9, 1e9)   # la-farm goes down: stale, and its age grows
+        app.poller.poll("la-farm")
+        await settle(pilot)
+        services = app.query_one(ServiceList)
+        before = services.get_option("la-farm").prompt.plain
+        assert "stale" in before
+        made.clear()
+        for _ in range(60):
+            clock.advance(1.0)
+            app.tick()
+        after = services.get_option("la-farm").prompt.plain
+        assert after != before and "stale" in after   # the age moved on the screen
+        assert "sh-farm" not in made and 0 < made.count("la-farm") < 20, made

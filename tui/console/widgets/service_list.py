@@ -45,6 +45,7 @@ class ServiceList(OptionList, inherit_bindings=False):
     def __init__(self, states: list[ServiceState], **kwargs: object) -> None:
         self._shown: dict[str, Text] = {}
         self._last: dict[str, tuple] = {}   # what each entry was last drawn from
+        self._inputs: dict[str, tuple] = {}   # ... as drawn_from() puts it
         super().__init__(**kwargs)
         self.add_option(Option(self.attention_prompt(0, 0), id=ATTENTION))
         self.add_options([Option(self.prompt(s), id=s.name) for s in states])
@@ -195,10 +196,38 @@ class ServiceList(OptionList, inherit_bindings=False):
         self.refresh_lines(first, height)
         return True
 
+    def drawn_from(self, state: ServiceState, now: float | None = None,
+                   glance: Glance | None = None) -> tuple:
+        """Everything prompt() draws from, as plain values (ages as rough as it shows them):
+        the tick asks every entry every second, and one whose inputs are as last drawn is not
+        made again. What prompt() comes to show must be named here too."""
+        glance = glance or Glance()
+        health, snapshot = state.health, state.snapshot
+        shows: tuple = ()
+        if state.error:
+            retry = None if glance.next_try is None else \
+                "soon" if glance.next_try < 10 else rough_age(glance.next_try)
+            shows = (state.error, retry)
+        elif snapshot is not None:
+            account = snapshot.account
+            shows = (tuple(state.counts().values()),
+                     account.available if account is not None else None,
+                     bool(snapshot.tasks or snapshot.streams))
+        slow = state.latency_ms is not None and state.latency_ms >= SLOW_MS
+        return (health, state.name, state.kind, glance.attention, glance.muted,
+                tuple(state.warnings[:1]), shows,
+                rough_age(state.stale_for(now)) if health == "stale" else None,
+                latency_text(state.latency_ms) if health == "ok" and slow else None,
+                self.scrollable_content_region.width if self.is_attached else 0,
+                self.app.theme if self.is_attached else None)
+
     def update_state(self, state: ServiceState, now: float | None = None,
                      glance: Glance | None = None) -> None:
         self._last[state.name] = (state, now, glance)
-        self._replace(state.name, self.prompt(state, now, glance))
+        inputs = self.drawn_from(state, now, glance)
+        if self._inputs.get(state.name) != inputs:
+            self._inputs[state.name] = inputs
+            self._replace(state.name, self.prompt(state, now, glance))
 
     def update_attention(self, items: int, muted: int) -> None:
         self._replace(ATTENTION, self.attention_prompt(items, muted))
