@@ -4,7 +4,7 @@ relay tasks, on-demand recording and the apps' player limits."""
 from __future__ import annotations
 
 import math
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -64,6 +64,13 @@ SECONDARY = {"connection_count": "viewer counts (statMgr)",
              "limits": "player limits (limitMgr)",
              "relays": "relays (streamingMgr)"}
 GROUP = {what: what.rpartition("(")[2].rstrip(")") for what in SECONDARY.values()}
+# Secondary lists that move with the work: (group, request, item key, rest_every)
+MOVING: dict[str, tuple[str, str, Callable[[dict[str, Any]], Any], float | None]] = {
+    "connection_count": ("statMgr", "connection_count",
+                         lambda r: (*stream_key(r, "application"), r.get("ver")), REST_EVERY_S),
+    "transcodes": ("transcodeMgr", "list_working", lambda r: r.get("src_id"), None),
+    "relays": ("streamingMgr", "get_streaming", lambda r: r.get("id"), None),
+}
 FUNCTIONS = "what this account may call (userAuth functions)"
 T = TypeVar("T")
 
@@ -197,31 +204,47 @@ class NtvAdapter(Adapter):
             return self.now_and_then(SECONDARY[what], lambda: items(group, request, key=key),
                                      reads)
 
-        def viewer_counts() -> Awaitable[list[dict[str, Any]] | None]:
-            return self.while_moving(SECONDARY["connection_count"], lambda: items(
-                "statMgr", "connection_count", rest_every=REST_EVERY_S,
-                key=lambda r: (*stream_key(r, "application"), r.get("ver"))), reads)
+        moved: set[str] = set()   # the lists that move with the work read at this poll
+
+        async def moving(what: str) -> list[dict[str, Any]] | None:
+            """One of MOVING, read while it changes (Adapter.while_moving); its paging
+            warnings are kept with its answer, so they show as long as that answer does."""
+            group, request, key, rest_every = MOVING[what]
+
+            async def read() -> tuple[list[dict[str, Any]], list[str]]:
+                moved.add(what)
+                said: list[str] = []
+                return await items(group, request, key=key, rest_every=rest_every,
+                                   said=said), said
+
+            answer = await self.while_moving(SECONDARY[what], read, reads)
+            if answer is None:
+                return None
+            self.client.warnings.extend(answer[1])
+            return answer[0]
 
         remembered = self.kept(SECONDARY["closed"])
-        counted_now = self.lists.due(SECONDARY["connection_count"])
         active, counts, closed, working, recording, demand_apps, dvr, limits, relays = \
             await read_together(
                 items("streamMgr", "get_active_streams", key=stream_key, rest_every=REST_EVERY_S),
-                viewer_counts(),
+                moving("connection_count"),
                 disabled(),
-                self.while_moving(SECONDARY["transcodes"], lambda: items(
-                    "transcodeMgr", "list_working", key=lambda r: r.get("src_id")), reads),
+                moving("transcodes"),
                 slowly("recordings", "demandDvr", "list", lambda r: stream_key(r, "application")),
                 slowly("demand_apps", "demandDvr", "list_app", lambda r: r.get("application")),
                 slowly("dvr", "appMgr", "get_dvr_paras", lambda r: r.get("application")),
                 slowly("limits", "limitMgr", "get", lambda r: r.get("application")),
-                self.while_moving(SECONDARY["relays"], lambda: items(
-                    "streamingMgr", "get_streaming", key=lambda r: r.get("id")), reads),
+                moving("relays"),
             )
         was_live, self._live = self._live, {"/".join(stream_key(r)) for r in active}
-        if was_live != self._live and not counted_now:   # a new stream's viewers, now
-            self.lists.drop(SECONDARY["connection_count"])
-            counts = await viewer_counts()
+        if was_live != self._live:   # a stream came or went: its viewers, and the relay that
+            again = [w for w in ("connection_count", "relays") if w not in moved]  # published it
+            for what in again:
+                self.lists.drop(SECONDARY[what])
+            answers = dict(zip(again, await read_together(*(moving(w) for w in again)),
+                               strict=True))
+            counts = answers.get("connection_count", counts)
+            relays = answers.get("relays", relays)
         if remembered and was_live - self._live:   # it may have been disabled by someone else
             self.expire(SECONDARY["closed"])
             closed = await disabled()

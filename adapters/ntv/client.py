@@ -154,9 +154,11 @@ class NtvClient:
         return reply
 
     async def items(self, group: str, request: str, key: Callable[[dict[str, Any]], Any] = id,
-                    *, rest_every: float | None = None, **params: Any) -> list[dict[str, Any]]:
+                    *, rest_every: float | None = None, said: list[str] | None = None,
+                    **params: Any) -> list[dict[str, Any]]:
         """Every item of every page, each once by `key`; `items` may be missing, null, a list
-        or an object. A reply without `pages` is the only page. With `rest_every`, the pages
+        or an object. A paging problem is a warning, in `said` if given, else in `warnings`.
+        A reply without `pages` is the only page. With `rest_every`, the pages
         after the first are read again only that often, or when the first page's counts
         (`total`, `pages`) differ from the last whole read's: what a poll of a big list asks
         does not grow with its length."""
@@ -190,7 +192,7 @@ class NtvClient:
                 first, counts = len(pager.items), (total, pages)
             if not more:
                 if pager.stopped_early and "empty" not in pager.stopped_early:
-                    self.warnings.append(pager.stopped_early)
+                    (self.warnings if said is None else said).append(pager.stopped_early)
                 if rest_every is not None and page > 1 and not pager.stopped_early:
                     self._rest[(group, request)] = _Rest(counts[0], counts[1],
                                                          pager.items[first:], self.clock())

@@ -309,6 +309,44 @@ async def test_lists_that_do_not_move_are_asked_less_often_and_come_back_when_th
     await adapter.close()
 
 
+async def test_a_relay_whose_stream_ends_shows_its_state_in_the_same_poll(clock):
+    sim = NtvSim(clock=clock)   # the demo's hall-cam relay fails 45 s in: show/hall ends
+    with SimServer(sim) as server:
+        adapter = adapter_for(sim, server)
+        adapter.lists = Cadence(clock)   # relays unchanged for 40 s: read every 8 s by then
+        for _ in range(40):
+            snapshot = await adapter.poll()
+            if not any(s.id == "show/hall" and s.state == "live" for s in snapshot.streams):
+                break
+            clock.advance(2.0)
+        assert clock.now - 1000 >= 45
+        relay = next(r for r in snapshot.relays if r.name == "hall-cam")
+        assert relay.state == "abnormal"
+        await adapter.close()
+
+
+async def test_a_paging_warning_stays_while_its_list_is_not_asked_again(clock, monkeypatch):
+    from jobdeck.adapters.ntv import sim as ntv_sim
+
+    def repeating(self, query):   # page 2 is page 1 again
+        rows = [self._relay_item(r) for r in self.relays.values()]
+        return self.reply(0, data={"page": 1, "pages": "3", "total": "9", "items": rows})
+
+    monkeypatch.setitem(ntv_sim.ROUTES, ("streamingMgr", "get_streaming"), repeating)
+    sim = NtvSim(clock=clock)
+    with SimServer(sim) as server:
+        adapter = adapter_for(sim, server)
+        adapter.lists = Cadence(clock)
+        said = []
+        for _ in range(10):
+            said.append((await adapter.poll()).warnings)
+            clock.advance(2.0)
+        assert len(calls(sim, "streamingMgr/get_streaming")) < 2 * 10   # not asked each poll
+        assert all("streamingMgr get_streaming: page 2 repeated an earlier page" in w
+                   for w in said), said
+        await adapter.close()
+
+
 # relays (spec 11) ------------------------------------------------------------------------------
 
 async def test_relays_are_listed_with_source_target_and_state(ntv, clock):
