@@ -27,6 +27,21 @@ def _indent() -> Text:
     return Text("  ", no_wrap=True, overflow="ellipsis", style="dim")
 
 
+def retry_words(next_try: float | None) -> str | None:
+    """When a failing service is tried next, as its entry says it."""
+    if next_try is None:
+        return None
+    # rough ages step by 10 s: "in 0s" would be a lie
+    return "retry soon" if next_try < 10 else f"retry in {rough_age(next_try)}"
+
+
+def slow_words(state: ServiceState) -> str | None:
+    """How slow a healthy service answers, when slow enough to say."""
+    if state.health != "ok" or state.latency_ms is None or state.latency_ms < SLOW_MS:
+        return None
+    return f"slow {latency_text(state.latency_ms)}"
+
+
 @dataclass(slots=True)
 class Glance:
     """Everything an entry shows besides the state: kept so an unchanged entry is not redrawn."""
@@ -87,9 +102,8 @@ class ServiceList(OptionList, inherit_bindings=False):
             Text(f"stale {rough_age(state.stale_for(now))}", style=style) \
             if health == "stale" else Text("error", style=style) if health == "error" else \
             Text("connecting…", style="dim")
-        slow = Text(f"slow {latency_text(state.latency_ms)}", style=self._colour("$warning")) \
-            if health == "ok" and state.latency_ms is not None and \
-            state.latency_ms >= SLOW_MS else None
+        slowly = slow_words(state)
+        slow = Text(slowly, style=self._colour("$warning")) if slowly else None
         beside = [word for word in (state_word, slow) if word is not None]
         width = self.scrollable_content_region.width if self.is_attached else 0
         while beside and (width <= 4 or cell_len(line.plain) + 1 + cell_len(beside[0].plain)
@@ -104,10 +118,9 @@ class ServiceList(OptionList, inherit_bindings=False):
         snapshot = state.snapshot
         reason: list[Text] = []
         if state.error:
-            if glance.next_try is not None:
-                soon = glance.next_try < 10   # rough ages step by 10 s: "in 0s" would be a lie
-                phrases.append([Text("retry soon" if soon else
-                                     f"retry in {rough_age(glance.next_try)}")])
+            retry = retry_words(glance.next_try)
+            if retry:
+                phrases.append([Text(retry)])
             words = [literal(word) for word in state.error.split() if clean(word)]
             reason = self._wrap([words], width)
             if len(reason) > ERROR_LINES:   # the last line takes the rest, cut where it ends
@@ -205,19 +218,16 @@ class ServiceList(OptionList, inherit_bindings=False):
         health, snapshot = state.health, state.snapshot
         shows: tuple = ()
         if state.error:
-            retry = None if glance.next_try is None else \
-                "soon" if glance.next_try < 10 else rough_age(glance.next_try)
-            shows = (state.error, retry)
+            shows = (state.error, retry_words(glance.next_try))
         elif snapshot is not None:
             account = snapshot.account
             shows = (tuple(state.counts().values()),
                      account.available if account is not None else None,
                      bool(snapshot.tasks or snapshot.streams))
-        slow = state.latency_ms is not None and state.latency_ms >= SLOW_MS
         return (health, state.name, state.kind, glance.attention, glance.muted,
                 tuple(state.warnings[:1]), shows,
                 rough_age(state.stale_for(now)) if health == "stale" else None,
-                latency_text(state.latency_ms) if health == "ok" and slow else None,
+                slow_words(state),
                 self.scrollable_content_region.width if self.is_attached else 0,
                 self.app.theme if self.is_attached else None)
 
